@@ -1,0 +1,25 @@
+"""Root URLconf. Each app owns its pages (``<app>/urls.py``) and API (``<app>/api/urls.py``)."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.views import TokenView, font_toggle, healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("prefs/font/", font_toggle, name="font-toggle"),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/v1/", include("agency.api.urls")),
+    path("api/v1/", include("workflows.api.urls")),
+    path("api/v1/", include("notifications.api.urls")),
+    path("", include("agency.urls")),
+    path("", include("workflows.urls")),
+    path("", include("notifications.urls")),
+]
