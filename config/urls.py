@@ -17,9 +17,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/", include("agency.api.urls")),
+    path("api/v1/track/", include("workflows.api.track_urls")),
     path("api/v1/", include("workflows.api.urls")),
     path("api/v1/", include("notifications.api.urls")),
     path("", include("agency.urls")),
     path("", include("workflows.urls")),
+    path("", include("workflows.track_urls")),
     path("", include("notifications.urls")),
 ]
