@@ -23,7 +23,12 @@ class Area(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级"),
     )
 
     class Meta:
@@ -231,9 +236,13 @@ class Agent(models.Model):
 class DutyShift(models.Model):
     """One day of a station's on-duty rota (干部轮值)."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="duty_shifts", verbose_name=_("站点"))
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="duty_shifts", verbose_name=_("站点")
+    )
     date = models.DateField(_("日期"))
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="duty_shifts", verbose_name=_("值班人"))
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="duty_shifts", verbose_name=_("值班人")
+    )
     note = models.CharField(_("备注"), max_length=128, blank=True)
 
     class Meta:
@@ -245,3 +254,6 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.site} {self.agent.name}"
+
+
+from agency.standards_models import *  # noqa: E402,F403

@@ -1,5 +1,10 @@
 """Pages of this app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from agency import views
+
+urlpatterns = [
+    path("sites/<str:code>/roster/", views.site_roster_page, name="site-roster"),
+    path("sites/<str:code>/screen/", views.site_screen_page, name="site-screen"),
+]

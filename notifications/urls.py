@@ -1,5 +1,11 @@
 """Pages of this app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from notifications import views
+
+urlpatterns = [
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+]

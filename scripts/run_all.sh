@@ -17,22 +17,28 @@ stop_all() {
     [ "$stopping" = 1 ] && return
     stopping=1
     echo "run_all: stopping web, worker and beat..." >&2
+    # First the leaders only: Celery then does its warm shutdown and stops its own pool.
     for pid in "${pids[@]}"; do
-        kill -TERM -- "-$pid" 2>/dev/null || true
+        kill -TERM "$pid" 2>/dev/null || true
     done
-    # Give Celery its warm shutdown, then make sure nothing is left behind.
     for _ in $(seq 1 50); do
         alive=0
         for pid in "${pids[@]}"; do
-            kill -0 -- "-$pid" 2>/dev/null && alive=1
+            kill -0 "$pid" 2>/dev/null && alive=1
         done
         [ "$alive" = 0 ] && break
         sleep 0.2
     done
+    # Then whatever is left in their groups (runserver's autoreload child, a stuck pool process).
+    for pid in "${pids[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+    sleep 0.5
     for pid in "${pids[@]}"; do
         kill -KILL -- "-$pid" 2>/dev/null || true
     done
 }
+trap '' PIPE  # a closed terminal or pipe must not cut the shutdown short
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 

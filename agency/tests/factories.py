@@ -1,9 +1,10 @@
 """factory_boy factories for the agency domain (used by every app's tests)."""
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from agency.models import Agent, Area, Grid, Matter, Site, SiteMatter
+from agency.models import Agent, Area, DutyShift, Grid, Matter, Site, SiteMatter
 from core.models import User
 
 
@@ -124,3 +125,15 @@ class AgentFactory(DjangoModelFactory):
     def scopes(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if create and extracted:
             self.scopes.set(extracted)
+
+
+class DutyShiftFactory(DjangoModelFactory):
+    """One day of a station's rota; the agent is made to serve the site."""
+
+    class Meta:
+        model = DutyShift
+        django_get_or_create = ("site", "date", "agent")
+
+    site = factory.SubFactory(StationFactory)
+    date = factory.LazyFunction(timezone.localdate)
+    agent = factory.LazyAttribute(lambda o: AgentFactory(sites=[o.site]))

@@ -7,6 +7,7 @@ and a local-memory cache, so ``make run`` needs nothing but Python.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab as _crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("BANGBAN_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -124,7 +125,7 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _queue_dir = VAR_DIR / "celery" / "queue"
@@ -155,10 +156,38 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Periodic work; each app documents its tasks. Filled in by the notifications/workflows apps' tasks.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Periodic work (Celery beat), schedule in code. Every sweep selects only due rows through an index, works
+# in batches and is safe to run twice at once (see each task's docstring).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Outbox: settle in-doubt sends, re-publish pending rows still unsent a minute after they fell due
+    # (broker was down, worker killed, retry backoff over, rate cap over).
+    "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+    # Viewflow flow.Timer nodes: viewflow.workflow.timers.fire_due_timers().
+    "workflows-fire-timers": {"task": "notifications.tasks.fire_workflow_timers", "schedule": 60.0},
+    # 08:00 local: the resident SMS held overnight by quiet hours (21:00-08:00) fall due together.
+    "notifications-release-quiet-hours": {
+        "task": "notifications.tasks.release_quiet_hours",
+        "schedule": _crontab(hour=8, minute=0),
+    },
+    # Case reminders (workflows/reminders.py). Every 5 min: agent due in 1 working day, visit pending,
+    # resident feedback follow-up.
+    "workflows-reminder-sweep": {"task": "workflows.reminder_tasks.reminder_sweep", "schedule": 300.0},
+    # Every 15 min: unassigned too long (station), overdue ladder agent -> station -> town -> district.
+    "workflows-escalation-sweep": {"task": "workflows.reminder_tasks.escalation_sweep", "schedule": 900.0},
+    # 08:30 local: one digest per station per working day.
+    "workflows-daily-digest": {
+        "task": "workflows.reminder_tasks.daily_digest",
+        "schedule": _crontab(hour=8, minute=30),
+    },
+}
 
 # --- Bangban ------------------------------------------------------------------------------------------
+# Reminders and escalation (workflows/reminders.py): working hours a case may stay unassigned before
+# station staff are alerted; the ladder's thresholds in working days past the deadline.
+UNASSIGNED_ALERT_WORKING_HOURS = env.int("UNASSIGNED_ALERT_WORKING_HOURS", default=4)
+REMINDER_ESCALATION_WORKING_DAYS = {"agent": 0, "station": 0, "town": 2, "district": 5}
+FEEDBACK_FOLLOWUP_WORKING_DAYS = 2
+REMINDER_LOOKBACK_DAYS = 30
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
@@ -170,6 +199,24 @@ TRACK_RATE_LIMITS = env.str(
     default="otp_phone=5/h,otp_ip=30/h,verify_phone=5/15m,verify_ip=20/15m,lookup_ip=30/m",
 )
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+
+# --- Residents (issue 5: /track/, 好差评 feedback, bad-rating loop) -----------------------------------------
+TRACK_OTP_TTL_SECONDS = env.int("TRACK_OTP_TTL_SECONDS", default=300)
+TRACK_TOKEN_TTL_SECONDS = env.int("TRACK_TOKEN_TTL_SECONDS", default=30 * 60)
+FEEDBACK_LINK_MAX_AGE_DAYS = env.int("FEEDBACK_LINK_MAX_AGE_DAYS", default=30)
+# Feedback window (working days after completion) before auto-close. NOTE: workflows/services.py still uses
+# its own FEEDBACK_WINDOW_WORKDAYS = 5 for Case.feedback_due_at; it should read this setting instead.
+FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=5)
+BAD_RATING_CALLBACK_DAYS = env.int("BAD_RATING_CALLBACK_DAYS", default=1)
+BAD_RATING_RECTIFY_DAYS = env.int("BAD_RATING_RECTIFY_DAYS", default=5)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "residents-bad-rating-sweep": {"task": "workflows.tasks.bad_rating_sweep", "schedule": 15 * 60.0},
+        "residents-feedback-autoclose": {"task": "workflows.tasks.feedback_autoclose_sweep", "schedule": 3600.0},
+        "residents-records-purge": {"task": "workflows.tasks.resident_records_purge", "schedule": 86400.0},
+    }
+)
+# --- end Residents ---------------------------------------------------------------------------------------
 
 # --- Django REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Seed the holiday/make-up workday calendar from the chinesecalendar package (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--year", type=int, action="append", dest="years", help="only this year (repeatable)")
+        parser.add_argument(
+            "--year", type=int, action="append", dest="years", help="only this year (repeatable)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = calendar_seed(years=options["years"])

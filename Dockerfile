@@ -1,0 +1,27 @@
+# One image for web (gunicorn), worker and beat (docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    BANGBAN_VAR_DIR=/app/var
+
+WORKDIR /app
+
+# Dependencies first (cached while only the code changes).
+COPY pyproject.toml README.md ./
+RUN pip install .
+
+COPY . .
+
+# collectstatic needs settings but no real secret or database.
+RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && useradd --system --uid 1000 --home-dir /app bangban \
+    && mkdir -p /app/var/media \
+    && chown -R bangban /app/var
+
+USER bangban
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]

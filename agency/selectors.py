@@ -1,0 +1,183 @@
+"""Reads of the agency domain. Query counts do not grow with the number of rows."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from agency.models import Agent, DutyShift, Grid, Matter, Site
+from core.exceptions import ApplicationError
+from core.models import User
+
+ROLE_DISTRICT_ADMIN = Agent.Kind.DISTRICT_ADMIN.value
+
+
+def site_list_public() -> QuerySet[Site]:
+    """Active sites for the public list and the map, with their parent center's code."""
+    return Site.objects.filter(is_active=True).select_related("parent").order_by("code")
+
+
+def site_get_public(code: str) -> Site:
+    """An active site by code, with its offered matters prefetched; 404 ``ApplicationError`` otherwise."""
+    site = (
+        Site.objects.filter(is_active=True, code=code)
+        .select_related("parent", "area")
+        .prefetch_related(
+            Prefetch("matters", queryset=Matter.objects.filter(is_active=True).order_by("sort_order", "code"))
+        )
+        .first()
+    )
+    if site is None:
+        raise ApplicationError("未找到该服务站点。", {"code": code}, status=404)
+    return site
+
+
+def agent_public_phone(agent: Agent, site: Site | None) -> str:
+    """The number the public may see for ``agent`` at ``site``: the one place this rule lives.
+
+    Personal mobile only with ``publish_mobile_consent``; otherwise the work phone; otherwise the site's
+    consultation phone (empty when there is none).
+    """
+    if agent.publish_mobile_consent and agent.phone:
+        return str(agent.phone.as_e164 if hasattr(agent.phone, "as_e164") else agent.phone)
+    if agent.work_phone:
+        return agent.work_phone
+    return site.phone if site is not None else ""
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One published agent as the public sees them."""
+
+    name: str
+    role: str
+    role_label: str
+    title: str
+    phone: str
+    scopes: list[str]
+    scope_names: list[str]
+    scope_categories: list[str]
+    on_duty: bool
+    away: bool = False
+    backup_name: str = ""
+
+
+def site_roster(site: Site, *, today: dt.date | None = None) -> list[RosterEntry]:
+    """Published, active agents serving ``site``, each with the number the public may call."""
+    agents = (
+        site.agents.filter(is_active=True, is_published=True)
+        .select_related("backup")
+        .prefetch_related(
+            Prefetch("scopes", queryset=Matter.objects.filter(is_active=True).order_by("sort_order", "code"))
+        )
+        .order_by("kind", "name", "id")
+    )
+    on_duty_ids: set[int] = set()
+    if today is not None:
+        on_duty_ids = set(DutyShift.objects.filter(site=site, date=today).values_list("agent_id", flat=True))
+    kind_order = {value: i for i, value in enumerate(Agent.Kind.values)}
+    entries = [
+        RosterEntry(
+            name=agent.name,
+            role=agent.kind,
+            role_label=str(agent.get_kind_display()),
+            title=agent.title,
+            phone=agent_public_phone(agent, site),
+            scopes=[m.code for m in agent.scopes.all()],
+            scope_names=[m.name for m in agent.scopes.all()],
+            scope_categories=list(dict.fromkeys(str(m.get_category_display()) for m in agent.scopes.all())),
+            on_duty=agent.pk in on_duty_ids,
+            away=agent_is_away(agent, today or timezone.localdate()),
+            backup_name=agent.backup.name if agent.backup else "",
+        )
+        for agent in agents
+    ]
+    entries.sort(key=lambda e: (kind_order.get(e.role, 99), e.name))
+    return entries
+
+
+def agent_is_away(agent: Agent, today: dt.date) -> bool:
+    """Whether ``agent`` is away today (AB岗). ``away_until`` is the last day away; past it they are back."""
+    if not agent.is_away:
+        return False
+    return agent.away_until is None or agent.away_until >= today
+
+
+def agent_stand_in(agent: Agent, *, today: dt.date | None = None) -> Agent:
+    """Who does ``agent``'s work today: the agent, or — while they are away — their AB岗 backup.
+
+    Follows the backup chain (A away → B away → C) but never loops; if nobody in the chain is available
+    the original agent is returned, so work is never routed to nobody.
+    """
+    today = today or timezone.localdate()
+    seen = {agent.pk}
+    current = agent
+    while agent_is_away(current, today) or not current.is_active:
+        nxt = current.backup
+        if nxt is None or nxt.pk in seen:
+            return agent
+        seen.add(nxt.pk)
+        current = nxt
+    return current
+
+
+def agents_on_duty(site: Site, date: dt.date) -> list[Agent]:
+    """Who is on duty at ``site`` on ``date`` (干部轮值), in rota order."""
+    shifts = DutyShift.objects.filter(site=site, date=date).select_related("agent").order_by("id")
+    return [s.agent for s in shifts]
+
+
+def matter_list_public() -> QuerySet[Matter]:
+    return Matter.objects.filter(is_active=True).order_by("sort_order", "code")
+
+
+def site_matters_public(site: Site) -> list[Matter]:
+    """Active matters offered at ``site`` (uses the prefetch of ``site_get_public``)."""
+    return [m for m in site.matters.all() if m.is_active]
+
+
+def _agent_of(user: User) -> Agent | None:
+    try:
+        return user.agent  # type: ignore[no-any-return]
+    except Agent.DoesNotExist:
+        return None
+
+
+def user_role(user: User) -> str | None:
+    """The contract's ``role`` for ``user``: their agent's kind.
+
+    A superuser without an (active) agent profile is ``district_admin``.
+    """
+    if not user.is_authenticated:
+        return None
+    agent = _agent_of(user)
+    if agent is not None and agent.is_active:
+        return agent.kind
+    if user.is_superuser:
+        return ROLE_DISTRICT_ADMIN
+    return None
+
+
+def sites_for_user(user: User) -> list[str]:
+    """Codes of the sites ``user`` works for.
+
+    District admins and superusers: every site. Town staff: their centers and those centers' child sites.
+    Everyone else: the sites their agent serves, plus the stations of the grids they cover.
+    """
+    role = user_role(user)
+    if role is None:
+        return []
+    if role == ROLE_DISTRICT_ADMIN or user.is_superuser:
+        return list(Site.objects.order_by("code").values_list("code", flat=True))
+    agent = _agent_of(user)
+    if agent is None:
+        return []
+    own = Site.objects.filter(agents=agent)
+    codes = set(own.values_list("code", flat=True))
+    codes.update(Grid.objects.filter(agents=agent).values_list("site__code", flat=True))
+    if role == Agent.Kind.TOWN_STAFF:
+        codes.update(
+            Site.objects.filter(parent__in=own.filter(kind=Site.Kind.CENTER)).values_list("code", flat=True)
+        )
+    return sorted(codes)

@@ -1,0 +1,141 @@
+"""Station construction standards (the policy's attachments 1 and 2) as data, and what each site has.
+
+``StandardCriterion`` rows are the two tables, tier by tier: 附件1 镇（街道）便民服务中心建设标准 and 附件2
+村（社区）便民服务站建设标准. Each row says, for one site kind and one tier, what one item (area, windows,
+zones …) must be. Rows are data (seeded by a data migration, editable in the admin), so a new policy
+edition is an edit, not a release.
+
+``SiteProfile`` records what a site actually has; every change writes a ``SiteProfileChange`` row (who,
+when, which fields from → to). ``agency.standards.site_tier_compute`` compares the two.
+
+Loaded by the last line of ``agency/models.py`` so Django registers these models with the app.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["SiteProfile", "SiteProfileChange", "StandardCriterion"]
+
+TIER_ORDER = ("basic", "standard", "benchmark")
+
+
+class StandardCriterion(models.Model):
+    """One cell of a construction-standard table: for ``site_kind`` at ``tier``, item ``key`` must be …
+
+    Numeric items (``area``, ``windows``, ``seats``, ``staffing``, ``matters``) need ``min_value`` or more;
+    ``signage`` needs the profile's flag; list items (``zones``, ``equipment``, ``facilities``, ``network``,
+    ``rules``) need every entry of ``required_items``. A tier is met when every active row of that tier
+    and of each lower tier is met.
+    """
+
+    class SiteKind(models.TextChoices):
+        CENTER = "center", _("镇（街道）便民服务中心")
+        STATION = "station", _("村（社区）便民服务站")
+
+    class Tier(models.TextChoices):
+        BASIC = "basic", _("基础型")
+        STANDARD = "standard", _("标准型")
+        BENCHMARK = "benchmark", _("标杆型")
+
+    class Key(models.TextChoices):
+        AREA = "area", _("场所面积")
+        SIGNAGE = "signage", _("统一标识")
+        ZONES = "zones", _("功能分区")
+        WINDOWS = "windows", _("服务窗口")
+        SEATS = "seats", _("服务席位")
+        STAFFING = "staffing", _("人员配备")
+        EQUIPMENT = "equipment", _("设备配置")
+        FACILITIES = "facilities", _("便民设施")
+        MATTERS = "matters", _("事项数量")
+        NETWORK = "network", _("网络条件")
+        RULES = "rules", _("制度建设")
+
+    site_kind = models.CharField(_("站点类型"), max_length=16, choices=SiteKind.choices)
+    tier = models.CharField(_("等级"), max_length=16, choices=Tier.choices)
+    key = models.CharField(_("指标"), max_length=16, choices=Key.choices)
+    min_value = models.DecimalField(
+        _("最低数值"), max_digits=8, decimal_places=1, null=True, blank=True, help_text=_("数值类指标")
+    )
+    required_items = models.JSONField(_("必备项目"), default=list, blank=True, help_text=_("清单类指标"))
+    unit = models.CharField(_("单位"), max_length=16, blank=True)
+    source = models.CharField(_("出处"), max_length=64, blank=True, help_text=_("政策附件及表格行"))
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["site_kind", "sort_order", "key", "tier"]
+        constraints = [
+            models.UniqueConstraint(fields=["site_kind", "tier", "key"], name="uniq_standard_criterion"),
+        ]
+        verbose_name = _("建设标准指标")
+        verbose_name_plural = _("建设标准指标")
+
+    def __str__(self) -> str:
+        return f"{self.get_site_kind_display()}·{self.get_tier_display()}·{self.get_key_display()}"
+
+
+class SiteProfile(models.Model):
+    """What a center or station actually has, as recorded by town staff (the facts tiers are computed from).
+
+    The matter count is not stored: it is the number of active matters the site offers (``SiteMatter``).
+    """
+
+    site = models.OneToOneField(
+        "agency.Site", on_delete=models.CASCADE, related_name="profile", verbose_name=_("站点")
+    )
+    area_m2 = models.DecimalField(_("场所面积（㎡）"), max_digits=8, decimal_places=1, default=0)
+    has_unified_signage = models.BooleanField(_("统一标识"), default=False)
+    zones = models.JSONField(_("功能分区"), default=list, blank=True)
+    windows = models.PositiveSmallIntegerField(_("服务窗口数"), default=0)
+    seats = models.PositiveSmallIntegerField(_("服务席位数"), default=0)
+    staffing = models.PositiveSmallIntegerField(_("工作人员数"), default=0)
+    equipment = models.JSONField(_("设备配置"), default=list, blank=True)
+    facilities = models.JSONField(_("便民设施"), default=list, blank=True)
+    network = models.JSONField(_("网络条件"), default=list, blank=True)
+    rules = models.JSONField(_("制度建设"), default=list, blank=True)
+    note = models.CharField(_("备注"), max_length=255, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("更新人"),
+    )
+
+    class Meta:
+        verbose_name = _("站点建设情况")
+        verbose_name_plural = _("站点建设情况")
+
+    def __str__(self) -> str:
+        return f"{self.site}"
+
+
+class SiteProfileChange(models.Model):
+    """History of a site profile: one row per save, with ``{field: [old, new]}`` of what changed."""
+
+    profile = models.ForeignKey(
+        SiteProfile, on_delete=models.CASCADE, related_name="changes", verbose_name=_("站点建设情况")
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
+    changes = models.JSONField(_("变更内容"), default=dict)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("建设情况变更记录")
+        verbose_name_plural = _("建设情况变更记录")
+
+    def __str__(self) -> str:
+        return f"{self.profile} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,52 @@
+"""Public pages of a station: the printable roster (人员名单公示) and the hall's display screen."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from agency import selectors
+from agency.models import Site
+from agency.qr import qr_svg, track_url
+from core.exceptions import ApplicationError
+
+SCREEN_REFRESH_SECONDS = 300
+
+
+def _site_or_404(code: str) -> Site:
+    try:
+        return selectors.site_get_public(code)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from exc
+
+
+def _context(site: Site) -> dict[str, Any]:
+    today = timezone.localdate()
+    roster = selectors.site_roster(site, today=today)
+    return {
+        "site": site,
+        "today": today,
+        "roster": roster,
+        "on_duty": [e for e in roster if e.on_duty],
+        "matters": selectors.site_matters_public(site),
+        "track_url": track_url(),
+    }
+
+
+@require_GET
+def site_roster_page(request: HttpRequest, code: str) -> HttpResponse:
+    """A4 printable roster: 帮办代办制度, agents with roles, published phones and scopes, today's duty, QR."""
+    context = _context(_site_or_404(code))
+    context["qr"] = qr_svg(context["track_url"], scale=4, title="扫码查询办理进度")
+    return render(request, "agency/roster.html", context)
+
+
+@require_GET
+def site_screen_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The hall TV: roster, matters with time limits and the 制度 in turn (CSS only); meta refresh."""
+    context = _context(_site_or_404(code))
+    context["qr"] = qr_svg(context["track_url"], scale=6, title="扫码查询办理进度")
+    context["refresh_seconds"] = SCREEN_REFRESH_SECONDS
+    return render(request, "agency/screen.html", context)

@@ -1,0 +1,68 @@
+"""Admin: edit message texts; inspect the outbox, cancel or retry rows."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from core.masking import mask_phone
+from notifications.models import MessageTemplate, Notification
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "audience", "length", "updated_at"]
+    list_filter = ["audience"]
+    search_fields = ["code", "name", "text"]
+    readonly_fields = ["updated_at"]
+
+    @admin.display(description="字数（不含占位符）")
+    def length(self, obj: MessageTemplate) -> int:
+        import re
+
+        return len(re.sub(r"\{[A-Za-z_][A-Za-z0-9_]*\}", "", obj.text))
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "dedupe_key",
+        "channel",
+        "audience",
+        "masked_phone",
+        "status",
+        "attempts",
+        "send_after",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "audience", "template"]
+    search_fields = ["dedupe_key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["recipient_user"]
+    actions = ["cancel", "retry"]
+    exclude = ["recipient_phone"]
+    readonly_fields = [f.name for f in Notification._meta.fields if f.name != "recipient_phone"] + [
+        "masked_phone"
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="手机号")
+    def masked_phone(self, obj: Notification) -> str:
+        return mask_phone(obj.recipient_phone)
+
+    @admin.action(description="取消所选待发送通知")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        n = queryset.filter(status=Notification.Status.PENDING).update(
+            status=Notification.Status.CANCELLED, next_attempt_at=None
+        )
+        self.message_user(request, f"已取消 {n} 条", messages.SUCCESS)
+
+    @admin.action(description="重新发送所选失败通知")
+    def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        # Back to pending, due now: the outbox sweep publishes it within a minute.
+        n = queryset.filter(status=Notification.Status.FAILED).update(
+            status=Notification.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        self.message_user(request, f"已重新排队 {n} 条", messages.SUCCESS)

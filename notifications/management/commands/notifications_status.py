@@ -1,0 +1,34 @@
+"""``manage.py notifications_status``: outbox counts by status and the oldest pending age (for operators)."""
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from notifications.selectors import outbox_status
+
+
+class Command(BaseCommand):
+    help = "通知发件箱状态：各状态数量与最早待发送消息的等待时长。"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        status = outbox_status()
+        if options["json"]:
+            payload = dict(status)
+            at = payload["oldest_pending_at"]
+            payload["oldest_pending_at"] = at.isoformat() if at else None
+            self.stdout.write(json.dumps(payload, ensure_ascii=False))
+            return
+        for name, n in status["counts"].items():
+            self.stdout.write(f"{name}: {n}")
+        self.stdout.write(f"held (quiet hours / cap): {status['held']}")
+        age = status["oldest_pending_age_seconds"]
+        if age is None:
+            self.stdout.write("oldest pending: none")
+        else:
+            at = timezone.localtime(status["oldest_pending_at"]).isoformat(timespec="seconds")
+            self.stdout.write(f"oldest pending: {age}s (due since {at})")

@@ -1,0 +1,44 @@
+"""Reads of the notifications app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Min, QuerySet
+from django.utils import timezone
+
+from notifications.models import Notification
+
+
+def inapp_for_user(user: Any) -> QuerySet[Notification]:
+    """The user's in-app notifications that are due, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        recipient_user=user, channel=Notification.Channel.INAPP, send_after__lte=timezone.now()
+    ).order_by("-send_after", "-id")
+
+
+def unread_count(user: Any) -> int:
+    return inapp_for_user(user).filter(read_at__isnull=True).count()
+
+
+def outbox_status() -> dict[str, Any]:
+    """Counts by status (every status present, zeros included) and the oldest due pending row."""
+    counts = dict.fromkeys(Notification.Status.values, 0)
+    for row in Notification.objects.values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    now = timezone.now()
+    # A row held for quiet hours or a cap is not late: age counts from when it became due.
+    oldest = Notification.objects.filter(status=Notification.Status.PENDING, send_after__lte=now).aggregate(
+        oldest=Min("send_after")
+    )["oldest"]
+    held = Notification.objects.filter(status=Notification.Status.PENDING, send_after__gt=now).count()
+    age: dt.timedelta | None = (now - oldest) if oldest else None
+    return {
+        "counts": counts,
+        "held": held,
+        "oldest_pending_at": oldest,
+        "oldest_pending_age_seconds": int(age.total_seconds()) if age is not None else None,
+    }

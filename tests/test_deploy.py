@@ -1,0 +1,99 @@
+"""docker-compose.yml parses and every service's command points at something that exists."""
+
+import importlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+SERVICES = COMPOSE["services"]
+
+
+def _command(service: dict) -> str:
+    command = service.get("command", "")
+    return " ".join(command) if isinstance(command, list) else str(command)
+
+
+def test_services_present():
+    assert {"web", "worker", "beat", "postgres", "redis"} <= set(SERVICES)
+    assert SERVICES["postgres"]["image"].startswith("postgres:15")
+    assert SERVICES["redis"]["image"].startswith("redis:7")
+
+
+def test_app_services_share_one_image_built_from_the_dockerfile():
+    builds = {name: SERVICES[name].get("build") for name in ("web", "worker", "beat")}
+    images = {SERVICES[name].get("image") for name in ("web", "worker", "beat")}
+    assert len(images) == 1
+    for build in builds.values():
+        context = build if isinstance(build, str) else build["context"]
+        dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+        assert (ROOT / context / dockerfile).is_file()
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "FROM python:3.11-slim" in dockerfile
+    assert "collectstatic" in dockerfile
+    assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
+
+
+def test_env_files_are_documented_by_an_example():
+    for name, service in SERVICES.items():
+        env_files = service.get("env_file", [])
+        for env_file in [env_files] if isinstance(env_files, str) else env_files:
+            path = ROOT / env_file
+            assert path.exists() or Path(f"{path}.example").exists(), (name, env_file)
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for var in (
+        "DJANGO_SETTINGS_MODULE=config.settings.production",
+        "DJANGO_SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+    ):
+        assert var in example
+
+
+def test_web_runs_gunicorn_on_an_importable_wsgi_app():
+    command = _command(SERVICES["web"])
+    match = re.search(r"gunicorn\s+(\S+)", command)
+    assert match, command
+    target = match.group(1)
+    module, _, attr = target.partition(":")
+    assert importlib.import_module(module).__dict__[attr or "application"] is not None
+    assert "--workers 2" in command
+
+
+def test_worker_and_beat_use_the_celery_app_config():
+    from celery import Celery
+
+    for name, sub in (("worker", "worker"), ("beat", "beat")):
+        argv = shlex.split(_command(SERVICES[name]))
+        assert argv[:4] == ["celery", "-A", "config", sub], argv
+    app = importlib.import_module("config").celery_app
+    assert isinstance(app, Celery) and app.main == "config"
+
+
+def test_manage_py_commands_in_web_exist():
+    from django.core.management import get_commands
+
+    command = _command(SERVICES["web"])
+    for name in re.findall(r"manage\.py\s+(\w+)", command):
+        assert name in get_commands(), name
+
+
+def test_production_settings_refuse_to_load_without_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr

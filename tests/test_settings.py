@@ -1,0 +1,122 @@
+"""Settings come from the environment (CONTRACT §2). Each case loads the settings in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "ENGINE": db["ENGINE"], "NAME": str(db["NAME"]), "HOST": db.get("HOST", ""),
+    "BROKER": settings.CELERY_BROKER_URL,
+    "BROKER_OPTIONS": settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+    "CACHE": settings.CACHES["default"]["BACKEND"],
+    "EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
+    "SMS_BACKEND": settings.SMS_BACKEND, "SMS_FILE_PATH": settings.SMS_FILE_PATH,
+    "SITE_URL": settings.SITE_URL, "TIME_ZONE": settings.TIME_ZONE,
+    "TRACK_RATE_LIMITS": settings.TRACK_RATE_LIMITS,
+    "SECRET_KEY": settings.SECRET_KEY,
+}))
+"""
+
+CONTRACT_VARS = (
+    "DJANGO_SECRET_KEY",
+    "DJANGO_DEBUG",
+    "DJANGO_ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "SMS_BACKEND",
+    "SMS_FILE_PATH",
+    "SITE_URL",
+    "TIME_ZONE",
+    "TRACK_RATE_LIMITS",
+    "BANGBAN_VAR_DIR",
+)
+
+
+def load(module: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in CONTRACT_VARS}
+    clean.update(env, DJANGO_SETTINGS_MODULE=module)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup();" + PROBE],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def settings_of(module: str, **env: str) -> dict:
+    result = load(module, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_default():
+    s = settings_of("config.settings.local")
+    assert s["DEBUG"] is True
+    assert s["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost"]
+    assert s["ENGINE"] == "django.db.backends.sqlite3"
+    assert s["NAME"] == str(ROOT / "var" / "db.sqlite3")
+    assert s["BROKER"] == "filesystem://"
+    assert s["BROKER_OPTIONS"]["data_folder_in"] == str(ROOT / "var" / "celery" / "queue")
+    assert s["CACHE"].endswith("LocMemCache")
+    assert s["EAGER"] is False
+    assert s["SMS_BACKEND"] == "console"
+    assert s["SMS_FILE_PATH"] == str(ROOT / "var" / "sms.jsonl")
+    assert s["SITE_URL"] == "http://127.0.0.1:8000"
+    assert s["TIME_ZONE"] == "Asia/Shanghai"
+    assert (
+        s["TRACK_RATE_LIMITS"]
+        == "otp_phone=5/h,otp_ip=30/h,verify_phone=5/15m,verify_ip=20/15m,lookup_ip=30/m"
+    )
+    assert s["SECRET_KEY"]
+
+
+def test_everything_from_the_environment():
+    s = settings_of(
+        "config.settings.local",
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="bangban.example.cn,10.0.0.5",
+        DATABASE_URL="postgres://bb:pw@db.internal:5432/bangban",
+        REDIS_URL="redis://cache.internal:6379/2",
+        CELERY_TASK_ALWAYS_EAGER="1",
+        SMS_BACKEND="file",
+        SMS_FILE_PATH="/tmp/sms-test.jsonl",
+        SITE_URL="https://bangban.example.cn/",
+        TIME_ZONE="Asia/Urumqi",
+        DJANGO_SECRET_KEY="from-env",
+    )
+    assert s["DEBUG"] is False
+    assert s["ALLOWED_HOSTS"] == ["bangban.example.cn", "10.0.0.5"]
+    assert s["ENGINE"] == "django.db.backends.postgresql"
+    assert (s["NAME"], s["HOST"]) == ("bangban", "db.internal")
+    assert s["BROKER"] == "redis://cache.internal:6379/2"
+    assert s["CACHE"].endswith("RedisCache")
+    assert s["EAGER"] is True
+    assert (s["SMS_BACKEND"], s["SMS_FILE_PATH"]) == ("file", "/tmp/sms-test.jsonl")
+    assert s["SITE_URL"] == "https://bangban.example.cn"
+    assert s["TIME_ZONE"] == "Asia/Urumqi"
+    assert s["SECRET_KEY"] == "from-env"
+
+
+def test_production_requires_a_secret_key():
+    result = load("config.settings.production")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_loads_with_a_secret_and_is_not_debug():
+    s = settings_of("config.settings.production", DJANGO_SECRET_KEY="x" * 50)
+    assert s["DEBUG"] is False
+    assert s["SECRET_KEY"] == "x" * 50

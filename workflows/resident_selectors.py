@@ -1,0 +1,266 @@
+"""Reads for residents: their own cases by verified phone, the quick lookup, plain-Chinese status sentences.
+
+Everything here returns only what a resident may see: public timeline lines, the agent's name and *published*
+phone (``agency.selectors.agent_public_phone``), masked personal data. Query counts do not grow with the
+number of cases.
+"""
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from agency.models import Agent, Site
+from agency.selectors import agent_public_phone
+from core.exceptions import ApplicationError
+from core.masking import mask_name, mask_phone, phone_tail
+from workflows.case_numbers import is_valid_case_no, normalize_case_no
+from workflows.models import Case, CaseEvent
+from workflows.resident_models import Rating, Rectification
+from workflows.resident_services import rating_kind_allowed
+
+MAX_CASES = 50
+
+
+def _local_date(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local.month}月{local.day}日"
+
+
+def _agent_phrase(agent: Agent | None) -> str:
+    if agent is None:
+        return "帮办员"
+    return f"{agent.get_kind_display()}{agent.name}"
+
+
+def _is_overdue(case: Case, now: dt.datetime) -> bool:
+    return bool(case.status in Case.Status.OPEN and case.due_at and case.due_at < now)  # type: ignore[attr-defined]
+
+
+def status_label(case: Case, *, ratings: list[Rating] | None = None, now: dt.datetime | None = None) -> str:
+    """One plain Chinese sentence a resident (often elderly) understands.
+
+    E.g. “已受理，网格员王芳将联系您并上门办理，12月3日前办结。”
+    """
+    now = now or timezone.now()
+    who = _agent_phrase(case.assigned_agent)
+    due = _local_date(case.due_at)
+    status = case.status
+    if status == Case.Status.NEW:
+        text = f"已受理，正在为您安排帮办员，{due}前办结。" if due else "已受理，正在为您安排帮办员。"
+    elif status == Case.Status.ASSIGNED:
+        text = (
+            f"已受理，{who}将联系您并上门办理，{due}前办结。" if due else f"已受理，{who}将联系您并上门办理。"
+        )
+    elif status == Case.Status.VISITED:
+        text = f"{who}已上门，正在为您准备材料。"
+    elif status == Case.Status.AWAITING_MATERIALS:
+        missing = "、".join(str(m) for m in (case.materials_missing or []))
+        text = f"还缺材料：{missing}。备齐后请联系{who}。" if missing else f"还需补充材料，请联系{who}。"
+    elif status == Case.Status.SUBMITTED:
+        dept = case.department or "主管部门"
+        text = f"已代您报送{dept}，正在办理，{due}前办结。" if due else f"已代您报送{dept}，正在办理。"
+    elif status == Case.Status.COMPLETED:
+        rated = ratings if ratings is not None else list(case.ratings.all())
+        text = "已办结，感谢您的评价。" if rated else "已办结，欢迎您对服务进行评价。"
+        if rated and rating_kind_allowed(case, rated) is True:
+            text = "已办结，站点已整改，欢迎您再次评价。"
+    elif status == Case.Status.RECTIFYING:
+        text = "已收到您的意见，站点正在整改，会尽快电话回访您。"
+    elif status == Case.Status.CLOSED:
+        text = "已办结，事项已归档。"
+    elif status == Case.Status.REJECTED:
+        text = "未能受理，详情请咨询服务站。"
+    elif status == Case.Status.WITHDRAWN:
+        text = "已撤回。"
+    else:
+        text = str(case.get_status_display())
+    if _is_overdue(case, now):
+        text += "（已超过承诺时限，站点正在督办）"
+    return text
+
+
+@dataclass
+class ResidentCase:
+    """One case as its resident sees it."""
+
+    case: Case
+    case_no: str
+    matter: str
+    status: str
+    status_label: str
+    due_at: dt.datetime | None
+    overdue: bool
+    timeline: list[dict[str, Any]]
+    agent: dict[str, str] | None
+    feedback_allowed: bool
+    feedback_followup: bool
+    materials_missing: list[str]
+    site_name: str
+    site_phone: str
+    resident_name: str
+    resident_phone: str
+    ratings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def resident_cases_qs(phone: str) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(resident_phone=phone)
+        .select_related("site", "matter", "assigned_agent")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.filter(public=True).order_by("at", "id"),
+                to_attr="public_events",
+            ),
+            Prefetch("ratings", queryset=Rating.objects.order_by("created_at")),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def _present(case: Case, rectified_ids: set[int], now: dt.datetime) -> ResidentCase:
+    ratings = list(case.ratings.all())
+    kind = _kind_allowed(case, ratings, rectified_ids)
+    agent = case.assigned_agent
+    site: Site = case.site
+    return ResidentCase(
+        case=case,
+        case_no=case.case_no,
+        matter=case.matter.name,
+        status=case.status,
+        status_label=status_label(case, ratings=ratings, now=now),
+        due_at=case.due_at,
+        overdue=_is_overdue(case, now),
+        timeline=[
+            {"at": e.at, "kind": e.kind, "kind_label": e.kind_label, "note": e.note}
+            for e in getattr(case, "public_events", [])
+        ],
+        agent={"name": agent.name, "phone": agent_public_phone(agent, site)} if agent else None,
+        feedback_allowed=kind is not None,
+        feedback_followup=bool(kind),
+        materials_missing=[str(m) for m in (case.materials_missing or [])]
+        if case.status == Case.Status.AWAITING_MATERIALS or case.materials_missing
+        else [],
+        site_name=site.name,
+        site_phone=site.phone,
+        resident_name=mask_name(case.resident_name),
+        resident_phone=mask_phone(case.resident_phone),
+        ratings=[
+            {
+                "value": r.value,
+                "label": str(r.get_value_display()),
+                "is_followup": r.is_followup,
+                "at": r.created_at,
+            }
+            for r in ratings
+        ],
+    )
+
+
+def _kind_allowed(case: Case, ratings: list[Rating], rectified_ids: set[int]) -> bool | None:
+    """``rating_kind_allowed`` without a query per case (rectifications looked up once for the page)."""
+    if case.status != Case.Status.COMPLETED:
+        return None
+    first = next((r for r in ratings if not r.is_followup), None)
+    if first is None:
+        return False
+    if first.is_bad and first.pk in rectified_ids and not any(r.is_followup for r in ratings):
+        return True
+    return None
+
+
+def resident_case_list(*, phone: str) -> list[ResidentCase]:
+    """The verified resident's own cases, newest first (at most ``MAX_CASES``)."""
+    cases = list(resident_cases_qs(phone)[:MAX_CASES])
+    rating_ids = [r.pk for c in cases for r in c.ratings.all() if r.is_bad]
+    rectified = set(
+        Rectification.objects.filter(rating_id__in=rating_ids).values_list("rating_id", flat=True)
+    )
+    now = timezone.now()
+    return [_present(c, rectified, now) for c in cases]
+
+
+def resident_case_get(*, phone: str, case_no: str) -> Case:
+    """The resident's own case by number; 404 alike when it does not exist or belongs to someone else."""
+    number = normalize_case_no(case_no)
+    case = None
+    if is_valid_case_no(number):
+        case = (
+            Case.objects.filter(case_no=number, resident_phone=phone)
+            .select_related("site", "matter", "assigned_agent")
+            .first()
+        )
+    if case is None:
+        raise ApplicationError("未找到该办件。", {}, status=404)
+    return case
+
+
+def case_quick_lookup(*, case_no: str, tail: str) -> dict[str, Any]:
+    """Status only, nothing personal; unknown number and wrong tail answer the same 404."""
+    number = normalize_case_no(case_no)
+    tail = "".join(ch for ch in str(tail or "") if ch.isdigit())
+    case = None
+    if is_valid_case_no(number) and len(tail) == 4:
+        case = Case.objects.filter(case_no=number).select_related("assigned_agent").first()
+    # compare_digest even on a miss keeps the timing of both 404s alike
+    expected = phone_tail(case.resident_phone) if case is not None else "----"
+    if case is None or not hmac.compare_digest(expected, tail):
+        raise ApplicationError("未找到该办件，请核对编号和手机尾号。", {}, status=404)
+    now = timezone.now()
+    return {
+        "case_no": case.case_no,
+        "status": case.status,
+        "status_label": status_label(case, ratings=[], now=now)
+        if case.status != Case.Status.COMPLETED
+        else "已办结。",
+        "due_at": case.due_at,
+        "overdue": _is_overdue(case, now),
+    }
+
+
+def kiosk_agents(site: Site) -> list[Agent]:
+    """Agents a walk-in resident may rate on the station's tablet: the published, active ones of ``site``."""
+    return list(site.agents.filter(is_active=True, is_published=True).order_by("kind", "name", "id"))
+
+
+def ratings_for_stats(qs: QuerySet[Rating] | None = None) -> QuerySet[Rating]:
+    """Ratings that count in statistics: accepted appeals are excluded (kept on record)."""
+    return (qs if qs is not None else Rating.objects.all()).filter(excluded=False)
+
+
+def ratings_visible_to(user: Any) -> QuerySet[Rating]:
+    """Ratings of the sites ``user`` works for (staff roles only), newest first; nothing for anyone else."""
+    from agency.selectors import sites_for_user, user_role
+    from workflows.resident_services import STAFF_ROLES
+
+    if user_role(user) not in STAFF_ROLES:
+        return Rating.objects.none()
+    return (
+        Rating.objects.filter(site__code__in=sites_for_user(user))
+        .select_related("site", "case", "agent", "rectification")
+        .prefetch_related("callbacks")
+        .order_by("-created_at")
+    )
+
+
+def doorstep_requests_visible_to(user: Any) -> list[Any]:
+    """Open doorstep requests of ``user``'s sites (staff roles only): special groups first, then oldest."""
+    from agency.selectors import sites_for_user, user_role
+    from workflows.resident_models import DoorstepRequest
+    from workflows.resident_services import STAFF_ROLES
+
+    if user_role(user) not in STAFF_ROLES:
+        return []
+    rows = list(
+        DoorstepRequest.objects.filter(site__code__in=sites_for_user(user), status=DoorstepRequest.Status.NEW)
+        .select_related("site", "case")
+        .order_by("created_at", "id")[:200]
+    )
+    rows.sort(key=lambda r: (0 if r.special_groups else 1, r.created_at))
+    return rows

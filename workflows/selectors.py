@@ -1,0 +1,231 @@
+"""Reads of the case workflow, already scoped to the actor. Query counts do not grow with the row count."""
+
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from agency.models import Agent, Grid, Site
+from agency.selectors import user_role
+from core.exceptions import ApplicationError
+from core.phones import normalize_phone
+from workflows import permissions
+from workflows.case_numbers import is_valid_case_no, normalize_case_no
+from workflows.models import Case, CaseEvent
+
+_SITE_IDS_ATTR = "_bangban_case_site_ids"
+
+
+def actor_role(user: Any) -> str | None:
+    """The contract's role of ``user`` (``district_admin``, ``town_staff``, …) or None (no access)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user_role(user)
+
+
+def actor_agent(user: Any) -> Agent | None:
+    """The active agent profile of ``user``, if any."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        agent = user.agent
+    except Agent.DoesNotExist:
+        return None
+    return agent if agent.is_active else None
+
+
+def _scope_site_ids_query(agent: Agent, role: str | None) -> Q:
+    """Q on Case for the sites ``agent`` works for, as subqueries (no extra round trips)."""
+    own = Site.objects.filter(agents=agent).values("id")
+    grid_sites = Grid.objects.filter(agents=agent).values("site_id")
+    q = Q(site_id__in=own) | Q(site_id__in=grid_sites)
+    if role == Agent.Kind.TOWN_STAFF:
+        q |= Q(site__parent_id__in=Site.objects.filter(agents=agent, kind=Site.Kind.CENTER).values("id"))
+    return q
+
+
+def scope_site_ids(user: Any) -> set[int] | None:
+    """Ids of the sites ``user`` works for (None = every site). Cached on the user object for a request."""
+    if hasattr(user, _SITE_IDS_ATTR):
+        cached: set[int] | None = getattr(user, _SITE_IDS_ATTR)
+        return cached
+    role = actor_role(user)
+    result: set[int] | None
+    if role is None:
+        result = set()
+    elif role == Agent.Kind.DISTRICT_ADMIN:
+        result = None
+    else:
+        agent = actor_agent(user)
+        if agent is None:
+            result = set()
+        else:
+            result = set(Site.objects.filter(_site_scope_for_sites(agent, role)).values_list("id", flat=True))
+    setattr(user, _SITE_IDS_ATTR, result)
+    return result
+
+
+def _site_scope_for_sites(agent: Agent, role: str) -> Q:
+    q = Q(agents=agent) | Q(grids__agents=agent)
+    if role == Agent.Kind.TOWN_STAFF:
+        q |= Q(parent__in=Site.objects.filter(agents=agent, kind=Site.Kind.CENTER).values("id"))
+    return q
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    """Cases ``user`` may see: district admin all; town staff the sites under their center(s);
+    station staff and other agents their own sites; an agent also every case assigned to them."""
+    base = Case.objects.select_related("site", "matter", "grid", "assigned_agent", "assigned_agent__user")
+    role = actor_role(user)
+    if role is None:
+        return base.none()
+    if role == Agent.Kind.DISTRICT_ADMIN:
+        return base.all()
+    agent = actor_agent(user)
+    if agent is None:
+        return base.none()
+    return base.filter(_scope_site_ids_query(agent, role) | Q(assigned_agent=agent))
+
+
+def case_in_scope(*, user: Any, case: Case) -> bool:
+    """Python twin of ``cases_visible_to`` for a case already loaded."""
+    role = actor_role(user)
+    if role is None:
+        return False
+    if role == Agent.Kind.DISTRICT_ADMIN:
+        return True
+    agent = actor_agent(user)
+    if agent is None:
+        return False
+    if case.assigned_agent_id is not None and case.assigned_agent_id == agent.pk:
+        return True
+    site_ids = scope_site_ids(user)
+    return site_ids is None or case.site_id in site_ids
+
+
+def site_in_scope(*, user: Any, site: Site) -> bool:
+    site_ids = scope_site_ids(user)
+    return site_ids is None or site.pk in site_ids
+
+
+def is_assigned_agent(*, user: Any, case: Case) -> bool:
+    agent = actor_agent(user)
+    return agent is not None and case.assigned_agent_id == agent.pk
+
+
+def case_get_for_actor(*, user: Any, case_no: str) -> Case:
+    """The case ``case_no`` if ``user`` may see it; ``ApplicationError`` 404 otherwise (bad numbers too)."""
+    number = normalize_case_no(case_no)
+    case = None
+    if is_valid_case_no(number):
+        case = cases_visible_to(user).filter(case_no=number).first()
+    if case is None:
+        raise ApplicationError("案件不存在或无权查看。", {"case_no": str(case_no)[:32]}, status=404)
+    return case
+
+
+def feedback_received(case: Case, events: list[CaseEvent] | None = None) -> bool:
+    """A rating arrived after the latest completion (or rectification report)."""
+    if events is None:
+        events = list(case.events.filter(kind__in=["completed", "answered", "rectified", "rating"]))
+    last_done = None
+    rated_after = False
+    for event in sorted(events, key=lambda e: (e.at, e.pk or 0)):
+        if event.kind in ("completed", "answered", "rectified"):
+            last_done = event
+            rated_after = False
+        elif event.kind == "rating" and last_done is not None:
+            rated_after = True
+    return rated_after
+
+
+def case_closable(case: Case, events: list[CaseEvent] | None = None) -> bool:
+    """``close`` is allowed after the resident's feedback or once the feedback window has ended."""
+    if case.status != Case.Status.COMPLETED:
+        return False
+    if case.feedback_due_at is not None and case.feedback_due_at <= timezone.now():
+        return True
+    return feedback_received(case, events)
+
+
+def case_allowed_actions(*, user: Any, case: Case, events: list[CaseEvent] | None = None) -> list[str]:
+    """Actions (API names) ``user`` may take on ``case`` now. Pass loaded ``events`` to skip a query."""
+    if not case_in_scope(user=user, case=case):
+        return []
+    role = actor_role(user)
+    assigned = is_assigned_agent(user=user, case=case)
+    allowed = []
+    for action in permissions.ACTIONS:
+        if not permissions.role_may(role=role, is_assigned_agent=assigned, action=action):
+            continue
+        if not permissions.status_allows(action=action, status=case.status):
+            continue
+        if action == "answer" and not case.matter.is_consultation:
+            continue
+        if action == "close" and not case_closable(case, events):
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:
+    """The case's events, oldest first; ``public_only`` for what residents may see."""
+    qs = CaseEvent.objects.filter(case=case).order_by("at", "id")
+    if public_only:
+        qs = qs.filter(public=True)
+    return qs
+
+
+def agent_suggestions(*, case: Case, limit: int = 5) -> list[Agent]:
+    """Agents to suggest on assign: same grid first (就近), then matching service scope, then least open
+    load (就熟); only active agents serving the case's site who are not away. Staff may pick anyone else."""
+    candidates = (
+        Agent.objects.filter(is_active=True, is_away=False, sites=case.site_id, user__isnull=False)
+        .exclude(kind=Agent.Kind.DISTRICT_ADMIN)
+        .annotate(
+            same_grid=Exists(Grid.objects.filter(pk=case.grid_id or 0, agents=OuterRef("pk"))),
+            in_scope=Exists(
+                Agent.scopes.through.objects.filter(agent_id=OuterRef("pk"), matter_id=case.matter_id)
+            ),
+            open_load=Count(
+                "assigned_cases",
+                filter=Q(assigned_cases__status__in=sorted(Case.Status.OPEN)),  # type: ignore[attr-defined]
+                distinct=True,
+            ),
+        )
+        .order_by("-same_grid", "-in_scope", "open_load", "name", "id")
+        .distinct()
+    )
+    return list(candidates[:limit])
+
+
+def case_prefill(*, phone: str) -> dict[str, Any]:
+    """历史数据自动填充: name, address, grid id and special groups from the resident's latest case (or {})."""
+    e164 = normalize_phone(phone)
+    if not e164:
+        return {}
+    latest = (
+        Case.objects.filter(resident_phone=e164)
+        .order_by("-created_at", "-id")
+        .values("resident_name", "address", "grid_id", "special_groups", "site_id")
+        .first()
+    )
+    if latest is None:
+        return {}
+    return {
+        "resident_phone": e164,
+        "resident_name": latest["resident_name"],
+        "address": latest["address"],
+        "grid_id": latest["grid_id"],
+        "site_id": latest["site_id"],
+        "special_groups": list(latest["special_groups"] or []),
+    }
+
+
+def agent_open_cases(agent: Agent) -> QuerySet[Case]:
+    """The agent's cases still needing work (for "my tasks")."""
+    return (
+        Case.objects.filter(assigned_agent=agent, status__in=sorted(Case.Status.ACTIVE))  # type: ignore[attr-defined]
+        .select_related("site", "matter", "grid")
+        .order_by("-priority", "due_at", "id")
+    )

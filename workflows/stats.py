@@ -1,0 +1,338 @@
+"""Oversight statistics (the figures of ``GET /api/v1/stats/``, the dashboards and the monthly sheet).
+
+Every figure is an aggregate query: the number of queries is the same for 5 cases or 5,000,000, and the
+database does the counting. Definitions (period = ``[from 00:00, to + 1 day 00:00)`` local time; either end
+may be open):
+
+- ``open``: cases received in the period that still await their result (status new … submitted).
+- ``overdue``: those of them past their due date now.
+- ``closed``: cases completed (办结, ``completed_at`` set) in the period, whatever happened after.
+- ``on_time_rate``: share of ``closed`` completed by their due date (no due date counts as on time).
+- ``satisfaction_rate``: share of 4–5 among ratings given in the period, excluding ratings removed by an
+  accepted appeal (``excluded``). A rectified case's first rating and its follow-up both count.
+- ``bad_ratings``: non-excluded ratings of 1–2 given in the period.
+- ``by_status`` (received in the period), ``by_matter`` (received in the period), ``by_site``.
+
+Scope: district admins see every site; town staff their centers and those centers' sites; station staff
+their own station(s). Anyone else gets 403. ``site=`` narrows to one site (a center: itself and its sites);
+a site outside the caller's scope answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from agency.models import Agent, Site
+from core.exceptions import ApplicationError
+from workflows import selectors
+from workflows.models import Case, Rating
+
+OVERSIGHT_ROLES = (Agent.Kind.DISTRICT_ADMIN, Agent.Kind.TOWN_STAFF, Agent.Kind.STATION_STAFF)
+OPEN = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
+MAX_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates, inclusive; None = open end."""
+
+    start: dt.date | None
+    end: dt.date | None
+
+    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        tz = timezone.get_current_timezone()
+        lo = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz) if self.start else None
+        hi = (
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if self.end else None
+        )
+        return lo, hi
+
+    def q(self, field: str) -> Q:
+        lo, hi = self.bounds()
+        q = Q()
+        if lo is not None:
+            q &= Q(**{f"{field}__gte": lo})
+        if hi is not None:
+            q &= Q(**{f"{field}__lt": hi})
+        return q
+
+
+def period_parse(date_from: str | None, date_to: str | None) -> Period:
+    """``from``/``to`` as ``YYYY-MM-DD``; 400 ``ApplicationError`` on bad input."""
+
+    def one(value: str | None, name: str) -> dt.date | None:
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ApplicationError("日期格式应为 YYYY-MM-DD。", {name: value[:32]}, status=400)
+
+    start, end = one(date_from, "from"), one(date_to, "to")
+    if start and end and start > end:
+        raise ApplicationError("开始日期不能晚于结束日期。", {"from": str(start), "to": str(end)}, status=400)
+    return Period(start, end)
+
+
+def period_preset(name: str, *, today: dt.date | None = None) -> Period:
+    """``week`` (this Monday–today), ``month``, ``quarter``, ``year``; anything else: the month."""
+    today = today or timezone.localdate()
+    if name == "week":
+        return Period(today - dt.timedelta(days=today.weekday()), today)
+    if name == "quarter":
+        return Period(dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today)
+    if name == "year":
+        return Period(dt.date(today.year, 1, 1), today)
+    return Period(today.replace(day=1), today)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which sites the figures cover: ``site_ids`` None means every site."""
+
+    role: str
+    site_ids: frozenset[int] | None
+    site: Site | None = None
+
+    def q(self, field: str = "site_id") -> Q:
+        return Q() if self.site_ids is None else Q(**{f"{field}__in": self.site_ids})
+
+
+def stats_scope(*, user: Any, site_code: str | None = None) -> Scope:
+    """The caller's scope, optionally narrowed to one site (a center brings its sites along)."""
+    role = selectors.actor_role(user)
+    if role not in OVERSIGHT_ROLES:
+        raise ApplicationError("无权查看统计。", status=403)
+    visible = selectors.scope_site_ids(user)
+    if not site_code:
+        return Scope(role=str(role), site_ids=None if visible is None else frozenset(visible))
+    site = Site.objects.filter(code=site_code).first()
+    if site is None or (visible is not None and site.pk not in visible):
+        raise ApplicationError("站点不存在或无权查看。", {"site": site_code[:32]}, status=404)
+    ids = {site.pk}
+    if site.kind == Site.Kind.CENTER:
+        ids |= set(Site.objects.filter(parent=site).values_list("id", flat=True))
+    if visible is not None:
+        ids &= visible
+    return Scope(role=str(role), site_ids=frozenset(ids), site=site)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _cases(scope: Scope) -> QuerySet[Case]:
+    return Case.objects.filter(scope.q())
+
+
+def _ratings(scope: Scope, period: Period) -> QuerySet[Rating]:
+    return Rating.objects.filter(scope.q(), period.q("created_at"), excluded=False)
+
+
+def stats_compute(*, scope: Scope, period: Period, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The contract's stats body (see module doc). Five queries, whatever the number of cases."""
+    now = now or timezone.now()
+    received = _cases(scope).filter(period.q("created_at"))
+    per_site_status = received.values("site_id", "status").annotate(
+        n=Count("id"), overdue=Count("id", filter=Q(status__in=OPEN, due_at__lt=now))
+    )
+    by_status: dict[str, int] = dict.fromkeys(Case.Status.values, 0)
+    site_rows: dict[int, dict[str, Any]] = {}
+
+    def site_row(site_id: int) -> dict[str, Any]:
+        return site_rows.setdefault(
+            site_id, {"open": 0, "overdue": 0, "closed": 0, "on_time": 0, "ratings": 0, "good": 0, "bad": 0}
+        )
+
+    for row in per_site_status:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        if row["status"] in OPEN:
+            r = site_row(row["site_id"])
+            r["open"] += row["n"]
+            r["overdue"] += row["overdue"]
+
+    completed = (
+        _cases(scope)
+        .filter(period.q("completed_at"), completed_at__isnull=False)
+        .values("site_id")
+        .annotate(
+            n=Count("id"),
+            on_time=Count("id", filter=Q(due_at__isnull=True) | Q(completed_at__lte=F("due_at"))),
+        )
+    )
+    for done_row in completed:
+        r = site_row(done_row["site_id"])
+        r["closed"] += done_row["n"]
+        r["on_time"] += done_row["on_time"]
+
+    ratings = (
+        _ratings(scope, period)
+        .values("site_id")
+        .annotate(
+            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=Q(value__lte=2))
+        )
+    )
+    for rating_row in ratings:
+        r = site_row(rating_row["site_id"])
+        r["ratings"] += rating_row["n"]
+        r["good"] += rating_row["good"]
+        r["bad"] += rating_row["bad"]
+
+    by_matter = [
+        {"matter": row["matter__code"], "name": row["matter__name"], "n": row["n"]}
+        for row in received.values("matter__code", "matter__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "matter__code")
+    ]
+
+    sites = {s.id: s for s in Site.objects.filter(id__in=list(site_rows)).only("id", "code", "name", "kind")}
+    by_site = []
+    for site_id, r in sorted(site_rows.items(), key=lambda kv: sites[kv[0]].code if kv[0] in sites else ""):
+        site = sites.get(site_id)
+        if site is None:
+            continue
+        by_site.append(
+            {
+                "site": site.code,
+                "name": site.name,
+                "open": r["open"],
+                "overdue": r["overdue"],
+                "closed": r["closed"],
+                "on_time_rate": _rate(r["on_time"], r["closed"]),
+                "satisfaction_rate": _rate(r["good"], r["ratings"]),
+                "bad_ratings": r["bad"],
+            }
+        )
+    totals = {
+        k: sum(r[k] for r in site_rows.values())
+        for k in ("open", "overdue", "closed", "on_time", "ratings", "good", "bad")
+    }
+    return {
+        "open": totals["open"],
+        "overdue": totals["overdue"],
+        "closed": totals["closed"],
+        "on_time_rate": _rate(totals["on_time"], totals["closed"]),
+        "satisfaction_rate": _rate(totals["good"], totals["ratings"]),
+        "bad_ratings": totals["bad"],
+        "by_status": by_status,
+        "by_matter": by_matter,
+        "by_site": by_site,
+        "from": period.start.isoformat() if period.start else None,
+        "to": period.end.isoformat() if period.end else None,
+    }
+
+
+# --- dashboard extras -------------------------------------------------------------------------------------
+
+
+def stats_trend(*, scope: Scope, period: Period) -> list[dict[str, Any]]:
+    """Per local day: cases received and cases completed (two queries). Needs a bounded period."""
+    if period.start is None or period.end is None or (period.end - period.start).days > MAX_DAYS:
+        return []
+    tz = timezone.get_current_timezone()
+    new = dict(
+        _cases(scope)
+        .filter(period.q("created_at"))
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    done = dict(
+        _cases(scope)
+        .filter(period.q("completed_at"), completed_at__isnull=False)
+        .annotate(day=TruncDate("completed_at", tzinfo=tz))
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    days = []
+    day = period.start
+    while day <= period.end:
+        days.append({"day": day, "new": new.get(day, 0), "closed": done.get(day, 0)})
+        day += dt.timedelta(days=1)
+    return days
+
+
+def stats_avg_days(*, scope: Scope, period: Period) -> float | None:
+    """Average calendar days from intake to completion of cases completed in the period (one query)."""
+    duration = ExpressionWrapper(F("completed_at") - F("created_at"), output_field=DurationField())
+    value = (
+        _cases(scope)
+        .filter(period.q("completed_at"), completed_at__isnull=False)
+        .aggregate(avg=Avg(duration))["avg"]
+    )
+    if value is None:
+        return None
+    if isinstance(value, dt.timedelta):
+        return round(value.total_seconds() / 86400, 1)
+    return round(float(value) / 86400e6, 1)  # some backends answer microseconds
+
+
+def stats_agents(*, scope: Scope, period: Period, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Per assigned agent: open now, overdue now, completed in the period and on time (one query)."""
+    now = now or timezone.now()
+    done_q = period.q("completed_at") & Q(completed_at__isnull=False)
+    rows = (
+        _cases(scope)
+        .filter(assigned_agent__isnull=False)
+        .filter(Q(status__in=OPEN) | done_q)
+        .values("assigned_agent_id", "assigned_agent__name", "assigned_agent__kind")
+        .annotate(
+            open=Count("id", filter=Q(status__in=OPEN)),
+            overdue=Count("id", filter=Q(status__in=OPEN, due_at__lt=now)),
+            closed=Count("id", filter=done_q),
+            on_time=Count("id", filter=done_q & (Q(due_at__isnull=True) | Q(completed_at__lte=F("due_at")))),
+        )
+        .order_by("-open", "assigned_agent__name")
+    )
+    kinds = dict(Agent.Kind.choices)
+    return [
+        {
+            "agent": r["assigned_agent__name"],
+            "kind": str(kinds.get(r["assigned_agent__kind"], "")),
+            "open": r["open"],
+            "overdue": r["overdue"],
+            "closed": r["closed"],
+            "on_time_rate": _rate(r["on_time"], r["closed"]),
+        }
+        for r in rows
+    ]
+
+
+def overdue_cases(*, scope: Scope, now: dt.datetime | None = None, limit: int = 50) -> QuerySet[Case]:
+    now = now or timezone.now()
+    return (
+        _cases(scope)
+        .filter(status__in=OPEN, due_at__lt=now)
+        .select_related("site", "matter", "assigned_agent")
+        .order_by("due_at")[:limit]
+    )
+
+
+def special_group_cases(*, scope: Scope, period: Period, limit: int = 50) -> tuple[int, list[Case]]:
+    """Cases with special groups (priority > 0 marks them) received in the period: count and open ones."""
+    qs = _cases(scope).filter(period.q("created_at"), priority__gt=0)
+    total = qs.count()
+    rows = list(
+        qs.filter(status__in=OPEN)
+        .select_related("site", "matter", "assigned_agent")
+        .order_by("due_at")[:limit]
+    )
+    return total, rows
+
+
+def bad_ratings_list(*, scope: Scope, period: Period, limit: int = 50) -> list[Rating]:
+    """Bad ratings of the period with their rectification (if any): 差评 and 整改 status."""
+    return list(
+        _ratings(scope, period)
+        .filter(value__lte=2)
+        .select_related("case", "site", "rectification")
+        .order_by("-created_at")[:limit]
+    )

@@ -1,0 +1,613 @@
+"""Server-rendered pages: the grid worker's phone pages (``/m/``) and the station staff pages (``/staff/``).
+
+Thin by design: parse a form, call a ``workflows.services.case_<verb>()`` service (which checks permission and
+state), then POST/redirect/GET. Reads go through ``workflows.selectors`` so scope rules live in one place.
+Every page works without JavaScript; ``static/js/mobile.js`` only adds conveniences.
+
+Errors: a service's ``ApplicationError`` with status 404 becomes a 404 page; any other (400/403/409) is shown
+as a message above the form, with that status code. Django ``ValidationError`` from ``full_clean()`` lands on
+the form's fields. Bad input never becomes a 500.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Case as DbCase
+from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.template import engines
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agency.models import Agent, Grid, Matter, Site
+from core.exceptions import ApplicationError
+from core.masking import mask_id_number, mask_phone
+from core.services import audit_log
+from workflows import forms as wf_forms
+from workflows import permissions, selectors, services
+from workflows.models import Case, CaseEvent
+
+OPEN_STATUSES = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
+ACTIVE_STATUSES = sorted(Case.Status.ACTIVE)  # type: ignore[attr-defined]
+SPECIAL_LABELS = dict(Case.SpecialGroup.choices)
+PAGE_SIZE = 20
+
+ACTION_LABELS: dict[str, str] = {
+    "visit": "上门服务",
+    "submit": "代为报送",
+    "progress": "更新进度",
+    "complete": "办结送达",
+    "answer": "咨询答复",
+    "withdraw": "居民撤回",
+    "assign": "分派代办员",
+    "transfer": "转办",
+    "reject": "不予受理",
+    "close": "关闭案件",
+    "rectify": "提交整改报告",
+}
+# The step a person most likely takes next comes first and is shown open; the rest fold away.
+ACTION_ORDER = (
+    "assign",
+    "visit",
+    "submit",
+    "progress",
+    "complete",
+    "answer",
+    "close",
+    "rectify",
+    "transfer",
+    "withdraw",
+    "reject",
+)
+ACTION_FORMS: dict[str, type[wf_forms._ActionForm]] = {
+    "visit": wf_forms.VisitForm,
+    "submit": wf_forms.SubmitForm,
+    "progress": wf_forms.ProgressForm,
+    "complete": wf_forms.CompleteForm,
+    "answer": wf_forms.AnswerForm,
+    "withdraw": wf_forms.WithdrawForm,
+    "assign": wf_forms.AssignForm,
+    "transfer": wf_forms.TransferForm,
+    "reject": wf_forms.RejectForm,
+    "close": wf_forms.CloseForm,
+    "rectify": wf_forms.RectifyForm,
+}
+DANGER_ACTIONS = frozenset({"reject", "withdraw"})
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _bell_available() -> bool:
+    """The notifications app may provide ``{% notification_bell %}``; pages skip it when it does not."""
+    try:
+        return "notifications_tags" in engines["django"].engine.template_libraries  # type: ignore[attr-defined]
+    except (AttributeError, KeyError):
+        return False
+
+
+def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    role = selectors.actor_role(request.user)
+    return {
+        "role": role,
+        "is_staff_role": role in permissions.STAFF_ROLES,
+        "may_create": permissions.role_may_create(role),
+        "bell_available": _bell_available(),
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+def _decorate_cases(cases: list[Case]) -> list[Case]:
+    """Display helpers on each case of a page (no queries: related rows come from select_related)."""
+    for case in cases:
+        case.special_labels = [str(SPECIAL_LABELS.get(g, g)) for g in (case.special_groups or [])]  # type: ignore[attr-defined]
+        case.phone_masked = mask_phone(case.resident_phone)  # type: ignore[attr-defined]
+    return cases
+
+
+def _paginate(request: HttpRequest, qs: QuerySet[Case]) -> Page:
+    paginator = Paginator(qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))  # bad or out-of-range numbers fall back, never 500
+    page.object_list = _decorate_cases(list(page.object_list))
+    return page
+
+
+def _open_first(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Open cases first, then special groups (priority), then the nearest due date."""
+    return qs.annotate(
+        open_rank=DbCase(
+            When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+    ).order_by("open_rank", "-priority", F("due_at").asc(nulls_last=True), "-created_at", "-id")
+
+
+def _query_without(request: HttpRequest, key: str) -> str:
+    params = request.GET.copy()
+    params.pop(key, None)
+    return params.urlencode()
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login plus a staff role (station/town staff, district admin); others get a 403 page."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if selectors.actor_role(request.user) not in permissions.STAFF_ROLES:
+            return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _get_case(request: HttpRequest, case_no: str) -> Case:
+    try:
+        return selectors.case_get_for_actor(user=request.user, case_no=case_no)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from exc
+
+
+def _site_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    """Sites the person may log a case for; their own sites first (the default)."""
+    ids = selectors.scope_site_ids(request.user)
+    qs = Site.objects.filter(is_active=True, kind__in=[Site.Kind.STATION, Site.Kind.CENTER])
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    agent = selectors.actor_agent(request.user)
+    own: set[int] = set(agent.sites.values_list("pk", flat=True)) if agent else set()
+    sites = sorted(qs.only("pk", "name", "code"), key=lambda s: (s.pk not in own, s.code))
+    return [(str(s.pk), s.name) for s in sites]
+
+
+def _matters_for(request: HttpRequest) -> QuerySet[Matter]:
+    """Active matters offered at the person's sites (every active matter when no site lists any)."""
+    ids = selectors.scope_site_ids(request.user)
+    matters = Matter.objects.filter(is_active=True)
+    if ids is not None:
+        offered = matters.filter(site_matters__site_id__in=ids).distinct()
+        if offered.exists():
+            return offered.order_by("sort_order", "code")
+    return matters.order_by("sort_order", "code")
+
+
+def _default_grid(request: HttpRequest, site: Site, phone: str) -> Grid | None:
+    agent = selectors.actor_agent(request.user)
+    if agent is not None:
+        own = Grid.objects.filter(agents=agent, site=site).order_by("code").first()
+        if own is not None:
+            return own
+    grid_id = selectors.case_prefill(phone=phone).get("grid_id")
+    return Grid.objects.filter(pk=grid_id, site=site).first() if grid_id else None
+
+
+def _agent_label(agent: Agent) -> str:
+    away = "（外出）" if agent.is_away else ""
+    return f"{agent.name} · {agent.get_kind_display()}{away}"
+
+
+def _action_form(
+    action: str, case: Case, data: Any = None, suggestions: list[Agent] | None = None
+) -> wf_forms._ActionForm:
+    """An unbound (``data=None``) or bound form for ``action`` on ``case``."""
+    prefix = action
+    if action == "visit":
+        return wf_forms.VisitForm(data, prefix=prefix, materials=list(case.matter.materials or []))
+    if action == "assign":
+        suggested = suggestions if suggestions is not None else selectors.agent_suggestions(case=case)
+        suggested_ids = {a.pk for a in suggested}
+        others = (
+            Agent.objects.filter(is_active=True, sites=case.site_id, user__isnull=False)
+            .exclude(kind=Agent.Kind.DISTRICT_ADMIN)
+            .order_by("name", "id")
+        )
+        return wf_forms.AssignForm(
+            data,
+            prefix=prefix,
+            suggested=[(str(a.pk), _agent_label(a)) for a in suggested],
+            # every eligible agent stays a valid override, suggested or not (the suggestion list may change
+            # between rendering and posting)
+            others=[(str(a.pk), _agent_label(a)) for a in others if a.pk not in suggested_ids]
+            + [(str(a.pk), _agent_label(a)) for a in suggested],
+        )
+    if action == "transfer":
+        sites = Site.objects.filter(is_active=True, kind__in=[Site.Kind.STATION, Site.Kind.CENTER]).exclude(
+            pk=case.site_id
+        )
+        agents = Agent.objects.filter(is_active=True, sites=case.site_id, user__isnull=False).exclude(
+            kind=Agent.Kind.DISTRICT_ADMIN
+        )
+        return wf_forms.TransferForm(
+            data,
+            prefix=prefix,
+            sites=[(str(s.pk), s.name) for s in sites.order_by("code")],
+            agents=[(str(a.pk), _agent_label(a)) for a in agents.order_by("name", "id")],
+        )
+    return ACTION_FORMS[action](data, prefix=prefix)
+
+
+def _service_kwargs(action: str, form: wf_forms._ActionForm) -> dict[str, Any]:
+    """Map a valid form to the service's keyword arguments (objects looked up here, rules checked there)."""
+    data = form.cleaned_data
+    if action == "assign":
+        agent = Agent.objects.filter(pk=data["chosen"]).first()
+        if agent is None:
+            raise ApplicationError("代办员不存在。", {"agent": data["chosen"]}, status=400)
+        return {"agent": agent}
+    if action == "transfer":
+        site = Site.objects.filter(pk=data["site"]).first() if data.get("site") else None
+        agent = Agent.objects.filter(pk=data["agent"]).first() if data.get("agent") else None
+        return {"site": site, "agent": agent, "reason": data["reason"]}
+    return form.service_kwargs()
+
+
+def _apply_validation_error(form: Any, exc: DjangoValidationError) -> None:
+    """Put a model ``ValidationError`` on the form: on a field when the form has it, else on the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- grid worker pages (/m/) ------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def m_home(request: HttpRequest) -> HttpResponse:
+    """我的任务: cases assigned to me and those I logged; open first, special groups first, overdue marked."""
+    agent = selectors.actor_agent(request.user)
+    mine = Q(created_by=request.user)
+    if agent is not None:
+        mine |= Q(assigned_agent=agent)
+    qs = _open_first(selectors.cases_visible_to(request.user).filter(mine))
+    page = _paginate(request, qs)
+    return render(request, "workflows/m/home.html", _ctx(request, nav="tasks", page=page))
+
+
+@require_GET
+@login_required
+def m_new(request: HttpRequest) -> HttpResponse:
+    """Tap 1 of a new request: pick the category (only those with matters offered here)."""
+    if not permissions.role_may_create(selectors.actor_role(request.user)):
+        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+    present = set(_matters_for(request).values_list("category", flat=True))
+    categories = [(value, label) for value, label in Matter.Category.choices if value in present]
+    return render(request, "workflows/m/new_category.html", _ctx(request, nav="new", categories=categories))
+
+
+@require_GET
+@login_required
+def m_new_matter(request: HttpRequest, category: str) -> HttpResponse:
+    """Tap 2: pick the matter; each shows its full materials list (一次性告知) and time limit."""
+    if not permissions.role_may_create(selectors.actor_role(request.user)):
+        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+    labels = dict(Matter.Category.choices)
+    if category not in labels:
+        raise Http404("没有这个类别。")
+    matters = list(_matters_for(request).filter(category=category))
+    return render(
+        request,
+        "workflows/m/new_matter.html",
+        _ctx(request, nav="new", category=category, category_label=labels[category], matters=matters),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
+    """Tap 3: the form. ``step=lookup`` (no-JS) fills name/address/groups from the phone's history;
+    ``step=create`` logs the case through ``services.case_create``."""
+    if not permissions.role_may_create(selectors.actor_role(request.user)):
+        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+    matter = _matters_for(request).filter(code=matter_code).first()
+    if matter is None:
+        raise Http404("没有这个事项。")
+    site_choices = _site_choices(request)
+    if not site_choices:
+        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+    status = 200
+    error = ""
+    prefilled = False
+    if request.method == "POST" and request.POST.get("step") == "lookup":
+        lookup = wf_forms.PhoneLookupForm(request.POST)
+        initial: dict[str, Any] = {
+            k: request.POST.get(k, "")
+            for k in ("resident_phone", "resident_name", "address", "description", "site")
+        }
+        initial["special_groups"] = request.POST.getlist("special_groups")
+        if lookup.is_valid():
+            found = selectors.case_prefill(phone=lookup.cleaned_data["resident_phone"])
+            if found:
+                prefilled = True
+                initial["resident_name"] = initial["resident_name"] or found.get("resident_name", "")
+                initial["address"] = initial["address"] or found.get("address", "")
+                initial["special_groups"] = initial["special_groups"] or found.get("special_groups", [])
+                site_id = str(found.get("site_id") or "")
+                if not initial["site"] and site_id in {c[0] for c in site_choices}:
+                    initial["site"] = site_id
+            form = wf_forms.CaseCreateForm(initial=initial, site_choices=site_choices)
+            if not found:
+                messages.info(request, "没有该号码的办理记录，请填写居民信息。")
+        else:
+            form = wf_forms.CaseCreateForm(initial=initial, site_choices=site_choices)
+            error = "; ".join(str(e) for e in lookup.errors.get("resident_phone", [])) or "请输入手机号。"
+            status = 400
+    elif request.method == "POST":
+        form = wf_forms.CaseCreateForm(request.POST, site_choices=site_choices)
+        if form.is_valid():
+            data = form.cleaned_data
+            site = Site.objects.get(pk=data["site"])
+            try:
+                # The worker's grid at that site (or the resident's earlier one) helps suggest a nearby agent.
+                grid = _default_grid(request, site, data["resident_phone"])
+                case = services.case_create(
+                    actor=request.user,
+                    site=site,
+                    matter=matter,
+                    resident_name=data["resident_name"],
+                    resident_phone=data["resident_phone"],
+                    address=data["address"],
+                    description=data["description"],
+                    channel=Case.Channel.DOORSTEP,
+                    special_groups=list(data["special_groups"]),
+                    grid=grid,
+                )
+            except ApplicationError as exc:
+                if exc.status == 404:
+                    raise Http404(exc.message) from exc
+                error, status = exc.message, exc.status
+            except DjangoValidationError as exc:
+                _apply_validation_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, f"已登记：{case.case_no}")
+                return HttpResponseRedirect(reverse("workflows:m-case", args=[case.case_no]))
+        else:
+            status = 400
+    else:
+        initial = {}
+        phone = request.GET.get("phone", "")
+        if phone:
+            initial["resident_phone"] = phone[:32]
+        form = wf_forms.CaseCreateForm(initial=initial, site_choices=site_choices)
+    return render(
+        request,
+        "workflows/m/new_form.html",
+        _ctx(
+            request,
+            nav="new",
+            matter=matter,
+            category_label=matter.get_category_display(),
+            form=form,
+            error=error,
+            prefilled=prefilled,
+        ),
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def m_prefill(request: HttpRequest) -> JsonResponse:
+    """JSON twin of the lookup step for ``mobile.js``: ``{found, resident_name, address, special_groups}``."""
+    if not permissions.role_may_create(selectors.actor_role(request.user)):
+        return JsonResponse({"message": "无权操作。", "extra": {}}, status=403)
+    data = selectors.case_prefill(phone=request.GET.get("phone", "")[:32])
+    return JsonResponse(
+        {
+            "found": bool(data),
+            "resident_name": data.get("resident_name", ""),
+            "address": data.get("address", ""),
+            "special_groups": data.get("special_groups", []),
+        }
+    )
+
+
+def _case_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    ui: str,
+    bound: dict[str, wf_forms._ActionForm] | None = None,
+    error: str = "",
+    error_action: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """Render the case with its timeline and a form for each action the person may take now."""
+    events = list(selectors.case_timeline(case).select_related("actor"))
+    allowed = selectors.case_allowed_actions(user=request.user, case=case, events=events)
+    allowed = [a for a in ACTION_ORDER if a in allowed and a in ACTION_FORMS]
+    suggestions = selectors.agent_suggestions(case=case) if "assign" in allowed else []
+    if error_action and error_action not in allowed:
+        # the step is no longer offered (someone else moved the case): show why at the top of the page
+        error = error or "操作未完成，请刷新后重试。"
+        error_action = ""
+    action_forms = []
+    for action in allowed:
+        form = (bound or {}).get(action) or _action_form(action, case, suggestions=suggestions)
+        action_forms.append(
+            {
+                "name": action,
+                "label": ACTION_LABELS.get(action, action),
+                "form": form,
+                "url": reverse(f"workflows:{ui}-case-action", args=[case.case_no, action]),
+                "danger": action in DANGER_ACTIONS,
+                "open": action == (error_action or allowed[0]),
+                "error": error if action == error_action else "",
+            }
+        )
+    is_agent = selectors.is_assigned_agent(user=request.user, case=case)
+    is_staff = selectors.actor_role(request.user) in permissions.STAFF_ROLES
+    # The assigned agent calls the resident before the visit: full number. Staff reveal it on request,
+    # which is audited (PIPL); everyone else sees it masked. The ID number is never needed on these pages.
+    reveal = is_staff and request.GET.get("reveal") == "phone"
+    if reveal:
+        audit_log(
+            actor=request.user,  # type: ignore[arg-type]
+            action="view_resident_phone",
+            target_type="case",
+            target_id=case.case_no,
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+    show_full_phone = is_agent or reveal
+    _decorate_cases([case])
+    template = "workflows/m/case.html" if ui == "m" else "workflows/staff/case.html"
+    return render(
+        request,
+        template,
+        _ctx(
+            request,
+            nav="tasks" if ui == "m" else "cases",
+            case=case,
+            events=events,
+            action_forms=action_forms,
+            page_error=error if error and not error_action else "",
+            phone_display=case.resident_phone.as_national
+            if show_full_phone
+            else mask_phone(case.resident_phone),
+            phone_tel=str(case.resident_phone.as_e164) if show_full_phone else "",
+            may_reveal=is_staff and not show_full_phone,
+            id_masked=mask_id_number(case.id_number),
+            is_agent=is_agent,
+            internal_kinds={CaseEvent.Kind.NOTE},
+            ui=ui,
+        ),
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def m_case(request: HttpRequest, case_no: str) -> HttpResponse:
+    return _case_page(request, _get_case(request, case_no), ui="m")
+
+
+def _refusal(request: HttpRequest, case: Case, action: str) -> ApplicationError | None:
+    """Before validating a form: may this person take ``action`` now? (403 role, 409 state; from the rule
+    table in ``workflows.permissions``). A stale page then gets the real reason, not a form error. The
+    service checks again under the lock."""
+    assigned = selectors.is_assigned_agent(user=request.user, case=case)
+    if not permissions.role_may(
+        role=selectors.actor_role(request.user), is_assigned_agent=assigned, action=action
+    ):
+        return ApplicationError("您无权执行此操作。", {"action": action}, status=403)
+    if not permissions.status_allows(action=action, status=case.status):
+        return ApplicationError(
+            f"案件当前状态为「{case.get_status_display()}」，不能执行此操作。",
+            {"status": case.status},
+            status=409,
+        )
+    return None
+
+
+@require_POST
+@login_required
+def case_action(request: HttpRequest, case_no: str, action: str, ui: str = "m") -> HttpResponse:
+    """POST one step (``visit``, ``assign``, …) → the service → redirect back to the case (PRG)."""
+    if action not in ACTION_FORMS:
+        raise Http404("没有这个操作。")
+    if ui == "staff" and selectors.actor_role(request.user) not in permissions.STAFF_ROLES:
+        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+    case = _get_case(request, case_no)
+    refusal = _refusal(request, case, action)
+    if refusal is not None:
+        return _case_page(request, case, ui=ui, error=refusal.message, status=refusal.status)
+    form = _action_form(action, case, request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, ui=ui, bound={action: form}, error_action=action, status=400)
+    service = getattr(services, f"case_{action}")
+    try:
+        service(actor=request.user, case=case, **_service_kwargs(action, form))
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from exc
+        case.refresh_from_db()
+        return _case_page(
+            request,
+            case,
+            ui=ui,
+            bound={action: form},
+            error=exc.message,
+            error_action=action,
+            status=exc.status,
+        )
+    except DjangoValidationError as exc:
+        _apply_validation_error(form, exc)
+        return _case_page(request, case, ui=ui, bound={action: form}, error_action=action, status=400)
+    messages.success(request, f"已{ACTION_LABELS.get(action, action)}。")
+    return HttpResponseRedirect(reverse(f"workflows:{ui}-case", args=[case.case_no]))
+
+
+# --- station staff pages (/staff/) ------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def staff_queue(request: HttpRequest) -> HttpResponse:
+    """Unassigned new cases of the staff member's sites: special groups first, then oldest first."""
+    qs = (
+        selectors.cases_visible_to(request.user)
+        .filter(status=Case.Status.NEW, assigned_agent__isnull=True)
+        .order_by("-priority", F("due_at").asc(nulls_last=True), "created_at", "id")
+    )
+    page = _paginate(request, qs)
+    return render(request, "workflows/staff/queue.html", _ctx(request, nav="queue", page=page))
+
+
+@require_GET
+@staff_required
+def staff_cases(request: HttpRequest) -> HttpResponse:
+    """Cases in scope with filters (status, matter, agent, overdue) and pagination; open ones by default."""
+    base = selectors.cases_visible_to(request.user)
+    site_ids = selectors.scope_site_ids(request.user)
+    agents = Agent.objects.filter(is_active=True, user__isnull=False).exclude(kind=Agent.Kind.DISTRICT_ADMIN)
+    if site_ids is not None:
+        agents = agents.filter(sites__in=site_ids).distinct()
+    form = wf_forms.StaffFilterForm(
+        request.GET or None,
+        statuses=[(value, str(label)) for value, label in Case.Status.choices],
+        matters=[(m.code, m.name) for m in Matter.objects.filter(is_active=True).only("code", "name")],
+        agents=[(str(a.pk), a.name) for a in agents.order_by("name", "id").only("pk", "name")],
+    )
+    qs = base
+    # A bad value in one filter drops that filter only (cleaned_data keeps the fields that validated).
+    filters: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        filters = form.cleaned_data
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    else:
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    if filters.get("matter"):
+        qs = qs.filter(matter__code=filters["matter"])
+    if filters.get("agent") == "none":
+        qs = qs.filter(assigned_agent__isnull=True)
+    elif filters.get("agent"):
+        qs = qs.filter(assigned_agent_id=filters["agent"])
+    if filters.get("overdue"):
+        qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+    page = _paginate(request, _open_first(qs))
+    return render(
+        request,
+        "workflows/staff/cases.html",
+        _ctx(request, nav="cases", page=page, form=form, page_query=_query_without(request, "page")),
+    )
+
+
+@require_GET
+@staff_required
+def staff_case(request: HttpRequest, case_no: str) -> HttpResponse:
+    return _case_page(request, _get_case(request, case_no), ui="staff")
