@@ -41,3 +41,8 @@ pytest: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Benchmark suite (issue 7): PostgreSQL + Redis, 2 gunicorn workers; BENCH_CASES=20000 for a quick run.
+.PHONY: bench
+bench: install
+	$(BIN)/python bench/run.py

@@ -32,7 +32,8 @@ def map_page(request: HttpRequest) -> HttpResponse:
         matter=(request.GET.get("matter") or "").strip()[:32],
         kind=(request.GET.get("kind") or "").strip()[:16],
     )
-    if query.lat is None or query.lng is None:
+    if query.place or query.lat is None or query.lng is None:
+        # A typed place wins over coordinates left in the form by an earlier "my location" search.
         query.lat = query.lng = None
     elif not query.origin_label:
         query.origin_label = "我的位置"

@@ -319,7 +319,7 @@ def standards_demo_seed() -> int:
     for index, site in enumerate(sites):
         tiers = TIER_ORDER[: TIER_ORDER.index(site.tier) + 1] if site.tier in TIER_ORDER else TIER_ORDER[:1]
         values: dict[str, Any] = {"area_m2": Decimal(0), "has_unified_signage": False}
-        values.update({f: 0 for f in ("windows", "seats", "staffing")})
+        values.update(dict.fromkeys(("windows", "seats", "staffing"), 0))
         values.update({k: [] for k in LIST_FIELDS})
         for tier in tiers:
             for row in table.get(site.kind, {}).get(tier, []):

@@ -62,7 +62,8 @@ class Notification(models.Model):
     dedupe_key = models.CharField(_("去重键"), max_length=191, unique=True)
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices, default=Channel.SMS)
     audience = models.CharField(_("对象"), max_length=8, choices=Audience.choices, default=Audience.RESIDENT)
-    recipient_phone = models.CharField(_("手机号"), max_length=20, blank=True, db_index=True)
+    # Indexed through (recipient_phone, send_after) below; every extra index slows the outbox sweep's writes.
+    recipient_phone = models.CharField(_("手机号"), max_length=20, blank=True)
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("接收人"),
@@ -70,6 +71,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # covered by the (recipient_user, read_at) index
     )
     template = models.CharField(_("模板"), max_length=64)
     context = models.JSONField(_("参数"), default=dict, blank=True)

@@ -78,7 +78,7 @@ def publish_many(ids: list[int]) -> int:
     time_limit=58,
     ignore_result=True,
 )
-def sweep_outbox(batch_size: int = 500, max_batches: int = 20) -> dict[str, int]:
+def sweep_outbox(batch_size: int = 1000, max_batches: int = 50) -> dict[str, int]:
     """Every minute: settle in-doubt claims, then re-publish due pending rows in batches.
 
     Selects only due rows (``(status, next_attempt_at)`` index); safe to run twice at once (rows are

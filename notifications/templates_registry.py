@@ -48,7 +48,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "case_submitted",
         "已报送（居民）",
         "resident",
-        "【{site_name}】您的{matter}({case_no})已报送{department}，请耐心等待。查询{track_url}",
+        "【{site_name}】您的{matter}({case_no})已报送{department}。查询{track_url}",
     ),
     DefaultTemplate(
         "result_ready",

@@ -8,7 +8,7 @@ set -m
 BIN="${BIN:-.venv/bin}"
 HOST_PORT="${BANGBAN_ADDR:-127.0.0.1:8000}"
 VAR="${BANGBAN_VAR_DIR:-var}"
-mkdir -p "$VAR/celery/queue" "$VAR/celery/processed" "$VAR/celery/heartbeat" "$VAR/log"
+mkdir -p "$VAR/celery/queue" "$VAR/celery/processed" "$VAR/celery/heartbeat"
 
 pids=()
 stopping=0

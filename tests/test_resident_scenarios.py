@@ -7,7 +7,6 @@ workflow's ``rectify`` action), escalations are outbox rows with dedupe keys.
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
@@ -16,18 +15,11 @@ from workflows.models import Case
 from workflows.resident_models import Rating, Rectification
 from workflows.tasks import bad_rating_sweep, feedback_autoclose_sweep
 from workflows.tests.factories import make_world
-from workflows.tests.track_helpers import PHONE, completed_case
+from workflows.tests.track_helpers import PHONE, completed_case, private_cache  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 MONDAY_10 = "2026-03-02 02:00:00"  # 10:00 Shanghai, Monday
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def resident(phone: str = PHONE) -> APIClient:

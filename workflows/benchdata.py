@@ -1,25 +1,28 @@
 """Bulk benchmark data: N realistic, deterministic cases over the demo sites (``manage.py bench_data``).
 
-What a generated case looks like (all drawn from one ``random.Random(seed)``, so the same seed on the same
-demo district gives the same rows; dates are relative to the start of today, local time):
+All values come from one ``random.Random(seed)``: the same seed on the same demo district gives the same
+rows (dates are relative to the start of today, local time).
 
-- created over the last 3 years, ids ascending with time; a matter the site offers; a published agent of the
-  site; a resident from a deterministic phone pool (about 30% of cases come from residents with several cases);
-- status by age: cases of the last two weeks are mostly still open, older ones mostly ``closed`` (about 1.5% of
-  old cases stuck open, i.e. overdue), a few ``rejected``/``withdrawn``; ``completed`` and ``rectifying`` only
-  while their feedback/rectification window is still running, so the sweeps have nothing to "catch up" on;
-- a timeline of 3–8 ``CaseEvent`` rows consistent with the status path (created → assigned → visited /
-  materials → submitted → progress → completed → rating → closed);
-- ratings on most closed cases (mostly 4–5; the 1–2 ones carry a call-back, a rectification report, the
-  ``rectifying``/``rectified`` events and often a follow-up rating);
-- ``due_at`` = matter time limit in Chinese working days after intake (``core.workdays``), computed once per
-  (day, limit), ``feedback_due_at`` likewise.
+- Intake over the last 3 years, ids ascending with time; a matter the site offers; an active agent of the
+  site; a resident from a deterministic phone pool (about 30% of cases come from repeat residents).
+- Status by age: cases of the last two weeks are mostly open; older ones mostly ``closed`` (about 1.5% stuck
+  open, i.e. overdue), a few ``rejected``/``withdrawn``. ``completed`` and ``rectifying`` only while their
+  feedback/rectification window still runs, so the sweeps have nothing to catch up on.
+- A timeline of 3-8 ``CaseEvent`` rows following the status path (created, assigned, visited or materials,
+  submitted, progress, completed, rating, closed); up to 11 with the bad-rating loop.
+- Ratings on most closed cases (mostly 4-5). A 1-2 rating carries a call-back, a rectification report, the
+  ``rectifying``/``rectified`` events and often a follow-up rating.
+- ``due_at``: the matter's time limit in Chinese working days (``core.workdays``), computed once per
+  (day, limit); ``feedback_due_at`` likewise.
+- Speed: cases older than ``TEMPLATE_MIN_AGE_DAYS`` are instantiated from a pool of generated templates per
+  (matter, status): same shape, own number, resident, site, agent and dates.
 
-Bulk rows carry no Viewflow ``Process`` (``Case.process`` is null): ``workflows.services`` explicitly skips the
-engine for such cases, and no selector reads Viewflow tables. Cases made through the API get their process.
+Bulk rows carry no Viewflow ``Process`` (``Case.process`` is null): ``workflows.services`` skips the engine
+for such cases and no selector reads Viewflow tables. Cases made through the API get their process.
 
-Writing: PostgreSQL uses ``COPY`` (psycopg 3) in chunks of ``CHUNK`` cases, one transaction per chunk, ids
-assigned here and the sequences moved past them at the end; other databases use ``bulk_create``.
+Writing: PostgreSQL uses ``COPY`` (psycopg 3); ids are assigned here and the sequences moved past them at the
+end. A fresh load is one transaction with FK triggers off and the plain secondary indexes rebuilt at the end
+(see ``bench_load``). Other databases use ``bulk_create``.
 """
 
 from __future__ import annotations
@@ -36,9 +39,9 @@ from typing import Any
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
-from agency.models import Agent, Grid, Matter, Site, SiteMatter
+from agency.models import Agent, Grid, Site, SiteMatter
 from core.workdays import add_working_days, local_tz
-from workflows.case_numbers import ALPHABET, PREFIX, RANDOM_LENGTH
+from workflows.case_numbers import ALPHABET, PREFIX, RANDOM_LENGTH, check_char
 from workflows.models import Case, CaseEvent
 from workflows.resident_models import Callback, Rating, Rectification
 
@@ -109,8 +112,9 @@ TZ_UTC = dt.UTC
 TEMPLATE_MIN_AGE_DAYS = 90
 TEMPLATES_PER_KEY = 40
 _ALPHA_RANGE = range(len(ALPHABET))
-# the check character's value of each alphabet position (``case_numbers._value``: digits count as themselves)
-_CHECK_VALUE = [int(ch) if ch.isdigit() else i for i, ch in enumerate(ALPHABET)]
+# the check character's value of each alphabet position (``case_numbers.check_char``: the random part is
+# valued by alphabet index, so "8" and "A" no longer share a value)
+_CHECK_VALUE = list(range(len(ALPHABET)))
 # placeholders used while generating a template (replaced per case in ``Generator._instantiate``)
 _AGENT_ID, _AGENT_USER, _STAFF, _AGENT_NAME = -1, -2, -3, "\x00agent"
 _AGENT = (_AGENT_ID, _AGENT_USER, _AGENT_NAME)
@@ -159,16 +163,12 @@ class Generated:
     rectifications: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _columns(model: type[models.Model]) -> list[str]:
-    return [f.column for f in model._meta.concrete_fields]
-
-
 CASE_FIELDS = [f.attname for f in Case._meta.concrete_fields]
 EVENT_FIELDS = [f.attname for f in CaseEvent._meta.concrete_fields]
 RATING_FIELDS = [f.attname for f in Rating._meta.concrete_fields]
 CALLBACK_FIELDS = [f.attname for f in Callback._meta.concrete_fields]
 RECT_FIELDS = [f.attname for f in Rectification._meta.concrete_fields]
-JSON_FIELDS = {
+JSON_FIELDS: dict[Any, set[str]] = {
     model: {f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)}
     for model in (Case, CaseEvent, Rating, Callback, Rectification)
 }
@@ -190,11 +190,12 @@ def load_sites() -> list[SiteInfo]:
         if not matters:
             continue
         agents_qs = Agent.objects.filter(sites=site, is_active=True).exclude(kind=Agent.Kind.DISTRICT_ADMIN)
-        agents = [(a.pk, a.user_id, a.name) for a in agents_qs.order_by("id") if a.user_id is not None]
+        # agents without a login still serve (their timeline lines have no actor account)
+        agents = [(a.pk, a.user_id, a.name) for a in agents_qs.order_by("id")]
         if not agents:
             continue
         staff = (
-            agents_qs.filter(kind__in=[Agent.Kind.STATION_STAFF, Agent.Kind.TOWN_STAFF])
+            agents_qs.filter(kind__in=[Agent.Kind.STATION_STAFF, Agent.Kind.TOWN_STAFF], user__isnull=False)
             .order_by("id")
             .first()
         )
@@ -207,7 +208,7 @@ def load_sites() -> list[SiteInfo]:
                 matters=matters,
                 agents=agents,
                 grids=grids,
-                staff_user=staff.user_id if staff else agents[0][1],
+                staff_user=staff.user_id if staff else None,
                 kind=site.kind,
             )
         )
@@ -274,16 +275,13 @@ class Generator:
         return value
 
     def case_no(self, created: dt.datetime) -> str:
-        """A valid, unused number for the intake month (same shape and check character as
-        ``workflows.case_numbers``; the weighted sum is computed here from a table, it is the hot loop)."""
+        """A valid, unused number for the intake month: the shape of ``workflows.case_numbers`` with its own
+        ``check_char`` (the source of truth), random part from the seeded generator."""
         local = created.astimezone(self.tz)
         yymm = f"{local.year % 100:02d}{local.month:02d}"
-        head = sum((i + 1) * int(ch) for i, ch in enumerate(yymm))
         while True:
-            picks = self.rng.choices(_ALPHA_RANGE, k=RANDOM_LENGTH)
-            total = head + sum((i + 5) * _CHECK_VALUE[v] for i, v in enumerate(picks))
-            rand = "".join(ALPHABET[v] for v in picks)
-            number = f"{PREFIX}{yymm}-{rand}{ALPHABET[total % len(ALPHABET)]}"
+            rand = "".join(self.rng.choices(ALPHABET, k=RANDOM_LENGTH))
+            number = f"{PREFIX}{yymm}-{rand}{check_char(yymm + rand)}"
             if number not in self.used_case_nos:
                 self.used_case_nos.add(number)
                 return number
@@ -309,7 +307,7 @@ class Generator:
     def _template(self, status: str, matter: tuple[int, int, str, bool]) -> Template:
         """One old case generated in full with placeholder site/agent/ids, kept as offsets from intake."""
         saved_ids = self.ids
-        self.ids = {key: 1 for key in saved_ids}
+        self.ids = dict.fromkeys(saved_ids, 1)
         tmp = Generated()
         fake = SiteInfo(
             id=0, code="", name="", matters=[matter], agents=[_AGENT], grids=[], staff_user=_STAFF
@@ -327,7 +325,7 @@ class Generator:
             completed=off(case[26]),
             closed=off(case[27]),
             events=[(off(e[2]), e[3], e[4], e[5], e[6], e[7], _json(e[8])) for e in tmp.events],
-            ratings=[(r[0], off(r[9]), r) for r in tmp.ratings],
+            ratings=[(r[0], r[9] - self.base, r) for r in tmp.ratings],
             callbacks=tmp.callbacks,
             rectifications=tmp.rectifications,
         )
@@ -378,7 +376,7 @@ class Generator:
                 staff,
                 None,
                 created,
-                created + tpl.updated,
+                created + (tpl.updated or dt.timedelta()),
                 completed,
                 created + tpl.closed if tpl.closed is not None else None,
                 self.due(completed.astimezone(tz).date(), FEEDBACK_WINDOW_WORKDAYS) if completed else None,
@@ -845,7 +843,7 @@ class Generator:
 
 # --- writing ---------------------------------------------------------------------------------------------
 
-TABLES: list[tuple[str, type[models.Model], list[str], str]] = [
+TABLES: list[tuple[str, Any, list[str], str]] = [
     ("case", Case, CASE_FIELDS, "cases"),
     ("event", CaseEvent, EVENT_FIELDS, "events"),
     ("rating", Rating, RATING_FIELDS, "ratings"),
@@ -914,7 +912,8 @@ def check_model_shape() -> None:
     for key, _model, fields_, _attr in TABLES:
         if fields_ != _EXPECTED[key]:
             raise RuntimeError(
-                f"bench_data: {key} fields changed ({fields_} != {_EXPECTED[key]}); update workflows/benchdata.py"
+                f"bench_data: {key} fields changed ({fields_} != {_EXPECTED[key]}); "
+                "update workflows/benchdata.py"
             )
 
 
@@ -934,7 +933,7 @@ def _write_postgres(chunk: Generated) -> None:
             if not rows:
                 continue
             json_idx = [i for i, f in enumerate(fields_) if f in JSON_FIELDS[model]]
-            cols = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields_)
+            cols = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields_)  # type: ignore[union-attr,arg-type]
             sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({cols}) FROM STDIN"
             with raw.copy(sql) as copy:
                 for row in rows:
@@ -994,7 +993,9 @@ def _reset_sequences() -> None:
         for _key, model, _f, _a in TABLES:
             table = model._meta.db_table
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))",
+                # table names come from the models, not from input
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "  # noqa: S608
+                f"COALESCE((SELECT MAX(id) FROM {table}), 1))",
                 [table],
             )
 
@@ -1071,6 +1072,9 @@ def bench_load(
             if progress:
                 rate = result.cases / max(time.monotonic() - started, 1e-6)
                 progress(f"{result.cases}/{n} cases, {result.events} events ({rate:,.0f} cases/s)")
+        if fast:
+            with connection.cursor() as cursor, contextlib.suppress(DatabaseError), transaction.atomic():
+                cursor.execute("SET LOCAL session_replication_role = origin")
         if rebuild:
             t0 = time.monotonic()
             with connection.cursor() as cursor:

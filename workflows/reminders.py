@@ -21,9 +21,10 @@ Cost grows with the due rows, not the table: each sweep first reads the ids of d
 (the partial ``case_open_due_idx`` on ``due_at`` of open cases, whose predicate the ``status IN (…)`` filters
 repeat exactly; ``(site, status)`` for ``new``/``assigned``/``completed``; ``created_at``), bounded by a
 look-back window (``REMINDER_LOOKBACK_DAYS``: a case past every threshold for longer than that was handled by
-earlier runs and is not read again), then handles them in batches: one query for the cases with their site,
-matter and agent, one per recipient kind for the staff of all sites in the batch, and a fixed handful for
-the outbox insert (``notification_enqueue_many``), each batch in its own transaction.
+earlier runs and is not read again), then handles them in batches: one query for the cases (plain values with
+site, center and matter names), one for their agents, one per recipient kind for the staff of all sites in
+the batch, and a fixed handful for the outbox insert (``notification_enqueue_many``), each batch in its own
+transaction.
 """
 
 from __future__ import annotations
@@ -32,16 +33,17 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from agency.models import Agent, Site
-from agency.selectors import agent_stand_in
+from agency.selectors import agent_public_phone, agent_stand_in
 from core.workdays import add_working_days, is_workday, local_tz, working_days_between
 from notifications.services import NotificationRequest, notification_enqueue_many
 from workflows.models import Case, CaseEvent
@@ -151,10 +153,13 @@ def district_admins() -> list[Agent]:
 
 
 def _phone(agent: Agent) -> str:
-    phone = agent.phone
-    if not phone:
-        return ""
-    return str(phone.as_e164 if hasattr(phone, "as_e164") else phone)
+    """The agent's mobile in E.164, formatted once per instance (formatting is not free at 10,000 rows)."""
+    cached = getattr(agent, "_reminder_phone", None)
+    if cached is None:
+        phone = agent.phone
+        cached = str(phone.as_e164 if hasattr(phone, "as_e164") else phone) if phone else ""
+        agent._reminder_phone = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def staff_messages(
@@ -163,7 +168,7 @@ def staff_messages(
     """An SMS (if the agent has a mobile) and an in-app row (if they have a login) for each agent."""
     out: list[NotificationRequest] = []
     for agent in agents:
-        if agent.phone:
+        if _phone(agent):
             out.append(
                 NotificationRequest(
                     dedupe_key=f"{key}:agent:{agent.pk}:sms",
@@ -189,19 +194,85 @@ def staff_messages(
     return out
 
 
-def _case_context(case: Case) -> dict[str, Any]:
-    agent = case.assigned_agent
-    site = case.site
-    center = site.parent if site.parent_id else site
+@dataclass(slots=True)
+class DueCase:
+    """What a reminder needs of one case, read as plain values (model instances and phone parsing for
+    10,000 rows cost more than the whole rest of the sweep)."""
+
+    id: int
+    case_no: str
+    site_id: int
+    site_name: str
+    center_id: int  # the parent center (the site itself when it is a center)
+    center_name: str
+    matter: str
+    address: str
+    due_at: dt.datetime | None
+    assigned_agent_id: int | None
+    resident_phone: str
+    feedback_due_at: dt.datetime | None
+    agent: Agent | None = None
+
+
+_DUE_FIELDS = (
+    "id",
+    "case_no",
+    "site_id",
+    "site__name",
+    "site__parent_id",
+    "site__parent__name",
+    "matter__name",
+    "address",
+    "due_at",
+    "assigned_agent_id",
+    "phone_text",
+    "feedback_due_at",
+)
+
+
+def load_due_cases(due: QuerySet[Case], ids: list[int]) -> list[DueCase]:
+    """The cases of one batch (re-filtered by ``due``) with their assigned agents, in two queries."""
+    rows = (
+        due.filter(pk__in=ids)
+        .annotate(phone_text=Cast("resident_phone", CharField()))
+        .order_by("id")
+        .values_list(*_DUE_FIELDS)
+    )
+    cases = [
+        DueCase(
+            id=r[0],
+            case_no=r[1],
+            site_id=r[2],
+            site_name=r[3],
+            center_id=r[4] or r[2],
+            center_name=r[5] or r[3],
+            matter=r[6],
+            address=r[7],
+            due_at=r[8],
+            assigned_agent_id=r[9],
+            resident_phone=r[10] or "",
+            feedback_due_at=r[11],
+        )
+        for r in rows
+    ]
+    agent_ids = {c.assigned_agent_id for c in cases if c.assigned_agent_id}
+    if agent_ids:
+        agents = Agent.objects.select_related("backup").in_bulk(list(agent_ids))
+        for case in cases:
+            case.agent = agents.get(case.assigned_agent_id) if case.assigned_agent_id else None
+    return cases
+
+
+def _case_context(case: DueCase) -> dict[str, Any]:
     return {
         "case_no": case.case_no,
-        "matter": case.matter.name,
-        "site_name": site.name,
-        "station_name": site.name,
-        "town_name": center.name if center is not None else "",
+        "matter": case.matter,
+        "site_name": case.site_name,
+        "station_name": case.site_name,
+        "town_name": case.center_name,
         "address": case.address,
         "due_date": _local(case.due_at).strftime("%Y-%m-%d") if case.due_at else "",
-        "agent_name": agent.name if agent else "未分派",
+        "agent_name": case.agent.name if case.agent else "未分派",
     }
 
 
@@ -237,7 +308,7 @@ def _run_batches(
     *,
     name: str,
     due: QuerySet[Case],
-    build: Callable[[list[Case]], list[NotificationRequest]],
+    build: Callable[[list[DueCase]], list[NotificationRequest]],
     batch_size: int | None = None,
 ) -> SweepResult:
     """Read the due ids (index only), then per batch: re-read the cases (same filter, so a case that changed
@@ -247,13 +318,10 @@ def _run_batches(
     result = SweepResult(cases=len(ids))
     ids.sort()
     for chunk in _chunks(ids, size):
-        cases = list(
-            due.filter(pk__in=chunk)
-            .select_related("site", "site__parent", "matter", "assigned_agent", "assigned_agent__backup")
-            .order_by("id")
-        )
-        with transaction.atomic():
-            result.queued += notification_enqueue_many(messages=build(cases))
+        cases = load_due_cases(due, chunk)
+        # One transaction per batch (notification_enqueue_many is atomic): a failure loses one batch's work,
+        # which the next run redoes.
+        result.queued += notification_enqueue_many(messages=build(cases))
         result.batches += 1
     result.by_kind[name] = result.queued
     if result.queued:
@@ -340,15 +408,14 @@ def feedback_followup_cases(now: dt.datetime) -> QuerySet[Case]:
 # --- Message builders -----------------------------------------------------------------------------------
 
 
-def _agent_of(case: Case, today: dt.date) -> Agent | None:
-    agent = case.assigned_agent
-    return agent_stand_in(agent, today=today) if agent is not None else None
+def _agent_of(case: DueCase, today: dt.date) -> Agent | None:
+    return agent_stand_in(case.agent, today=today) if case.agent is not None else None
 
 
-def _build_due_soon(now: dt.datetime) -> Callable[[list[Case]], list[NotificationRequest]]:
+def _build_due_soon(now: dt.datetime) -> Callable[[list[DueCase]], list[NotificationRequest]]:
     today = _local(now).date()
 
-    def build(cases: list[Case]) -> list[NotificationRequest]:
+    def build(cases: list[DueCase]) -> list[NotificationRequest]:
         out: list[NotificationRequest] = []
         for case in cases:
             agent = _agent_of(case, today)
@@ -366,10 +433,10 @@ def _build_due_soon(now: dt.datetime) -> Callable[[list[Case]], list[Notificatio
     return build
 
 
-def _build_visit_pending(now: dt.datetime) -> Callable[[list[Case]], list[NotificationRequest]]:
+def _build_visit_pending(now: dt.datetime) -> Callable[[list[DueCase]], list[NotificationRequest]]:
     today = _local(now).date()
 
-    def build(cases: list[Case]) -> list[NotificationRequest]:
+    def build(cases: list[DueCase]) -> list[NotificationRequest]:
         out: list[NotificationRequest] = []
         for case in cases:
             agent = _agent_of(case, today)
@@ -386,10 +453,10 @@ def _build_visit_pending(now: dt.datetime) -> Callable[[list[Case]], list[Notifi
     return build
 
 
-def _build_feedback_followup(now: dt.datetime) -> Callable[[list[Case]], list[NotificationRequest]]:
+def _build_feedback_followup(now: dt.datetime) -> Callable[[list[DueCase]], list[NotificationRequest]]:
     from notifications.models import Notification
 
-    def build(cases: list[Case]) -> list[NotificationRequest]:
+    def build(cases: list[DueCase]) -> list[NotificationRequest]:
         # Follow up only on a request that really went out (one query per batch).
         requested = set(
             Notification.objects.filter(
@@ -409,7 +476,7 @@ def _build_feedback_followup(now: dt.datetime) -> Callable[[list[Case]], list[No
                     dedupe_key=f"case:{case.case_no}:feedback_followup",
                     template="feedback_followup",
                     context=context,
-                    recipient_phone=str(case.resident_phone),
+                    recipient_phone=case.resident_phone,
                     channel="sms",
                     audience="resident",
                 )
@@ -419,10 +486,10 @@ def _build_feedback_followup(now: dt.datetime) -> Callable[[list[Case]], list[No
     return build
 
 
-def _build_unassigned(now: dt.datetime) -> Callable[[list[Case]], list[NotificationRequest]]:
+def _build_unassigned(now: dt.datetime) -> Callable[[list[DueCase]], list[NotificationRequest]]:
     hours = int(_setting("UNASSIGNED_ALERT_WORKING_HOURS"))
 
-    def build(cases: list[Case]) -> list[NotificationRequest]:
+    def build(cases: list[DueCase]) -> list[NotificationRequest]:
         staff = staff_by_site({c.site_id for c in cases}, Agent.Kind.STATION_STAFF)
         out: list[NotificationRequest] = []
         for case in cases:
@@ -438,15 +505,15 @@ def _build_unassigned(now: dt.datetime) -> Callable[[list[Case]], list[Notificat
     return build
 
 
-def _build_ladder(now: dt.datetime) -> Callable[[list[Case]], list[NotificationRequest]]:
+def _build_ladder(now: dt.datetime) -> Callable[[list[DueCase]], list[NotificationRequest]]:
     today = _local(now).date()
     cutoffs = {level: overdue_cutoff(now, days) for level, days in ladder_thresholds().items()}
     admins = district_admins()
     late_days: dict[dt.date, int] = {}
 
-    def build(cases: list[Case]) -> list[NotificationRequest]:
+    def build(cases: list[DueCase]) -> list[NotificationRequest]:
         station_staff = staff_by_site({c.site_id for c in cases}, Agent.Kind.STATION_STAFF)
-        town_staff = staff_by_site({c.site.parent_id or c.site_id for c in cases}, Agent.Kind.TOWN_STAFF)
+        town_staff = staff_by_site({c.center_id for c in cases}, Agent.Kind.TOWN_STAFF)
         out: list[NotificationRequest] = []
         for case in cases:
             assert case.due_at is not None  # the selector filters on it
@@ -471,7 +538,7 @@ def _build_ladder(now: dt.datetime) -> Callable[[list[Case]], list[NotificationR
             if case.due_at < cutoffs["town"]:
                 town_context = {**context, "site_name": context["town_name"]}
                 out += staff_messages(
-                    town_staff.get(case.site.parent_id or case.site_id, []),
+                    town_staff.get(case.center_id, []),
                     key=f"{prefix}:escalate:town",
                     template="escalation_town",
                     context=town_context,
@@ -602,9 +669,86 @@ def daily_digest(*, now: dt.datetime | None = None, force: bool = False) -> Swee
             template="daily_digest",
             context=context,
         )
-    with transaction.atomic():
-        result.queued = notification_enqueue_many(messages=messages)
+    result.queued = notification_enqueue_many(messages=messages)
     result.cases = sum(n["open"] for n in counts.values())
     result.batches = 1
     result.by_kind["digest"] = result.queued
     return result
+
+
+# --- Scheduled visits (for the service that records an agreed visit time) ---------------------------------
+
+VISIT_DAY_BEFORE_HOUR = 18  # the evening before: after work, well before the 21:00 quiet hours
+
+
+@transaction.atomic
+def visit_reminders_schedule(*, case: Case, visit_at: dt.datetime) -> int:
+    """Queue the reminders of an agreed home visit as future outbox rows (``send_after``); returns how many.
+
+    ``Case`` has no visit-time field yet: whoever adds the "schedule visit" action calls this in its
+    transaction (and ``visit_reminders_cancel`` first when the time changes). Messages:
+
+    - resident ``visit_scheduled_day_before`` at 18:00 the day before (sent at once if that is past and the
+      visit is more than 3 h away); resident ``visit_scheduled_2h`` two hours before, skipped when quiet
+      hours would hold it to less than an hour before the visit, or the moment has passed;
+    - agent (or stand-in) ``visit_due_tomorrow`` at 18:00 the day before (SMS + in-app).
+
+    Keys ``case:<no>:visit:<YYYYmmddHHMM>:…``: scheduling the same time twice queues nothing twice.
+    """
+    from notifications.services import quiet_hours_release
+
+    now = timezone.now()
+    local_visit = _local(visit_at)
+    if visit_at <= now or case.assigned_agent is None:
+        return 0
+    agent = agent_stand_in(case.assigned_agent, today=_local(now).date())
+    context = {
+        "case_no": case.case_no,
+        "matter": case.matter.name,
+        "site_name": case.site.name,
+        "address": case.address,
+        "agent_name": agent.name,
+        "agent_phone": agent_public_phone(agent, case.site),
+        "visit_time": f"{local_visit:%H:%M}",
+    }
+    key = f"case:{case.case_no}:visit:{local_visit:%Y%m%d%H%M}"
+    day_before = dt.datetime.combine(
+        local_visit.date() - dt.timedelta(days=1), dt.time(VISIT_DAY_BEFORE_HOUR), tzinfo=local_tz()
+    )
+    messages: list[NotificationRequest] = []
+    if day_before > now or visit_at - now > dt.timedelta(hours=3):
+        resident_day_before = max(day_before, now)
+        messages.append(
+            NotificationRequest(
+                dedupe_key=f"{key}:day_before",
+                template="visit_scheduled_day_before",
+                context=context,
+                recipient_phone=str(case.resident_phone),
+                send_after=resident_day_before,
+            )
+        )
+        messages += [
+            replace(m, send_after=resident_day_before)
+            for m in staff_messages(
+                [agent], key=f"{key}:agent", template="visit_due_tomorrow", context=context
+            )
+        ]
+    two_hours = visit_at - dt.timedelta(hours=2)
+    if two_hours > now and quiet_hours_release(two_hours) <= visit_at - dt.timedelta(hours=1):
+        messages.append(
+            NotificationRequest(
+                dedupe_key=f"{key}:2h",
+                template="visit_scheduled_2h",
+                context=context,
+                recipient_phone=str(case.resident_phone),
+                send_after=two_hours,
+            )
+        )
+    return notification_enqueue_many(messages=messages)
+
+
+def visit_reminders_cancel(*, case: Case) -> int:
+    """Cancel the still-pending reminders of the case's scheduled visit(s) (rescheduled or visited)."""
+    from notifications.services import notifications_cancel
+
+    return notifications_cancel(dedupe_key_prefix=f"case:{case.case_no}:visit:")

@@ -122,7 +122,7 @@ def otp_verify(*, phone: str, code: str, ip: str) -> IssuedToken:
     issued: IssuedToken | None = None
     with transaction.atomic():
         candidates = list(
-            OtpCode.objects.select_for_update()
+            OtpCode.objects.select_for_update(of=("self",))
             .filter(phone=e164, used_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at")[:10]
         )
@@ -184,11 +184,16 @@ def resident_token_revoke(*, token: str) -> None:
 # --- Feedback links ---
 
 
-def feedback_link_token(*, case: Case, followup: bool = False) -> str:
-    """Signed, expiring token for the SMS rating link ``/rate/<token>/``
+def _link_signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=FEEDBACK_SALT)
 
-    One use: a case takes one rating per link kind (first / follow-up)."""
-    return signing.dumps({"c": case.pk, "f": int(followup)}, salt=FEEDBACK_SALT, compress=True)
+
+def feedback_link_token(*, case: Case, followup: bool = False) -> str:
+    """Signed, expiring token for the SMS rating link ``/rate/<token>/`` (``<case id>.<0|1>:<time>:<sig>``).
+
+    Kept short for the SMS (no JSON payload). One use: a case takes one rating per kind (first / follow-up).
+    """
+    return _link_signer().sign(f"{case.pk}.{int(followup)}")
 
 
 def feedback_link_url(*, case: Case, followup: bool = False) -> str:
@@ -200,11 +205,12 @@ def feedback_link_case(token: str) -> tuple[Case, bool]:
     """Case and follow-up flag of a link; 404 when the signature is bad or the link expired."""
     max_age = dt.timedelta(days=int(settings.FEEDBACK_LINK_MAX_AGE_DAYS))
     try:
-        data = signing.loads(token, salt=FEEDBACK_SALT, max_age=max_age)
-        case = Case.objects.select_related("site", "matter", "assigned_agent").get(pk=int(data["c"]))
-    except (signing.BadSignature, KeyError, TypeError, ValueError, Case.DoesNotExist):
+        value = _link_signer().unsign(token, max_age=max_age)
+        case_id, followup = value.split(".")
+        case = Case.objects.select_related("site", "matter", "assigned_agent").get(pk=int(case_id))
+    except (signing.BadSignature, TypeError, ValueError, Case.DoesNotExist):
         raise ApplicationError("评价链接无效或已过期。", {}, status=404)
-    return case, bool(data.get("f"))
+    return case, followup == "1"
 
 
 # --- Ratings ---
@@ -261,15 +267,32 @@ def rating_kind_allowed(case: Case, ratings: list[Rating] | None = None) -> bool
 
 
 def _station_staff(site: Site) -> list[Agent]:
-    """Station staff (站长/工作人员) of ``site``: who is alerted at once about a bad rating."""
-    return list(
+    """Station staff (站长/工作人员) of ``site``: who is alerted at once about a bad rating.
+
+    A site without station staff of its own (a center, a partner point) falls back to its town's staff, so an
+    alert always reaches someone."""
+    staff = list(
         Agent.objects.filter(sites=site, kind=Agent.Kind.STATION_STAFF, is_active=True).order_by("id")
     )
+    return staff or _town_staff(site)
+
+
+def _timeline(**fields: Any) -> CaseEvent:
+    """One timeline row (validated) written by the residents module: ratings and call-backs."""
+    event = CaseEvent(**fields)
+    event.full_clean()
+    event.save()
+    return event
 
 
 def _town_staff(site: Site) -> list[Agent]:
     center = site.parent if site.parent_id else site
     return list(Agent.objects.filter(sites=center, kind=Agent.Kind.TOWN_STAFF, is_active=True).order_by("id"))
+
+
+def _unique(agents: list[Agent]) -> list[Agent]:
+    """Each agent once, first occurrence's order."""
+    return list({agent.pk: agent for agent in agents}.values())
 
 
 def _district_admins() -> list[Agent]:
@@ -321,7 +344,11 @@ def rating_create(
     text = clean_text(comment or "")
     if len(text) > 1000:
         raise ApplicationError("意见请控制在1000字以内。", {"field": "comment"}, status=400)
-    case = Case.objects.select_for_update().select_related("site", "matter", "assigned_agent").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("site", "matter", "assigned_agent")
+        .get(pk=case.pk)
+    )
     kind = rating_kind_allowed(case)
     if kind is None or (followup is not None and followup != kind):
         raise ApplicationError("该事项当前不能评价或已评价。", {"status": case.status}, status=409)
@@ -347,7 +374,7 @@ def rating_create(
     except IntegrityError:
         raise ApplicationError("该事项已评价。", {"status": case.status}, status=409)
     label = str(Rating.Value(score).label)
-    CaseEvent.objects.create(
+    _timeline(
         case=case,
         at=now,
         kind=CaseEvent.Kind.RATING,
@@ -361,7 +388,7 @@ def rating_create(
 
         case_mark_rectifying(case=case, rating_id=rating.pk, note=f"收到{label}评价，进入整改。")
         _notify_staff(
-            agents=_station_staff(case.site) + (_town_staff(case.site) if kind else []),
+            agents=_unique(_station_staff(case.site) + (_town_staff(case.site) if kind else [])),
             dedupe_prefix=f"rating:{rating.pk}:bad",
             template="bad_rating",
             context=_rating_context(rating),
@@ -456,8 +483,8 @@ def rating_callback_log(*, actor: Any, rating: Rating, note: str, reached: bool 
     callback.full_clean()
     callback.save()
     if rating.case_id:
-        CaseEvent.objects.create(
-            case_id=rating.case_id,
+        _timeline(
+            case=rating.case,
             at=callback.at,
             kind=CaseEvent.Kind.CALLBACK,
             note=text,
@@ -552,7 +579,7 @@ def appeal_file(*, actor: Any, rating: Rating, reason: str) -> Appeal:
 def appeal_decide(*, actor: Any, appeal: Appeal, accept: bool, note: str = "") -> Appeal:
     """A town admin (or district admin) decides an appeal. Accepted: the rating leaves the statistics
     (``excluded``) but stays on record."""
-    appeal = Appeal.objects.select_for_update().select_related("rating__site").get(pk=appeal.pk)
+    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("rating__site").get(pk=appeal.pk)
     _require_staff_scope(actor=actor, rating=appeal.rating, roles=APPEAL_DECIDER_ROLES)
     if appeal.status != Appeal.Status.PENDING:
         raise ApplicationError("该申诉已审核。", {"status": appeal.status}, status=409)
@@ -588,7 +615,7 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
     steps: list[str] = []
     with transaction.atomic():
         rating = (
-            Rating.objects.select_for_update()
+            Rating.objects.select_for_update(of=("self",))
             .select_related("site__parent", "case__matter")
             .filter(pk=rating_id, value__lte=2, excluded=False)
             .first()
@@ -607,7 +634,7 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
             and not rectified
         ):
             _notify_staff(
-                agents=_station_staff(rating.site) + _town_staff(rating.site),
+                agents=_unique(_station_staff(rating.site) + _town_staff(rating.site)),
                 dedupe_prefix=f"rating:{rating.pk}:callback-late",
                 template="bad_rating_callback_late",
                 context={**context, "due": timezone.localtime(rating.callback_due_at).strftime("%m-%d")},
@@ -622,7 +649,7 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
         ):
             late_days = max(1, (now - rating.rectify_due_at).days)
             _notify_staff(
-                agents=_town_staff(rating.site) + _district_admins(),
+                agents=_unique(_town_staff(rating.site) + _district_admins()),
                 dedupe_prefix=f"rating:{rating.pk}:rectify-late",
                 template="bad_rating_rectify_late",
                 context={
@@ -718,7 +745,12 @@ def doorstep_request_create(
 @transaction.atomic
 def doorstep_request_handle(*, actor: Any, request_id: int) -> DoorstepRequest:
     """Station staff mark a doorstep request handled (they called back / scheduled the visit)."""
-    row = DoorstepRequest.objects.select_for_update().select_related("site").filter(pk=request_id).first()
+    row = (
+        DoorstepRequest.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .filter(pk=request_id)
+        .first()
+    )
     role = user_role(actor)
     if row is None or row.site is None or row.site.code not in sites_for_user(actor) or role is None:
         raise ApplicationError("未找到该上门申请。", {}, status=404)

@@ -379,6 +379,7 @@ def case_transfer(
             kind="transferred",
             note=f"{'，'.join(parts)}。原因：{reason}",
             actor=actor,
+            public=False,  # the reason is internal; the resident sees the new agent on the track page
             data={
                 "from_site": old_site.code,
                 "to_site": c.site.code,
@@ -689,6 +690,7 @@ def agent_away_reroute(*, agent: Agent) -> list[Case]:
                 kind="reassigned_backup",
                 note=f"{agent.name}外出，由AB岗备岗人{backup.name}接办",
                 actor=None,
+                public=False,
                 data={"from_agent_id": agent.pk, "to_agent_id": backup.pk},
             )
             _notify_agent(c, backup, "case_assigned", f"assigned:{backup.pk}")
@@ -710,3 +712,24 @@ def case_reroute_for_away_agent(*, actor: Any, agent: Agent) -> list[Case]:
 def feedback_deadline(completed_at: dt.datetime) -> dt.datetime:
     """End of the feedback window for a case completed at ``completed_at``."""
     return add_working_days(completed_at, FEEDBACK_WINDOW_WORKDAYS)
+
+
+def case_reroute_away_sweep() -> int:
+    """Beat sweep for AB岗: every away agent with open cases and a usable backup hands them over.
+
+    ``agency`` may not import ``workflows``, so marking an agent away cannot call us directly; this sweep
+    (and the staff page, via ``case_reroute_for_away_agent``) closes that gap. Returns cases moved.
+    """
+    agent_ids = (
+        Case.objects.filter(
+            assigned_agent__is_away=True,
+            assigned_agent__backup__isnull=False,
+            status__in=sorted(S.ACTIVE),  # type: ignore[attr-defined]
+        )
+        .values_list("assigned_agent_id", flat=True)
+        .distinct()
+    )
+    moved = 0
+    for agent in Agent.objects.filter(pk__in=list(agent_ids)).select_related("backup"):
+        moved += len(agent_away_reroute(agent=agent))
+    return moved

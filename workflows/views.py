@@ -34,7 +34,7 @@ from core.masking import mask_id_number, mask_phone
 from core.services import audit_log
 from workflows import forms as wf_forms
 from workflows import permissions, selectors, services
-from workflows.models import Case, CaseEvent
+from workflows.models import Case
 
 OPEN_STATUSES = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
 ACTIVE_STATUSES = sorted(Case.Status.ACTIVE)  # type: ignore[attr-defined]
@@ -481,7 +481,6 @@ def _case_page(
             may_reveal=is_staff and not show_full_phone,
             id_masked=mask_id_number(case.id_number),
             is_agent=is_agent,
-            internal_kinds={CaseEvent.Kind.NOTE},
             ui=ui,
         ),
         status=status,

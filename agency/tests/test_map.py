@@ -194,3 +194,10 @@ def test_page_with_tiles_loads_local_leaflet_and_markers(client, network):
     assert "按距离“我的位置”由近到远排列" in html
     # no CDN anywhere
     assert "unpkg" not in html and "cdn" not in html.lower()
+
+
+@override_settings(MAP_TILE_URL="")
+def test_typed_place_wins_over_old_coordinates(client, network):
+    resp = client.get(reverse("service-map"), {"place": "东村", "lat": "36.9", "lng": "117.3"})
+    assert resp.context["entries"][0].site == network["near"]
+    assert resp.context["query"].origin_label == "东村便民服务站"

@@ -17,7 +17,11 @@ from core.ratelimit import (
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _cache(request, settings):
+    """Local-memory cache (frozen time governs its expiry; parallel workers share no Redis counters), except
+    for tests marked ``redis``, which use the configured Redis cache."""
+    if request.node.get_closest_marker("redis") is None:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()
@@ -92,3 +96,23 @@ def test_cache_keys_do_not_contain_the_phone(settings):
     keys = list(getattr(cache, "_cache", {}).keys())
     assert keys, "locmem cache expected in tests"
     assert all("13800138000" not in k for k in keys)
+
+
+@pytest.mark.redis
+def test_concurrent_hits_on_redis_admit_exactly_the_limit(settings):
+    """Against the real Redis cache: add+incr are atomic, so 40 racing attempts admit exactly N."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert "redis" in settings.CACHES["default"]["BACKEND"].lower()
+    settings.TRACK_RATE_LIMITS = "lookup_ip=7/m"
+
+    def attempt(_: int) -> bool:
+        try:
+            ratelimit_hit("lookup_ip", "203.0.113.9")
+        except ApplicationError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        admitted = sum(pool.map(attempt, range(40)))
+    assert admitted == 7

@@ -250,7 +250,7 @@ def test_cancel_by_prefix_only_touches_pending(no_publish):
 
 
 TYPICAL = {
-    "site_name": "幸福村便民服务站", "matter": "居住证明", "case_no": "BB202612030001", "due_date": "12月10日",
+    "site_name": "幸福村便民服务站", "matter": "居住证明", "case_no": "BB202612030001", "due_date": "12-10",
     "agent_name": "张伟", "agent_phone": "13800138000", "track_url": "http://127.0.0.1:8000/track/",
     "visit_time": "9:30", "materials": "户口簿、照片", "department": "镇民政办", "result": "已办结",
     "code": "123456", "minutes": "5", "resident_name": "李*", "address": "幸福村3组12号", "overdue_days": "2",
@@ -266,3 +266,14 @@ def test_default_texts_fit_one_sms_segment(tpl):
     limit = 134 if tpl.code == "case_received" else 70  # two 67-character segments
     assert len(text) <= limit, (len(text), text)
     assert "{" not in text
+
+
+def test_overlong_dedupe_key_is_hashed_not_rejected(no_publish):
+    base = "case:BB1:" + "x" * 300
+    a = enqueue(base + "a")
+    b = enqueue(base + "b")
+    again = enqueue(base + "a")
+    assert a.pk != b.pk
+    assert again.pk == a.pk
+    assert len(a.dedupe_key) <= 191
+    assert a.dedupe_key.startswith("case:BB1:xxx")

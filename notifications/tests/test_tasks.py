@@ -249,3 +249,24 @@ def test_beat_schedule_names_registered_tasks(settings):
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         if entry["task"].startswith("notifications."):
             assert entry["task"] in app.tasks
+
+
+def test_quiet_hours_end_to_end_held_overnight_sent_at_8(sms, no_publish, monkeypatch):
+    from notifications.tasks import release_quiet_hours
+
+    monkeypatch.setattr(
+        "notifications.tasks.send_notification.delay", lambda pk: send_notification.apply(args=[pk])
+    )
+    night = dt.datetime(2026, 11, 18, 23, 0, tzinfo=SH)
+    with freeze_time(night):
+        row = make("night", audience="resident", template="result_ready")
+    with freeze_time(night.replace(day=19, hour=7, minute=59)):
+        assert release_quiet_hours.apply().get()["published"] == 0
+        assert notification_deliver(notification_id=row.pk) == "skipped"  # a stray message cannot send early
+    assert sms.sent == []
+    with freeze_time(night.replace(day=19, hour=8, minute=0)):
+        assert release_quiet_hours.apply().get()["published"] == 1
+    row.refresh_from_db()
+    assert row.status == "sent"
+    assert row.sent_at == night.replace(day=19, hour=8, minute=0)
+    assert len(sms.sent) == 1

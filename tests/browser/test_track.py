@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from tests.browser.conftest import assert_fits_phone
 from workflows.models import Case
 from workflows.resident_models import Rating
 from workflows.tests.factories import make_world
-from workflows.tests.track_helpers import PHONE, completed_case
+from workflows.tests.track_helpers import PHONE, completed_case, private_cache  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_cache"),
+]
 
 AXE = Path(__file__).resolve().parents[2] / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -57,10 +60,8 @@ def sms_file(settings, tmp_path) -> Path:
     settings.SMS_FILE_PATH = str(path)
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    cache.clear()
     yield path
     app.conf.task_always_eager = eager
-    cache.clear()
 
 
 def latest_code(path: Path, phone: str) -> str:
@@ -113,6 +114,17 @@ def test_resident_finds_case_by_sms_code_and_rates_it(phone_page, live_server, s
     assert "已办结" in card.locator(".status").inner_text()
     assert world.agent_grid.name in card.inner_text()
     assert "138****8000" in page.content()
+    # read-aloud: shown (and speaking zh-CN) only where the browser has speech synthesis
+    supported = page.evaluate("'speechSynthesis' in window && typeof SpeechSynthesisUtterance === 'function'")
+    speak = card.locator("button.speak")
+    assert speak.is_visible() == supported
+    if supported:
+        page.evaluate(
+            "() => { window.__spoken = [];"
+            " window.speechSynthesis.speak = (u) => { window.__spoken.push([u.lang, u.text]); }; }"
+        )
+        speak.click()
+        assert page.evaluate("window.__spoken") == [["zh-CN", card.locator(".status").inner_text().strip()]]
     assert_fits_phone(page)
     assert axe_violations(page) == []
 
@@ -153,3 +165,32 @@ def test_roster_page_has_no_serious_axe_violations(phone_page, live_server):
         pytest.skip("the roster page /sites/<code>/roster/ does not exist yet (agency issue)")
     assert response.status == 200
     assert axe_violations(page) == []
+
+
+def test_kiosk_rate_link_and_lookup_pages_accessible(phone_page, live_server, sms_file):
+    from workflows.resident_services import feedback_link_token
+
+    world = make_world()
+    world.agent_grid.is_published = True
+    world.agent_grid.save()
+    case = completed_case(world)
+    page = phone_page
+    pages = [
+        f"/sites/{world.station.code}/rate/",
+        f"/rate/{feedback_link_token(case=case)}/",
+        f"/track/lookup/?case_no={case.case_no}&phone_tail=8000",
+    ]
+    for path in pages:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status == 200, path
+        assert_fits_phone(page)
+        assert axe_violations(page) == [], path
+    # the kiosk takes one rating and comes back blank for the next resident (一次一评)
+    page.goto(f"{live_server.url}/sites/{world.station.code}/rate/")
+    page.select_option("#kiosk-agent", str(world.agent_grid.pk))
+    page.locator("label.star-choice", has_text="4分").click()
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_url(re.compile(r".*/rate/\?done=1$"))
+    assert page.locator("text=感谢您的评价").first.is_visible()
+    assert page.locator("input[name=rating]:checked").count() == 0
+    assert Rating.objects.get(case__isnull=True).agent_id == world.agent_grid.pk

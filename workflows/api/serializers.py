@@ -32,7 +32,7 @@ class CleanCharField(serializers.CharField):
         return value
 
 
-def SiteCodeField(**kwargs: Any) -> serializers.SlugRelatedField:  # noqa: N802 - reads like a field class
+def SiteCodeField(**kwargs: Any) -> serializers.SlugRelatedField:
     """A site given by its code; unknown → field error 站点不存在."""
     return serializers.SlugRelatedField(
         slug_field="code",
@@ -42,7 +42,7 @@ def SiteCodeField(**kwargs: Any) -> serializers.SlugRelatedField:  # noqa: N802 
     )
 
 
-def MatterCodeField(**kwargs: Any) -> serializers.SlugRelatedField:  # noqa: N802
+def MatterCodeField(**kwargs: Any) -> serializers.SlugRelatedField:
     """A matter given by its code; unknown → field error 事项不存在."""
     return serializers.SlugRelatedField(
         slug_field="code",
@@ -52,7 +52,7 @@ def MatterCodeField(**kwargs: Any) -> serializers.SlugRelatedField:  # noqa: N80
     )
 
 
-def AgentUsernameField(**kwargs: Any) -> serializers.SlugRelatedField:  # noqa: N802
+def AgentUsernameField(**kwargs: Any) -> serializers.SlugRelatedField:
     """An agent given by their login name; unknown → field error 帮办员不存在."""
     return serializers.SlugRelatedField(
         slug_field="user__username",

@@ -62,6 +62,8 @@ def test_district_dashboard_figures_and_charts(client, world, fx):
         0.5,
         2,
     )
+    # completed in the period: c 5 days, d 15, e 15, h 1 → 36 / 4
+    assert ctx["avg_days"] == 9.0
     html = resp.content.decode()
     assert html.count("<svg") >= 3
     assert "各站点按期办结率" in html and "各站点满意率" in html and "新受理与办结趋势" in html

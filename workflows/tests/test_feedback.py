@@ -4,7 +4,6 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
@@ -13,19 +12,12 @@ from workflows.models import Case, CaseEvent
 from workflows.resident_models import Appeal, Callback, Rating, Rectification
 from workflows.resident_selectors import ratings_for_stats
 from workflows.tasks import bad_rating_sweep, feedback_autoclose_sweep
-from workflows.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox  # noqa: F401
+from workflows.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox, private_cache  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 # Monday 2 March 2026, 10:00 in Shanghai (a plain working week: no holidays until 4 April).
 MONDAY_10 = "2026-03-02 02:00:00"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def resident_client(outbox, phone=PHONE) -> APIClient:  # noqa: F811
@@ -400,3 +392,38 @@ def test_doorstep_requests_listed_for_station_special_groups_first(world, outbox
     assert [r["id"] for r in staff_client(world.staff).get("/api/v1/doorstep-requests/").json()] == [
         elderly.pk
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_ratings_only_one_counts(outbox):  # noqa: F811
+    """Row lock on the case + the unique constraint: a double tap or two devices yield one rating."""
+    import threading
+
+    from django.db import connection
+
+    from core.exceptions import ApplicationError
+    from workflows.tests.factories import make_world
+
+    world = make_world()
+    case = completed_case(world)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def submit(value: int) -> None:
+        try:
+            barrier.wait()
+            resident_services.rating_create(case=case, value=value)
+            results.append("ok")
+        except ApplicationError as exc:
+            results.append(str(exc.status))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(v,)) for v in (1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["409", "ok"]
+    assert Rating.objects.filter(case=case).count() == 1

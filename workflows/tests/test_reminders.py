@@ -403,12 +403,13 @@ def test_sweep_works_in_batches_with_a_fixed_number_of_queries_per_batch(world):
         return len(ctx), Notification.objects.count(), result
 
     q10, rows10, r10 = run(10)
+    q20, _, r20 = run(20)
     q30, rows30, r30 = run(30)
-    assert (r10.batches, r30.batches) == (1, 3)
+    assert (r10.batches, r20.batches, r30.batches) == (1, 2, 3)
     assert rows10 == 20 and rows30 == 60 and r30.cases == 30
-    per_batch = q10 - 1  # one query reads the due ids
-    assert q30 == 1 + 3 * per_batch
-    assert per_batch <= 10
+    per_batch = q30 - q20
+    assert q20 - q10 == per_batch  # each batch costs the same fixed number of queries, whatever its size
+    assert per_batch <= 12
 
 
 def test_batch_picks_up_a_status_change_between_id_read_and_batch(world, monkeypatch):  # type: ignore[no-untyped-def]
@@ -496,6 +497,7 @@ def test_two_sweeps_at_once_queue_each_message_once(world):  # type: ignore[no-u
 
     def sweep() -> None:
         try:
+            connection.ensure_connection()  # connect before freezing time: the connect timeout reads it
             barrier.wait()
             with freeze_time(at(2026, 11, 25)):
                 reminders.reminders_due_soon(batch_size=7)
@@ -512,3 +514,99 @@ def test_two_sweeps_at_once_queue_each_message_once(world):  # type: ignore[no-u
     assert not errors
     assert Notification.objects.count() == 80
     assert Notification.objects.values("dedupe_key").distinct().count() == 80
+
+
+# --- Scheduled visits (future outbox rows) -------------------------------------------------------------
+
+
+def test_visit_reminders_day_before_and_two_hours_before(world):  # type: ignore[no-untyped-def]
+    case = open_case(world, due_at=end_of(2026, 12, 4))
+    with freeze_time(at(2026, 11, 30, 9)):  # Monday; visit Tuesday 10:00
+        assert reminders.visit_reminders_schedule(case=case, visit_at=at(2026, 12, 1, 10)) == 4
+        assert reminders.visit_reminders_schedule(case=case, visit_at=at(2026, 12, 1, 10)) == 0
+    key = f"case:{case.case_no}:visit:202612011000"
+    rows = {n.dedupe_key: n for n in Notification.objects.all()}
+    agent = world.agent_grid
+    assert set(rows) == {
+        f"{key}:day_before",
+        f"{key}:2h",
+        f"{key}:agent:agent:{agent.pk}:sms",
+        f"{key}:agent:agent:{agent.pk}:inapp",
+    }
+    day_before, two_hours = rows[f"{key}:day_before"], rows[f"{key}:2h"]
+    assert day_before.recipient_phone == str(case.resident_phone) and day_before.send_after == at(
+        2026, 11, 30, 18
+    )
+    assert "明天10:00" in day_before.text and day_before.status == "pending"
+    assert two_hours.send_after == at(2026, 12, 1, 8) and "约10:00上门" in two_hours.text
+    agent_sms = rows[f"{key}:agent:agent:{agent.pk}:sms"]
+    assert agent_sms.recipient_phone == phone(agent) and agent_sms.send_after == at(2026, 11, 30, 18)
+    assert "明天10:00" in agent_sms.text and case.address in agent_sms.text
+    # Rescheduled: the old pending reminders are cancelled.
+    with freeze_time(at(2026, 11, 30, 10)):
+        assert reminders.visit_reminders_cancel(case=case) == 3  # resident ×2 + agent SMS (in-app is a row)
+    assert Notification.objects.filter(status="cancelled").count() == 3
+
+
+def test_early_visit_gets_no_two_hour_sms_held_by_quiet_hours(world):  # type: ignore[no-untyped-def]
+    case = open_case(world, due_at=end_of(2026, 12, 4))
+    with freeze_time(at(2026, 11, 30, 9)):
+        reminders.visit_reminders_schedule(case=case, visit_at=at(2026, 12, 1, 8, 30))  # 2 h before: 06:30
+        reminders.visit_reminders_schedule(case=case, visit_at=at(2026, 12, 2, 9))  # held to 08:00: still 1 h
+    assert not keys(f"case:{case.case_no}:visit:202612010830:2h")
+    assert keys(f"case:{case.case_no}:visit:202612010830:day_before")
+    assert Notification.objects.get(dedupe_key=f"case:{case.case_no}:visit:202612020900:2h").send_after == at(
+        2026, 12, 2, 8
+    )
+    with freeze_time(
+        at(2026, 11, 30, 20)
+    ):  # agreed in the evening for tomorrow: the resident is told at once
+        reminders.visit_reminders_schedule(case=case, visit_at=at(2026, 12, 1, 15))
+    row = Notification.objects.get(dedupe_key=f"case:{case.case_no}:visit:202612011500:day_before")
+    assert row.send_after == at(2026, 11, 30, 20)
+
+
+def test_enqueue_many_caps_like_single_enqueue_across_calls(db, settings):  # type: ignore[no-untyped-def]
+    settings.NOTIFICATIONS_SMS_PER_PHONE_PER_HOUR = 3
+    one, many = "+8613800138011", "+8613800138022"
+    with freeze_time(at(2026, 11, 25, 10)):
+        for i in range(10):
+            notification_enqueue(
+                dedupe_key=f"one{i}", template="overdue", context={}, recipient_phone=one, audience="staff"
+            )
+        for part in (range(7), range(7, 10)):
+            notification_enqueue_many(
+                messages=[
+                    NotificationRequest(f"many{i}", "overdue", {}, recipient_phone=many, audience="staff")
+                    for i in part
+                ]
+            )
+
+    def times(phone: str) -> list[dt.datetime]:
+        return list(
+            Notification.objects.filter(recipient_phone=phone)
+            .order_by("id")
+            .values_list("send_after", flat=True)
+        )
+
+    assert times(many) == times(one)
+    assert times(one)[3] == at(2026, 11, 25, 11) and times(one)[9] == at(2026, 11, 25, 13)
+
+
+# --- Celery tasks and beat ---------------------------------------------------------------------------
+
+
+def test_tasks_run_the_sweeps_and_beat_schedules_them(world, settings):  # type: ignore[no-untyped-def]
+    from config.celery_app import app
+    from workflows import reminder_tasks
+
+    case = open_case(world, due_at=end_of(2026, 11, 26))
+    with freeze_time(at(2026, 11, 25, 8, 30)):
+        assert reminder_tasks.reminder_sweep.apply().get()["due_soon"] == 2
+        assert reminder_tasks.escalation_sweep.apply().get()["overdue"] == 0
+        assert reminder_tasks.daily_digest.apply().get()["digest"] == 2
+    assert keys(f"case:{case.case_no}:due_soon")
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in ("reminder_sweep", "escalation_sweep", "daily_digest"):
+        task = f"workflows.reminder_tasks.{name}"
+        assert task in scheduled and task in app.tasks

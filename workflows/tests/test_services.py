@@ -179,6 +179,10 @@ def test_transfer_to_other_site_starts_over(world):
     assert selectors.case_in_scope(user=world.town, case=case)
     ev = case.events.get(kind="transferred")
     assert "户籍在邻村" in ev.note and ev.data["from_site"] == world.station.code
+    assert not ev.public  # internal reason
+    public = list(selectors.case_timeline(case, public_only=True).values_list("kind", flat=True))
+    assert public == ["created", "assigned"]
+    assert list(selectors.case_timeline(case).values_list("kind", flat=True))[-1] == "transferred"
 
 
 def test_transfer_to_other_agent_keeps_progress(world):
@@ -360,3 +364,21 @@ def test_flow_is_registered_and_chartable():
     nodes = {n.name for n in CaseFlow.instance.nodes()}
     assert {"start", "route", "assign", "visit", "submit", "handling", "feedback", "rectify", "end"} <= nodes
     assert set(NODE_FOR_STATUS.values()) <= nodes
+
+
+def test_reroute_sweep_moves_cases_of_away_agents(world):
+    backup = AgentFactory(
+        user=UserFactory(username="w_bk2"), kind=Agent.Kind.GRID_WORKER, sites=[world.station]
+    )
+    case = drive_to(world, "visited")
+    other = services.case_assign(actor=world.staff, case=new_case(world), agent=world.agent_grid2)
+    assert services.case_reroute_away_sweep() == 0
+    world.agent_grid.backup = backup
+    world.agent_grid.is_away = True
+    world.agent_grid.save()
+    assert services.case_reroute_away_sweep() == 1
+    assert services.case_reroute_away_sweep() == 0
+    case.refresh_from_db()
+    other.refresh_from_db()
+    assert case.assigned_agent == backup and other.assigned_agent == world.agent_grid2
+    assert_flow_in_step(case)

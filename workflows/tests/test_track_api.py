@@ -3,23 +3,15 @@
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
 from workflows.models import Case, CaseEvent
 from workflows.resident_models import OtpCode, ResidentToken
 from workflows.tests.factories import CaseFactory
-from workflows.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox  # noqa: F401
+from workflows.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox, private_cache  # noqa: F401
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 
 @pytest.fixture

@@ -3,22 +3,14 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from workflows.models import Case
 from workflows.resident_models import DoorstepRequest, Rating
 from workflows.resident_services import feedback_link_token
-from workflows.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox  # noqa: F401
+from workflows.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox, private_cache  # noqa: F401
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 
 def sign_in(client: Client, outbox, phone: str = PHONE):  # noqa: F811

@@ -578,3 +578,73 @@ def test_town_staff_and_admin_see_station_cases(client, world):
         client.force_login(user)
         assert case.case_no in client.get("/staff/").content.decode()
         assert client.get(f"/staff/cases/{case.case_no}/").status_code == 200
+
+
+def test_case_page_query_count_does_not_grow_with_timeline(client, world):
+    case = _assigned(world)
+    client.force_login(world.staff)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(f"/staff/cases/{case.case_no}/").status_code == 200
+    for i in range(12):
+        case.events.create(kind="note", note=f"备注{i}", actor=world.staff, public=False)
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(f"/staff/cases/{case.case_no}/").content.decode()
+    assert "备注11" in html
+    assert len(many) == len(few)
+
+
+def test_notification_bell_is_shown_when_available(client, world):
+    from workflows import views
+
+    client.force_login(world.grid_worker)
+    html = client.get("/m/").content.decode()
+    assert ("notification-bell" in html) == views._bell_available()
+
+
+def _completed(w: World) -> Case:
+    case = _assigned(w)
+    case = services.case_visit(actor=w.grid_worker, case=case, note="", materials_missing=[])
+    case = services.case_submit(actor=w.grid_worker, case=case, department="镇民政办", reference_no="")
+    return services.case_complete(actor=w.grid_worker, case=case, result="已办好")
+
+
+def test_staff_close_only_after_feedback_window(client, world):
+    case = _completed(world)
+    client.force_login(world.staff)
+    url = f"/staff/cases/{case.case_no}"
+    assert 'id="action-close"' not in client.get(f"{url}/").content.decode()
+    response = client.post(f"{url}/close/", {"close-note": "结案"})
+    assert response.status_code == 409
+    assert "暂不能关闭" in response.content.decode()
+    Case.objects.filter(pk=case.pk).update(feedback_due_at=timezone.now() - dt.timedelta(minutes=1))
+    assert 'id="action-close"' in client.get(f"{url}/").content.decode()
+    assert client.post(f"{url}/close/", {"close-note": "评价期满，结案"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+
+
+def test_staff_rectify_report_after_bad_rating(client, world):
+    case = _completed(world)
+    services.case_mark_rectifying(case=case, rating_id=None, note="群众差评：办理太慢")
+    client.force_login(world.staff)
+    url = f"/staff/cases/{case.case_no}"
+    html = client.get(f"{url}/").content.decode()
+    assert 'id="action-rectify"' in html and "群众差评" in html
+    assert client.post(f"{url}/rectify/", {"rectify-note": ""}).status_code == 400
+    response = client.post(f"{url}/rectify/", {"rectify-note": "已回访致歉，优化流程"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.COMPLETED
+    assert case.events.filter(kind="rectified").exists()
+
+
+def test_staff_transfer_to_another_agent(client, world):
+    case = _assigned(world)
+    client.force_login(world.staff)
+    response = client.post(
+        f"/staff/cases/{case.case_no}/transfer/",
+        {"transfer-agent": str(world.agent_grid2.pk), "transfer-reason": "原帮办员工作调整"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.assigned_agent == world.agent_grid2

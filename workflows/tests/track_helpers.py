@@ -67,3 +67,22 @@ def outbox(monkeypatch) -> Outbox:
     box = Outbox()
     monkeypatch.setattr("workflows.resident_services.notification_enqueue", box)
     return box
+
+
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "resident-tests"}
+}
+
+
+@pytest.fixture
+def private_cache(request, settings):
+    """A process-local cache for rate-limit tests: frozen time governs its expiry (Redis keeps server time)
+    and parallel test workers sharing one Redis database cannot see each other's counters. Tests marked
+    ``redis`` keep the configured cache."""
+    from django.core.cache import cache
+
+    if request.node.get_closest_marker("redis") is None:
+        settings.CACHES = LOCMEM
+    cache.clear()
+    yield
+    cache.clear()
