@@ -99,6 +99,9 @@ def load(*, total: int, due: int, now: dt.datetime, seed: int = 7) -> dict[str, 
     later_days = [add_working_days(now, d) for d in range(2, 21)]
     counts = {"due_soon": due, "open_later": 4 * due, "overdue_recent": due // 10, "stuck_ancient": due // 2}
     counts["closed"] = total - sum(counts.values())
+    if counts["closed"] < 0:  # a small run: fewer open-later cases, the due ones stay
+        counts["open_later"] = max(0, counts["open_later"] + counts["closed"])
+        counts["closed"] = total - sum(v for k, v in counts.items() if k != "closed")
     assert counts["closed"] >= 0, "--cases too small for --due"
     open_statuses = ["assigned", "visited", "awaiting_materials", "submitted"]
     cols = [

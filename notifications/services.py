@@ -283,8 +283,20 @@ def backoff_seconds(attempts: int) -> int:
     return int(min(600, 30 * 2 ** max(0, attempts - 1)))
 
 
+OTP_SCRUBBED_TEXT = "【验证码已发送，内容不留存】"
+
+
 def _finish(row: Notification, **fields: Any) -> bool:
-    """Record the outcome, but only if our claim still holds (the in-doubt sweep may have taken over)."""
+    """Record the outcome, but only if our claim still holds (the in-doubt sweep may have taken over).
+
+    A login code is secret: once its row is final (sent or failed) the code is wiped from the outbox, so the
+    table and the admin never hold usable codes.
+    """
+    if row.audience == Notification.Audience.OTP and fields.get("status") in {
+        Notification.Status.SENT,
+        Notification.Status.FAILED,
+    }:
+        fields.update(text=OTP_SCRUBBED_TEXT, context={})
     updated = Notification.objects.filter(
         pk=row.pk, status=Notification.Status.SENDING, claimed_at=row.claimed_at
     ).update(**fields)

@@ -49,7 +49,7 @@ CHUNK = 20_000
 YEARS = 3
 SAMPLE_SIZE = 1000
 RECENT_DAYS = 14
-FEEDBACK_WINDOW_WORKDAYS = 5  # same as workflows.services.FEEDBACK_WINDOW_WORKDAYS
+FEEDBACK_WINDOW_WORKDAYS = 5  # the default of settings.FEEDBACK_AUTOCLOSE_DAYS
 SPECIAL_GROUP_PRIORITY = 10  # same as workflows.services.SPECIAL_GROUP_PRIORITY
 
 # Status mix of the last two weeks and of older cases (weights).

@@ -199,13 +199,18 @@ def agent_suggestions(*, case: Case, limit: int = 5) -> list[Agent]:
     return list(candidates[:limit])
 
 
-def case_prefill(*, phone: str) -> dict[str, Any]:
-    """历史数据自动填充: name, address, grid id and special groups from the resident's latest case (or {})."""
+def case_prefill(*, phone: str, user: Any = None) -> dict[str, Any]:
+    """历史数据自动填充: name, address, grid id and special groups from the resident's latest case (or {}).
+
+    With ``user``, only cases that user may see are used: a worker cannot learn a stranger's name and
+    address in another town by typing a phone number.
+    """
     e164 = normalize_phone(phone)
     if not e164:
         return {}
+    source = Case.objects.all() if user is None else cases_visible_to(user)
     latest = (
-        Case.objects.filter(resident_phone=e164)
+        source.filter(resident_phone=e164)
         .order_by("-created_at", "-id")
         .values("resident_name", "address", "grid_id", "special_groups", "site_id")
         .first()

@@ -36,7 +36,12 @@ from workflows.models import Case, CaseEvent
 
 logger = logging.getLogger(__name__)
 
-FEEDBACK_WINDOW_WORKDAYS = 5
+
+
+def feedback_window_workdays() -> int:
+    """Working days a completed case waits for the resident's rating before it closes by itself."""
+    return int(getattr(settings, "FEEDBACK_AUTOCLOSE_DAYS", 5))
+
 SPECIAL_GROUP_PRIORITY = 10
 MAX_MATERIALS = 50
 
@@ -480,7 +485,7 @@ def case_rectify(*, actor: Any, case: Case, note: str) -> Case:
 
     def apply(c: Case) -> None:
         c.status = S.COMPLETED
-        c.feedback_due_at = add_working_days(timezone.now(), FEEDBACK_WINDOW_WORKDAYS)
+        c.feedback_due_at = add_working_days(timezone.now(), feedback_window_workdays())
         _save(c, ["status", "feedback_due_at"])
         _event(case=c, kind="rectified", note=note, actor=actor)
 
@@ -588,7 +593,7 @@ def _complete_fields(c: Case, *, result: str, delivery_method: str, tracking_no:
     c.tracking_no = tracking_no
     c.status = S.COMPLETED
     c.completed_at = now
-    c.feedback_due_at = add_working_days(now, FEEDBACK_WINDOW_WORKDAYS)
+    c.feedback_due_at = add_working_days(now, feedback_window_workdays())
     _save(c, ["result", "delivery_method", "tracking_no", "status", "completed_at", "feedback_due_at"])
 
 
@@ -711,7 +716,7 @@ def case_reroute_for_away_agent(*, actor: Any, agent: Agent) -> list[Case]:
 
 def feedback_deadline(completed_at: dt.datetime) -> dt.datetime:
     """End of the feedback window for a case completed at ``completed_at``."""
-    return add_working_days(completed_at, FEEDBACK_WINDOW_WORKDAYS)
+    return add_working_days(completed_at, feedback_window_workdays())
 
 
 def case_reroute_away_sweep() -> int:

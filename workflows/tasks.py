@@ -103,3 +103,29 @@ def feedback_autoclose_sweep() -> int:
 def resident_records_purge() -> int:
     """Daily: drop expired SMS codes and resident tokens (hashes only, but no reason to keep them)."""
     return resident_services.resident_records_purge()
+
+
+@shared_task(
+    name="workflows.tasks.reroute_away_agents",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=3,
+    soft_time_limit=100,
+    time_limit=120,
+    ignore_result=True,
+)
+def reroute_away_agents() -> int:
+    """AB岗: hand the open cases of agents marked away to their named backup (timeline event per case).
+
+    Marking an agent away happens in ``agency``, which may not import ``workflows``; this sweep closes the gap
+    within minutes. Idempotent: a moved case is no longer assigned to the away agent.
+    """
+    from workflows.services import case_reroute_away_sweep
+
+    moved = case_reroute_away_sweep()
+    if moved:
+        logger.info("AB岗 reroute moved %s cases", moved)
+    return moved

@@ -187,7 +187,7 @@ def _default_grid(request: HttpRequest, site: Site, phone: str) -> Grid | None:
         own = Grid.objects.filter(agents=agent, site=site).order_by("code").first()
         if own is not None:
             return own
-    grid_id = selectors.case_prefill(phone=phone).get("grid_id")
+    grid_id = selectors.case_prefill(phone=phone, user=request.user).get("grid_id")
     return Grid.objects.filter(pk=grid_id, site=site).first() if grid_id else None
 
 
@@ -328,7 +328,9 @@ def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
         }
         initial["special_groups"] = request.POST.getlist("special_groups")
         if lookup.is_valid():
-            found = selectors.case_prefill(phone=lookup.cleaned_data["resident_phone"])
+            found = selectors.case_prefill(
+                phone=lookup.cleaned_data["resident_phone"], user=request.user
+            )
             if found:
                 prefilled = True
                 initial["resident_name"] = initial["resident_name"] or found.get("resident_name", "")
@@ -404,7 +406,7 @@ def m_prefill(request: HttpRequest) -> JsonResponse:
     """JSON twin of the lookup step for ``mobile.js``: ``{found, resident_name, address, special_groups}``."""
     if not permissions.role_may_create(selectors.actor_role(request.user)):
         return JsonResponse({"message": "无权操作。", "extra": {}}, status=403)
-    data = selectors.case_prefill(phone=request.GET.get("phone", "")[:32])
+    data = selectors.case_prefill(phone=request.GET.get("phone", "")[:32], user=request.user)
     return JsonResponse(
         {
             "found": bool(data),

@@ -15,7 +15,7 @@ class UserFactory(DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.Faker("name", locale="zh_CN")
-    password = factory.PostGenerationMethodCall("set_password", "pw-Test-12345")
+    password = factory.django.Password("pw-Test-12345")
 
 
 class AreaFactory(DjangoModelFactory):
@@ -100,6 +100,7 @@ class AgentFactory(DjangoModelFactory):
 
     class Meta:
         model = Agent
+        skip_postgeneration_save = True  # the hooks only set many-to-many relations
 
     class Params:
         with_user = True

@@ -204,16 +204,20 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 TRACK_OTP_TTL_SECONDS = env.int("TRACK_OTP_TTL_SECONDS", default=300)
 TRACK_TOKEN_TTL_SECONDS = env.int("TRACK_TOKEN_TTL_SECONDS", default=30 * 60)
 FEEDBACK_LINK_MAX_AGE_DAYS = env.int("FEEDBACK_LINK_MAX_AGE_DAYS", default=30)
-# Feedback window (working days after completion) before auto-close. NOTE: workflows/services.py still uses
-# its own FEEDBACK_WINDOW_WORKDAYS = 5 for Case.feedback_due_at; it should read this setting instead.
+# Feedback window: working days after completion before a case without a rating closes by itself.
 FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=5)
 BAD_RATING_CALLBACK_DAYS = env.int("BAD_RATING_CALLBACK_DAYS", default=1)
 BAD_RATING_RECTIFY_DAYS = env.int("BAD_RATING_RECTIFY_DAYS", default=5)
 CELERY_BEAT_SCHEDULE.update(
     {
         "residents-bad-rating-sweep": {"task": "workflows.tasks.bad_rating_sweep", "schedule": 15 * 60.0},
-        "residents-feedback-autoclose": {"task": "workflows.tasks.feedback_autoclose_sweep", "schedule": 3600.0},
+        "residents-feedback-autoclose": {
+            "task": "workflows.tasks.feedback_autoclose_sweep",
+            "schedule": 3600.0,
+        },
         "residents-records-purge": {"task": "workflows.tasks.resident_records_purge", "schedule": 86400.0},
+        # AB岗: open cases of agents marked away move to their backup.
+        "workflows-reroute-away-agents": {"task": "workflows.tasks.reroute_away_agents", "schedule": 300.0},
     }
 )
 # --- end Residents ---------------------------------------------------------------------------------------

@@ -270,3 +270,18 @@ def test_quiet_hours_end_to_end_held_overnight_sent_at_8(sms, no_publish, monkey
     assert row.status == "sent"
     assert row.sent_at == night.replace(day=19, hour=8, minute=0)
     assert len(sms.sent) == 1
+
+
+def test_otp_code_is_wiped_from_the_outbox_once_sent(sms, no_publish):
+    otp = notification_enqueue(
+        dedupe_key="otp:1",
+        template="otp_code",
+        context={"code": "493817"},
+        recipient_phone="+8613800138000",
+        audience="otp",
+    )
+    assert "493817" in otp.text
+    assert notification_deliver(notification_id=otp.pk) == "sent"
+    assert "493817" in sms.sent[0].text  # the resident got the code
+    otp.refresh_from_db()
+    assert "493817" not in otp.text and otp.context == {}

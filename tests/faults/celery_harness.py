@@ -166,3 +166,93 @@ def broker_unreachable() -> Iterator[None]:
 def _reset_pools(app: Any) -> None:
     app._pool = None
     app.amqp._producer_pool = None
+
+
+# --- Added for tests/faults (issue 8): a throwaway Redis server and broker switching -----------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A private ``redis-server`` on a free loopback port, no persistence: killing it loses every key.
+
+    The machine's shared Redis (6379) is never touched; this one can be SIGKILLed and restarted on the same
+    port mid-test, as a real outage would look to the web process and the worker.
+    """
+
+    def __init__(self, log_path: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10) -> RedisServer:
+        import redis
+
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+        def up() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"redis-server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                return bool(redis.Redis.from_url(self.url, socket_timeout=0.5).ping())
+            except redis.RedisError:
+                return False
+
+        wait_for(up, timeout=timeout, interval=0.05, what="redis-server up")
+        return self
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(sig)
+        self.proc.wait(10)
+
+    def restart(self) -> RedisServer:
+        self.kill()
+        return self.start()
+
+
+@contextlib.contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    """In *this* process, publish Celery messages to ``url`` (e.g. a ``RedisServer``)."""
+    from config.celery_app import app
+
+    original = app.conf.broker_url
+    _reset_pools(app)
+    app.conf.broker_url = url
+    try:
+        yield
+    finally:
+        app.conf.broker_url = original
+        _reset_pools(app)

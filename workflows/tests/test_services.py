@@ -279,6 +279,13 @@ def test_prefill_from_latest_case(world):
     assert selectors.case_prefill(phone="not a phone") == {}
 
 
+def test_prefill_is_scoped_to_what_the_worker_may_see(world):
+    new_case(world, resident_name="张三丰", address="新地址")
+    assert selectors.case_prefill(phone="13800138000", user=world.grid_worker)["resident_name"] == "张三丰"
+    # staff2 works in another town: typing the phone must not reveal the resident's name and address.
+    assert selectors.case_prefill(phone="13800138000", user=world.staff2) == {}
+
+
 def test_special_groups_force_doorstep_and_priority(world):
     plain = new_case(world, channel="phone")
     special = new_case(world, channel="phone", special_groups=["elderly", "living_alone"])
@@ -376,7 +383,12 @@ def test_reroute_sweep_moves_cases_of_away_agents(world):
     world.agent_grid.backup = backup
     world.agent_grid.is_away = True
     world.agent_grid.save()
-    assert services.case_reroute_away_sweep() == 1
+    from django.conf import settings
+
+    from workflows.tasks import reroute_away_agents
+
+    assert "workflows.tasks.reroute_away_agents" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert reroute_away_agents.apply().get() == 1  # the beat task runs the sweep
     assert services.case_reroute_away_sweep() == 0
     case.refresh_from_db()
     other.refresh_from_db()

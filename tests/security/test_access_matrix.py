@@ -1,0 +1,249 @@
+"""Permission matrix generated from the URL conf (issue 8): every route × every role → the expected status.
+
+``MATRIX`` has one entry per route name. A route in the URL conf without an entry fails
+``test_every_route_has_a_matrix_entry`` — whoever adds a route must decide who may reach it.
+
+Each entry: the HTTP method and URL built from the fixture world, an optional body, and the expected status per
+role (``ROLES`` order: anonymous, resident, volunteer, grid, staff, staff2, town, admin). Conventions:
+
+* case-scoped routes answer 404 to anyone whose scope does not contain the case (``staff2``, the other town's
+  station staff) — never 403, which would leak that the case exists;
+* API routes answer 401 without credentials (the resident's Bearer token is not a staff credential);
+* staff pages redirect (302) to the login page when anonymous;
+* POST routes are called with an empty/invalid body, so an allowed caller gets 400 (validation) and a refused one
+  401/403/404 — no state changes, so one world serves every row.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from notifications.models import Notification
+from tests.security.conftest import ROLES, SecWorld
+from tests.security.routes import all_routes
+from workflows import resident_services
+
+
+@dataclass
+class Entry:
+    url: Callable[[SecWorld], str]
+    expect: tuple[int, ...]  # one status per role, in ROLES order
+    method: str = "get"
+    data: dict[str, Any] = field(default_factory=dict)
+    api: bool = False  # use the DRF client (Token / Bearer) instead of a session
+
+
+def _case(sw: SecWorld) -> str:
+    return sw.case.case_no
+
+
+def _note_id(sw: SecWorld) -> int:
+    # a notification addressed to ``staff`` (the new-case alert): everyone else must get 404
+    row = Notification.objects.filter(recipient_user=sw.users["staff"]).order_by("id").first()
+    return row.pk if row else 999_999
+
+
+def R(name: str, *args: Any) -> Callable[[SecWorld], str]:  # noqa: N802 - reads like reverse()
+    def build(sw: SecWorld) -> str:
+        return reverse(name, args=[a(sw) if callable(a) else a for a in args])
+
+    return build
+
+
+def Q(path: str) -> Callable[[SecWorld], str]:  # noqa: N802
+    return lambda sw: path
+
+
+#      anonymous resident volunteer grid staff staff2 town admin
+PUBLIC = (200,) * 8
+API_STAFF_ONLY_200 = (401, 401, 200, 200, 200, 200, 200, 200)
+
+MATRIX: dict[str, Entry] = {
+    # --- core -------------------------------------------------------------------------------------------
+    "healthz": Entry(Q("/healthz"), PUBLIC),
+    "font-toggle": Entry(Q("/prefs/font/"), (302,) * 8, method="post"),
+    "login": Entry(Q("/accounts/login/"), PUBLIC),
+    "logout": Entry(Q("/accounts/logout/"), (302,) * 8, method="post"),
+    "schema": Entry(Q("/api/schema/"), PUBLIC),
+    "api-token": Entry(Q("/api/v1/auth/token/"), (400,) * 8, method="post", api=True),
+    # --- agency API (public) and me ---------------------------------------------------------------------
+    "api-site-list": Entry(Q("/api/v1/sites/"), PUBLIC, api=True),
+    "api-site-detail": Entry(R("api-site-detail", lambda sw: sw.world.station.code), PUBLIC, api=True),
+    "api-site-roster": Entry(R("api-site-roster", lambda sw: sw.world.station.code), PUBLIC, api=True),
+    "api-matter-list": Entry(Q("/api/v1/matters/"), PUBLIC, api=True),
+    "api-me": Entry(Q("/api/v1/me/"), API_STAFF_ONLY_200, api=True),
+    # --- resident API -----------------------------------------------------------------------------------
+    "track-otp": Entry(Q("/api/v1/track/otp/"), (400,) * 8, method="post", api=True),
+    "track-verify": Entry(Q("/api/v1/track/verify/"), (400,) * 8, method="post", api=True),
+    "track-cases": Entry(Q("/api/v1/track/cases/"), (401, 200, 401, 401, 401, 401, 401, 401), api=True),
+    "track-feedback": Entry(
+        R("track-feedback", _case), (401, 400, 401, 401, 401, 401, 401, 401), method="post", api=True
+    ),
+    "track-doorstep": Entry(
+        Q("/api/v1/track/doorstep/"), (401, 400, 401, 401, 401, 401, 401, 401), method="post", api=True
+    ),
+    "track-logout": Entry(
+        Q("/api/v1/track/logout/"), (401, 204, 401, 401, 401, 401, 401, 401), method="post", api=True
+    ),
+    "track-lookup": Entry(Q("/api/v1/track/lookup/"), (400,) * 8, api=True),
+    # --- ratings and doorstep requests (staff oversight) ------------------------------------------------
+    "rating-list": Entry(Q("/api/v1/ratings/"), (401, 401, 403, 403, 200, 200, 200, 200), api=True),
+    "rating-callback": Entry(
+        R("rating-callback", 999_999), (401, 401, 404, 404, 404, 404, 404, 404), method="post", api=True
+    ),
+    "rating-rectify": Entry(
+        R("rating-rectify", 999_999), (401, 401, 404, 404, 404, 404, 404, 404), method="post", api=True
+    ),
+    "rating-appeal": Entry(
+        R("rating-appeal", 999_999), (401, 401, 404, 404, 404, 404, 404, 404), method="post", api=True
+    ),
+    "rating-appeal-decide": Entry(
+        R("rating-appeal-decide", 999_999), (401, 401, 404, 404, 404, 404, 404, 404), method="post", api=True
+    ),
+    "doorstep-request-list": Entry(
+        Q("/api/v1/doorstep-requests/"), (401, 401, 403, 403, 200, 200, 200, 200), api=True
+    ),
+    "doorstep-request-handled": Entry(
+        R("doorstep-request-handled", 999_999),
+        (401, 401, 404, 404, 404, 404, 404, 404),
+        method="post",
+        api=True,
+    ),
+    # --- case API: scope decides (staff2 is in another town: 404) ---------------------------------------
+    "api-case-list": Entry(Q("/api/v1/cases/"), API_STAFF_ONLY_200, api=True),
+    "api-case-detail": Entry(R("api-case-detail", _case), (401, 401, 200, 200, 200, 404, 200, 200), api=True),
+    **{
+        f"api-case-{action}": Entry(
+            R(f"api-case-{action}", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+        )
+        for action in (
+            "assign",
+            "visit",
+            "submit",
+            "progress",
+            "complete",
+            "answer",
+            "reject",
+            "withdraw",
+            "transfer",
+            "close",
+            "rectify",
+        )
+    },
+    "api-stats": Entry(Q("/api/v1/stats/"), (401, 401, 403, 403, 200, 200, 200, 200), api=True),
+    "api-notifications": Entry(Q("/api/v1/notifications/"), API_STAFF_ONLY_200, api=True),
+    "api-notifications-unread": Entry(Q("/api/v1/notifications/unread-count/"), API_STAFF_ONLY_200, api=True),
+    "api-notifications-read-all": Entry(
+        Q("/api/v1/notifications/read-all/"), API_STAFF_ONLY_200, method="post", api=True
+    ),
+    "api-notification-read": Entry(
+        R("api-notification-read", _note_id),
+        (401, 401, 404, 404, 200, 404, 404, 404),
+        method="post",
+        api=True,
+    ),
+    # --- public pages -----------------------------------------------------------------------------------
+    "site-roster": Entry(R("site-roster", lambda sw: sw.world.station.code), PUBLIC),
+    "site-screen": Entry(R("site-screen", lambda sw: sw.world.station.code), PUBLIC),
+    "service-map": Entry(Q("/map/"), PUBLIC),
+    "standards-report": Entry(Q("/standards/"), PUBLIC),
+    "standards-site": Entry(R("standards-site", lambda sw: sw.world.station.code), PUBLIC),
+    "open311-services": Entry(Q("/open311/v2/services.json"), PUBLIC),
+    "open311-service": Entry(lambda sw: f"/open311/v2/services/{sw.world.matter.code}.xml", PUBLIC),
+    "open311-requests": Entry(Q("/open311/v2/requests.json"), PUBLIC),
+    "open311-request": Entry(lambda sw: f"/open311/v2/requests/{sw.case.case_no}.json", PUBLIC),
+    "appointment-new": Entry(Q("/appointments/"), PUBLIC),
+    "track": Entry(Q("/track/"), PUBLIC),
+    "track-otp-form": Entry(Q("/track/otp/"), PUBLIC, method="post"),
+    "track-code": Entry(Q("/track/code/"), PUBLIC, method="post"),
+    "track-logout-form": Entry(Q("/track/logout/"), (302,) * 8, method="post"),
+    "track-lookup-form": Entry(Q("/track/lookup/"), PUBLIC),
+    "track-doorstep-form": Entry(Q("/track/doorstep/"), PUBLIC),
+    "track-feedback-form": Entry(R("track-feedback-form", _case), PUBLIC),
+    "rate-link": Entry(
+        R("rate-link", lambda sw: resident_services.feedback_link_token(case=sw.case)), PUBLIC
+    ),
+    "kiosk-rate": Entry(R("kiosk-rate", lambda sw: sw.world.station.code), PUBLIC),
+    # --- oversight pages ----------------------------------------------------------------------------------
+    "dashboard": Entry(Q("/dashboard/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "dashboard-export": Entry(Q("/dashboard/export/"), (302, 302, 403, 403, 405, 405, 405, 405)),
+    "dashboard-export-job": Entry(
+        R("dashboard-export-job", 999_999), (302, 302, 404, 404, 404, 404, 404, 404)
+    ),
+    "dashboard-export-download": Entry(
+        R("dashboard-export-download", 999_999), (302, 302, 404, 404, 404, 404, 404, 404)
+    ),
+    "appointment-list": Entry(Q("/dashboard/appointments/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "appointment-decide": Entry(
+        R("appointment-decide", 999_999), (302, 302, 404, 404, 404, 404, 404, 404), method="post"
+    ),
+    # --- grid-worker pages (/m/) and staff pages (/staff/) ------------------------------------------------
+    "workflows:m-home": Entry(Q("/m/"), (302, 302, 200, 200, 200, 200, 200, 200)),
+    "workflows:m-new": Entry(Q("/m/new/"), (302, 302, 200, 200, 200, 200, 200, 200)),
+    "workflows:m-new-matter": Entry(
+        R("workflows:m-new-matter", "certificate"), (302, 302, 200, 200, 200, 200, 200, 200)
+    ),
+    "workflows:m-new-form": Entry(
+        R("workflows:m-new-form", lambda sw: sw.world.matter.code), (302, 302, 200, 200, 200, 404, 200, 200)
+    ),
+    "workflows:m-prefill": Entry(
+        Q("/m/prefill/?phone=13800138000"), (302, 302, 200, 200, 200, 200, 200, 200)
+    ),
+    "workflows:m-case": Entry(R("workflows:m-case", _case), (302, 302, 200, 200, 200, 404, 200, 200)),
+    "workflows:m-case-action": Entry(
+        R("workflows:m-case-action", _case, "assign"), (302, 302, 403, 403, 400, 404, 400, 400), method="post"
+    ),
+    "workflows:staff-queue": Entry(Q("/staff/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "workflows:staff-cases": Entry(Q("/staff/cases/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "workflows:staff-case": Entry(R("workflows:staff-case", _case), (302, 302, 403, 403, 200, 404, 200, 200)),
+    "workflows:staff-case-action": Entry(
+        R("workflows:staff-case-action", _case, "assign"),
+        (302, 302, 403, 403, 400, 404, 400, 400),
+        method="post",
+    ),
+    # --- in-app notifications -------------------------------------------------------------------------------
+    "notifications": Entry(Q("/notifications/"), (302, 302, 200, 200, 200, 200, 200, 200)),
+    "notifications-read-all": Entry(
+        Q("/notifications/read-all/"), (302, 302, 302, 302, 302, 302, 302, 302), method="post"
+    ),
+    "notification-read": Entry(
+        R("notification-read", _note_id), (302, 302, 404, 404, 302, 404, 404, 404), method="post"
+    ),
+}
+
+
+def _status(sw: SecWorld, role: str, entry: Entry) -> int:
+    url = entry.url(sw)
+    client = sw.api(role) if entry.api else sw.client(role)
+    if entry.method == "get":
+        return client.get(url).status_code
+    if entry.api:
+        return client.post(url, entry.data, format="json").status_code
+    return client.post(url, entry.data).status_code
+
+
+@pytest.mark.django_db
+def test_every_route_has_a_matrix_entry() -> None:
+    names = {r.name for r in all_routes()}
+    missing = sorted(names - set(MATRIX))
+    stale = sorted(set(MATRIX) - names)
+    assert not missing, f"routes without a permission-matrix entry (add them to MATRIX): {missing}"
+    assert not stale, f"MATRIX entries for routes that no longer exist: {stale}"
+
+
+@pytest.mark.django_db
+def test_permission_matrix(sec_world: SecWorld) -> None:
+    failures = []
+    actual_table = {}
+    for name, entry in MATRIX.items():
+        got = tuple(_status(sec_world, role, entry) for role in ROLES)
+        actual_table[name] = got
+        if got != entry.expect:
+            diffs = {r: (e, g) for r, e, g in zip(ROLES, entry.expect, got, strict=True) if e != g}
+            failures.append(f"{name} {entry.method.upper()} {entry.url(sec_world)}: expected→got {diffs}")
+    print(json.dumps({k: list(v) for k, v in actual_table.items()}))
+    assert not failures, "\n".join(failures)
