@@ -46,3 +46,9 @@ test: lint typecheck pytest
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py
+
+# Bounded load test (issue 8): 60 s of fixed-rate mixed traffic against gunicorn + PostgreSQL + Redis + Celery
+# on 127.0.0.1 (database bangban_load, Redis db 7); exits non-zero on any error. Not part of `make test`.
+.PHONY: loadtest
+loadtest: install
+	$(BIN)/python loadtest/run.py

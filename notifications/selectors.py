@@ -42,3 +42,13 @@ def outbox_status() -> dict[str, Any]:
         "oldest_pending_at": oldest,
         "oldest_pending_age_seconds": int(age.total_seconds()) if age is not None else None,
     }
+
+
+def outbox_recent_failures(limit: int = 5) -> list[dict[str, Any]]:
+    """The latest ``failed`` rows with their kept error, for operators (no phone numbers or texts)."""
+    rows = (
+        Notification.objects.filter(status=Notification.Status.FAILED)
+        .order_by("-id")
+        .values("dedupe_key", "attempts", "last_error")[:limit]
+    )
+    return [dict(row) for row in rows]

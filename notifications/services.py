@@ -518,9 +518,9 @@ _OUTBOX_COLUMNS = (
 
 
 _COLS = ", ".join(_OUTBOX_COLUMNS)  # constants only: no user input reaches these statements
-_SQL_STAGE = f"CREATE TEMP TABLE _outbox_batch ON COMMIT DROP AS SELECT {_COLS} FROM notifications_notification WITH NO DATA"  # noqa: E501, S608
+_SQL_STAGE = f"CREATE TEMP TABLE _outbox_batch ON COMMIT DROP AS SELECT {_COLS} FROM notifications_notification WITH NO DATA"  # noqa: S608
 _SQL_COPY = f"COPY _outbox_batch ({_COLS}) FROM STDIN"
-_SQL_MERGE = f"INSERT INTO notifications_notification ({_COLS}) SELECT {_COLS} FROM _outbox_batch ON CONFLICT (dedupe_key) DO NOTHING"  # noqa: E501, S608
+_SQL_MERGE = f"INSERT INTO notifications_notification ({_COLS}) SELECT {_COLS} FROM _outbox_batch ON CONFLICT (dedupe_key) DO NOTHING"  # noqa: S608
 
 
 def _insert_ignoring_conflicts(rows: list[dict[str, Any]]) -> None:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from agency.models import Site
 from core.exceptions import ApplicationError
 from core.masking import mask_name
+from core.services import audit_log
 from workflows import exports, stats
 from workflows.oversight_models import ExportJob
 
@@ -147,8 +148,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         error = exc.message
     else:
         error = ""
-    figures = stats.stats_compute(scope=scope, period=period)
-    special_total, special = stats.special_group_cases(scope=scope, period=period)
+    figures, trend, avg_days, special_total = stats.dashboard_figures(scope=scope, period=period)
+    special = stats.special_group_open(scope=scope, period=period)
     site_choices = Site.objects.filter(kind__in=[Site.Kind.CENTER, Site.Kind.STATION], is_active=True)
     if scope.role != "district_admin":
         visible = stats.stats_scope(user=request.user).site_ids
@@ -166,8 +167,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             for value, label in stats.Case.Status.choices
             if figures["by_status"].get(value)
         ],
-        "avg_days": stats.stats_avg_days(scope=scope, period=period),
-        "trend": trend_chart(stats.stats_trend(scope=scope, period=period)),
+        "avg_days": avg_days,
+        "trend": trend_chart(trend),
         "on_time_chart": rate_chart("各站点按期办结率", figures["by_site"], "on_time_rate"),
         "satisfaction_chart": rate_chart("各站点满意率", figures["by_site"], "satisfaction_rate"),
         "agents": stats.stats_agents(scope=scope, period=period),
@@ -228,5 +229,14 @@ def export_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404("文件尚未生成")
     name = (job.file.name or "export.xlsx").rsplit("/", 1)[-1]
+    # each download of the file is a view of the exported personal data: audited like the export itself
+    audit_log(
+        actor=request.user,  # type: ignore[arg-type]
+        action="cases_export_download",
+        target_type="export",
+        target_id=str(job.pk),
+        ip=request.META.get("REMOTE_ADDR"),
+        detail={"unmasked": job.unmasked},
+    )
     response: Any = FileResponse(job.file.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
     return response  # type: ignore[no-any-return]

@@ -455,13 +455,15 @@ def _case_page(
     # The assigned agent calls the resident before the visit: full number. Staff reveal it on request,
     # which is audited (PIPL); everyone else sees it masked. The ID number is never needed on these pages.
     reveal = is_staff and request.GET.get("reveal") == "phone"
-    if reveal:
+    if reveal or is_agent:
+        # every view of the full number is audited, the assigned agent's too
         audit_log(
             actor=request.user,  # type: ignore[arg-type]
             action="view_resident_phone",
             target_type="case",
             target_id=case.case_no,
             ip=request.META.get("REMOTE_ADDR"),
+            detail={"reason": "staff_reveal" if reveal else "assigned_agent"},
         )
     show_full_phone = is_agent or reveal
     _decorate_cases([case])

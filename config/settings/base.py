@@ -153,7 +153,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when the broker is down: the outbox row stays pending and the sweep retries it.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+# Worker and beat only (publishing never reads it): None = reconnect forever after a broker outage. 0 made
+# the worker exit with "Unrecoverable error" on the first lost connection (tests/faults/test_redis_outage.py).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work (Celery beat), schedule in code. Every sweep selects only due rows through an index, works
@@ -246,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # two "status" choice sets collide; name the case's (otherwise "Status131Enum" + a check --deploy warning)
+    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "workflows.models.Case.Status"},
 }
 
 VIEWFLOW = {"AUTOREGISTER": False}
@@ -261,3 +265,29 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+
+# --- Security (axes) ----------------------------------------------------------------------------------
+# Login brute force (issue 8): django-axes counts failed logins on /accounts/login/, /admin/login/ and the API
+# token endpoint (core.views.TokenView checks the lock itself: DRF answers 429 there). After
+# AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked for AXES_COOLOFF_TIME;
+# locking the pair (not the bare IP) keeps a station's shared NAT address usable for its other staff.
+INSTALLED_APPS.append("axes")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out caller before the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_LOCKOUT_CALLABLE = None
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False
+# No personal data in logs: every handler masks phone and ID numbers (core/logging.py).
+LOGGING.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.PersonalDataFilter"}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("mask_personal_data")
+# --- end Security (axes) ------------------------------------------------------------------------------

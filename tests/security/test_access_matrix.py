@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Notification
 from tests.security.conftest import ROLES, SecWorld
@@ -43,8 +44,20 @@ def _case(sw: SecWorld) -> str:
 
 def _note_id(sw: SecWorld) -> int:
     # a notification addressed to ``staff`` (the new-case alert): everyone else must get 404
-    row = Notification.objects.filter(recipient_user=sw.users["staff"]).order_by("id").first()
-    return row.pk if row else 999_999
+    row = (
+        Notification.objects.filter(recipient_user=sw.users["staff"], channel="inapp").order_by("id").first()
+    )
+    if row is None:
+        row = Notification.objects.create(
+            dedupe_key="sec-matrix-inapp",
+            channel="inapp",
+            audience="staff",
+            recipient_user=sw.users["staff"],
+            template="test",
+            text="测试",
+            send_after=timezone.now(),
+        )
+    return row.pk
 
 
 def R(name: str, *args: Any) -> Callable[[SecWorld], str]:  # noqa: N802 - reads like reverse()
@@ -84,28 +97,45 @@ MATRIX: dict[str, Entry] = {
         R("track-feedback", _case), (401, 400, 401, 401, 401, 401, 401, 401), method="post", api=True
     ),
     "track-doorstep": Entry(
-        Q("/api/v1/track/doorstep/"), (401, 400, 401, 401, 401, 401, 401, 401), method="post", api=True
+        Q("/api/v1/track/doorstep/"), (401, 201, 401, 401, 401, 401, 401, 401), method="post", api=True
     ),
     "track-logout": Entry(
         Q("/api/v1/track/logout/"), (401, 204, 401, 401, 401, 401, 401, 401), method="post", api=True
     ),
-    "track-lookup": Entry(Q("/api/v1/track/lookup/"), (400,) * 8, api=True),
+    # no or wrong case number / tail: 404 alike (no existence leak)
+    "track-lookup": Entry(Q("/api/v1/track/lookup/"), (404,) * 8, api=True),
     # --- ratings and doorstep requests (staff oversight) ------------------------------------------------
-    "rating-list": Entry(Q("/api/v1/ratings/"), (401, 401, 403, 403, 200, 200, 200, 200), api=True),
+    "rating-list": Entry(Q("/api/v1/ratings/"), (401, 401, 200, 200, 200, 200, 200, 200), api=True),
     "rating-callback": Entry(
-        R("rating-callback", 999_999), (401, 401, 404, 404, 404, 404, 404, 404), method="post", api=True
+        R("rating-callback", 999_999),
+        (401, 401, 404, 404, 404, 404, 404, 404),
+        method="post",
+        api=True,
+        data={"note": "回访"},
     ),
     "rating-rectify": Entry(
-        R("rating-rectify", 999_999), (401, 401, 404, 404, 404, 404, 404, 404), method="post", api=True
+        R("rating-rectify", 999_999),
+        (401, 401, 404, 404, 404, 404, 404, 404),
+        method="post",
+        api=True,
+        data={"report": "整改"},
     ),
     "rating-appeal": Entry(
-        R("rating-appeal", 999_999), (401, 401, 404, 404, 404, 404, 404, 404), method="post", api=True
+        R("rating-appeal", 999_999),
+        (401, 401, 404, 404, 404, 404, 404, 404),
+        method="post",
+        api=True,
+        data={"reason": "申诉"},
     ),
     "rating-appeal-decide": Entry(
-        R("rating-appeal-decide", 999_999), (401, 401, 404, 404, 404, 404, 404, 404), method="post", api=True
+        R("rating-appeal-decide", 999_999),
+        (401, 401, 404, 404, 404, 404, 404, 404),
+        method="post",
+        api=True,
+        data={"accept": True},
     ),
     "doorstep-request-list": Entry(
-        Q("/api/v1/doorstep-requests/"), (401, 401, 403, 403, 200, 200, 200, 200), api=True
+        Q("/api/v1/doorstep-requests/"), (401, 401, 200, 200, 200, 200, 200, 200), api=True
     ),
     "doorstep-request-handled": Entry(
         R("doorstep-request-handled", 999_999),
@@ -120,9 +150,9 @@ MATRIX: dict[str, Entry] = {
         f"api-case-{action}": Entry(
             R(f"api-case-{action}", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
         )
+        # empty body: in scope → 400 (validation), other town → 404; visit/close have no required field
         for action in (
             "assign",
-            "visit",
             "submit",
             "progress",
             "complete",
@@ -130,10 +160,16 @@ MATRIX: dict[str, Entry] = {
             "reject",
             "withdraw",
             "transfer",
-            "close",
             "rectify",
         )
     },
+    # only the assigned agent may visit (none yet): 403 in scope; close: staff 409 (status new), others 403
+    "api-case-visit": Entry(
+        R("api-case-visit", _case), (401, 401, 403, 403, 403, 404, 403, 403), method="post", api=True
+    ),
+    "api-case-close": Entry(
+        R("api-case-close", _case), (401, 401, 403, 403, 409, 404, 409, 409), method="post", api=True
+    ),
     "api-stats": Entry(Q("/api/v1/stats/"), (401, 401, 403, 403, 200, 200, 200, 200), api=True),
     "api-notifications": Entry(Q("/api/v1/notifications/"), API_STAFF_ONLY_200, api=True),
     "api-notifications-unread": Entry(Q("/api/v1/notifications/unread-count/"), API_STAFF_ONLY_200, api=True),
@@ -150,27 +186,29 @@ MATRIX: dict[str, Entry] = {
     "site-roster": Entry(R("site-roster", lambda sw: sw.world.station.code), PUBLIC),
     "site-screen": Entry(R("site-screen", lambda sw: sw.world.station.code), PUBLIC),
     "service-map": Entry(Q("/map/"), PUBLIC),
-    "standards-report": Entry(Q("/standards/"), PUBLIC),
-    "standards-site": Entry(R("standards-site", lambda sw: sw.world.station.code), PUBLIC),
+    "standards-report": Entry(Q("/standards/"), (302, 302, 404, 404, 200, 200, 200, 200)),
+    "standards-site": Entry(
+        R("standards-site", lambda sw: sw.world.station.code), (302, 302, 404, 404, 200, 404, 200, 200)
+    ),
     "open311-services": Entry(Q("/open311/v2/services.json"), PUBLIC),
     "open311-service": Entry(lambda sw: f"/open311/v2/services/{sw.world.matter.code}.xml", PUBLIC),
     "open311-requests": Entry(Q("/open311/v2/requests.json"), PUBLIC),
     "open311-request": Entry(lambda sw: f"/open311/v2/requests/{sw.case.case_no}.json", PUBLIC),
     "appointment-new": Entry(Q("/appointments/"), PUBLIC),
     "track": Entry(Q("/track/"), PUBLIC),
-    "track-otp-form": Entry(Q("/track/otp/"), PUBLIC, method="post"),
-    "track-code": Entry(Q("/track/code/"), PUBLIC, method="post"),
+    "track-otp-form": Entry(Q("/track/otp/"), (400,) * 8, method="post"),
+    "track-code": Entry(Q("/track/code/"), (302,) * 8, method="post"),
     "track-logout-form": Entry(Q("/track/logout/"), (302,) * 8, method="post"),
-    "track-lookup-form": Entry(Q("/track/lookup/"), PUBLIC),
-    "track-doorstep-form": Entry(Q("/track/doorstep/"), PUBLIC),
-    "track-feedback-form": Entry(R("track-feedback-form", _case), PUBLIC),
+    "track-lookup-form": Entry(Q("/track/lookup/"), (404,) * 8),
+    "track-doorstep-form": Entry(Q("/track/doorstep/"), (302,) * 8),  # needs a verified session
+    "track-feedback-form": Entry(R("track-feedback-form", _case), (302,) * 8, method="post"),
     "rate-link": Entry(
         R("rate-link", lambda sw: resident_services.feedback_link_token(case=sw.case)), PUBLIC
     ),
     "kiosk-rate": Entry(R("kiosk-rate", lambda sw: sw.world.station.code), PUBLIC),
     # --- oversight pages ----------------------------------------------------------------------------------
     "dashboard": Entry(Q("/dashboard/"), (302, 302, 403, 403, 200, 200, 200, 200)),
-    "dashboard-export": Entry(Q("/dashboard/export/"), (302, 302, 403, 403, 405, 405, 405, 405)),
+    "dashboard-export": Entry(Q("/dashboard/export/"), (302, 302, 405, 405, 405, 405, 405, 405)),
     "dashboard-export-job": Entry(
         R("dashboard-export-job", 999_999), (302, 302, 404, 404, 404, 404, 404, 404)
     ),
@@ -179,7 +217,10 @@ MATRIX: dict[str, Entry] = {
     ),
     "appointment-list": Entry(Q("/dashboard/appointments/"), (302, 302, 403, 403, 200, 200, 200, 200)),
     "appointment-decide": Entry(
-        R("appointment-decide", 999_999), (302, 302, 404, 404, 404, 404, 404, 404), method="post"
+        R("appointment-decide", 999_999),
+        (302, 302, 403, 403, 404, 404, 404, 404),
+        method="post",
+        data={"reason": "测试"},
     ),
     # --- grid-worker pages (/m/) and staff pages (/staff/) ------------------------------------------------
     "workflows:m-home": Entry(Q("/m/"), (302, 302, 200, 200, 200, 200, 200, 200)),
@@ -188,7 +229,7 @@ MATRIX: dict[str, Entry] = {
         R("workflows:m-new-matter", "certificate"), (302, 302, 200, 200, 200, 200, 200, 200)
     ),
     "workflows:m-new-form": Entry(
-        R("workflows:m-new-form", lambda sw: sw.world.matter.code), (302, 302, 200, 200, 200, 404, 200, 200)
+        R("workflows:m-new-form", lambda sw: sw.world.matter.code), (302, 302, 200, 200, 200, 200, 200, 200)
     ),
     "workflows:m-prefill": Entry(
         Q("/m/prefill/?phone=13800138000"), (302, 302, 200, 200, 200, 200, 200, 200)

@@ -4,6 +4,8 @@ text is cleaned of control/bidi-override characters and otherwise kept exactly a
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agency.models import Agent, Grid, Matter, Site
@@ -52,9 +54,14 @@ def MatterCodeField(**kwargs: Any) -> serializers.SlugRelatedField:
     )
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class _AgentUsernameSlugField(serializers.SlugRelatedField):
+    """A login name in the schema (drf-spectacular cannot follow ``user__username`` itself)."""
+
+
 def AgentUsernameField(**kwargs: Any) -> serializers.SlugRelatedField:
     """An agent given by their login name; unknown → field error 帮办员不存在."""
-    return serializers.SlugRelatedField(
+    return _AgentUsernameSlugField(
         slug_field="user__username",
         queryset=Agent.objects.select_related("user"),
         error_messages={"does_not_exist": "帮办员不存在。", "invalid": "帮办员账号无效。"},

@@ -165,3 +165,25 @@ def test_dashboard_query_count_constant(client, world):
     few = _dashboard_queries(client)
     add(45)
     assert _dashboard_queries(client) == few
+
+
+def test_dashboard_figures_trend_avg_special_hand_computed(world, fx):
+    fx["b"].priority = 11
+    fx["b"].save()
+    scope = stats.stats_scope(user=world.admin)
+    today = timezone.localdate()
+    period = stats.Period(today - dt.timedelta(days=30), today)
+    body, trend, avg_days, special_total = stats.dashboard_figures(scope=scope, period=period)
+    assert body == stats.stats_compute(scope=scope, period=period)
+    by_day = {d["day"]: (d["new"], d["closed"]) for d in trend}
+    assert len(trend) == 31
+    ago = lambda n: today - dt.timedelta(days=n)  # noqa: E731
+    assert by_day[ago(10)] == (2, 0)  # a b
+    assert by_day[ago(20)] == (2, 0)  # c d
+    assert by_day[ago(3)] == (2, 0)  # g h
+    assert by_day[ago(15)] == (0, 1)  # c
+    assert by_day[ago(25)] == (0, 1)  # e (received before the period)
+    assert by_day[ago(2)] == (0, 1)  # h
+    assert sum(n for n, _ in by_day.values()) == 8 and sum(c for _, c in by_day.values()) == 4
+    assert avg_days == 9.0  # (5 + 15 + 15 + 1) / 4
+    assert special_total == 1

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from notifications.selectors import outbox_status
+from notifications.selectors import outbox_recent_failures, outbox_status
 
 
 class Command(BaseCommand):
@@ -21,6 +21,7 @@ class Command(BaseCommand):
             payload = dict(status)
             at = payload["oldest_pending_at"]
             payload["oldest_pending_at"] = at.isoformat() if at else None
+            payload["recent_failures"] = outbox_recent_failures()
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
         for name, n in status["counts"].items():
@@ -32,3 +33,9 @@ class Command(BaseCommand):
         else:
             at = timezone.localtime(status["oldest_pending_at"]).isoformat(timespec="seconds")
             self.stdout.write(f"oldest pending: {age}s (due since {at})")
+        failures = outbox_recent_failures()
+        if failures:
+            self.stdout.write("recent failures:")
+            for row in failures:
+                error = " ".join(row["last_error"].split())[:200]
+                self.stdout.write(f"  {row['dedupe_key']} (attempts {row['attempts']}): {error}")
