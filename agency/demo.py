@@ -902,6 +902,11 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
         )
         _set_site_matters(site, [matters[c] for c in PARTNER_MATTERS[ptype]])
 
+    # Site profiles for the construction-standard report (every third site misses one item, so it shows gaps).
+    from agency.standards import standards_demo_seed
+
+    standards_demo_seed()
+
     result.counts = {
         "areas": Area.objects.count(),
         "sites": Site.objects.count(),

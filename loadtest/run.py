@@ -51,7 +51,9 @@ ENV = {
     "DJANGO_SECURE_SSL_REDIRECT": "0",
     "DJANGO_CONN_MAX_AGE": "60",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "DATABASE_URL": os.environ.get("LOADTEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_load"),
+    "DATABASE_URL": os.environ.get(
+        "LOADTEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_load"
+    ),
     "REDIS_URL": os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/7"),
     # the limiter still runs on every lookup; its limit is raised above the test's fixed rate
     "TRACK_RATE_LIMITS": "lookup_ip=100000/m",
@@ -93,7 +95,7 @@ def prepare() -> dict[str, Any]:
     call_command("seed_calendar", verbosity=0)
     try:  # production's manifest storage needs it for the few pages it renders (the API does not)
         call_command("collectstatic", "--noinput", verbosity=0)
-    except Exception as exc:  # noqa: BLE001 - viewflow's bundled CSS references a missing font
+    except Exception as exc:
         log(f"collectstatic failed (pages with static files may 500): {str(exc).splitlines()[0][:160]}")
     call_command("demo_data", "--force", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     if not Case.objects.exists():
@@ -124,7 +126,7 @@ def wait_healthy(proc: subprocess.Popen[bytes]) -> None:
             with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2) as r:
                 if r.status == 200:
                     return
-        except Exception:  # noqa: BLE001, S112 - not up yet
+        except Exception:
             continue
     raise RuntimeError("gunicorn did not answer /healthz within 60 s")
 
@@ -262,7 +264,7 @@ def run(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 with own.lock:
                     own.latencies.append(elapsed)
                     own.lags.append(max(0.0, t0 - scheduled))
-            except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
+            except Exception as exc:
                 with own.lock:
                     own.errors.append(f"{type(exc).__name__}: {exc}"[:300])
                 client.reconnect()

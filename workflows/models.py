@@ -121,6 +121,9 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["site", "status"], name="case_site_status_idx"),
             models.Index(fields=["assigned_agent", "status"], name="case_agent_status_idx"),
+            # Oversight figures count cases received / completed in a period, per site.
+            models.Index(fields=["created_at", "site"], name="case_created_site_idx"),
+            models.Index(fields=["completed_at", "site"], name="case_completed_site_idx"),
             models.Index(
                 fields=["due_at"],
                 name="case_open_due_idx",

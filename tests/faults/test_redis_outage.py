@@ -99,6 +99,7 @@ def assert_each_sent_once(sms_file: Path) -> None:
 def test_redis_killed_during_intake(stack: Worker, redis_server: RedisServer, sms_file: Path) -> None:
     from workflows.tests.factories import make_world
 
+    RESTARTS.clear()
     world = make_world()
     client = api_client(world.grid_worker)
 
@@ -129,10 +130,13 @@ def test_redis_killed_during_intake(stack: Worker, redis_server: RedisServer, sm
     received = Notification.objects.filter(dedupe_key__in=[f"case:{n}:received" for n in numbers])
     assert received.filter(status="sent").count() == 30
     assert_each_sent_once(sms_file)
-    print(f"intake: worker restarts {RESTARTS}; {len(numbers)} cases, {sum(sent_pairs(sms_file).values())} SMS, each once")
+    print(
+        f"intake: worker restarts {RESTARTS}; {len(numbers)} cases, {sum(sent_pairs(sms_file).values())} SMS, each once"
+    )
 
 
 def test_redis_killed_during_sending(stack: Worker, redis_server: RedisServer, sms_file: Path) -> None:
+    RESTARTS.clear()
     n = 300
     with transaction.atomic():
         for i in range(n):
@@ -153,4 +157,6 @@ def test_redis_killed_during_sending(stack: Worker, redis_server: RedisServer, s
     sweep_until_settled(n, stack, timeout=150)
     assert_each_sent_once(sms_file)
     assert len(read_sms(sms_file)) == n
-    print(f"sending: worker restarts {RESTARTS}; Redis killed after {at_kill}/{n} SMS; after recovery {n} sent, each once")
+    print(
+        f"sending: worker restarts {RESTARTS}; Redis killed after {at_kill}/{n} SMS; after recovery {n} sent, each once"
+    )

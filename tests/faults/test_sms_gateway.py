@@ -52,7 +52,7 @@ def gateway_factory(settings: Any) -> Iterator[Any]:
         gateway = Gateway(script, after)
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 answer = gateway.next_answer(body)
                 if answer == "timeout":

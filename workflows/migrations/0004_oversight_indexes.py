@@ -1,20 +1,18 @@
-"""Index for the oversight figures that count cases by completion date (办结 in a period).
+"""Indexes for the oversight figures that count cases received or completed in a period, per site."""
 
-Raw SQL on purpose: ``Case`` belongs to the case-workflow module, so the index is not declared in its
-``Meta``; ``CREATE INDEX IF NOT EXISTS`` works on SQLite and PostgreSQL alike. If ``Case.Meta.indexes``
-later declares an index on ``completed_at``, drop this one in a new migration.
-"""
-
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("workflows", "0003_appointments")]
 
     operations = [
-        migrations.RunSQL(
-            "CREATE INDEX IF NOT EXISTS oversight_case_completed_idx "
-            "ON workflows_case (completed_at, site_id);",
-            "DROP INDEX IF EXISTS oversight_case_completed_idx;",
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["created_at", "site"], name="case_created_site_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["completed_at", "site"], name="case_completed_site_idx"),
         ),
     ]
