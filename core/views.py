@@ -1,6 +1,8 @@
 """Health check and the token endpoint."""
 
+import functools
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
@@ -10,7 +12,18 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 
+if TYPE_CHECKING:
+    import redis
+
 logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _redis_client(url: str) -> "redis.Redis":
+    """One client (and connection pool) per process: a health probe should not open a socket each time."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
 
 @never_cache
@@ -29,10 +42,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         healthy = False
     if settings.REDIS_URL:
         try:
-            import redis
-
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-            client.ping()
+            _redis_client(settings.REDIS_URL).ping()
             body["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001
             logger.warning("healthz: redis down: %s", type(exc).__name__)
@@ -49,7 +59,9 @@ class TokenView(ObtainAuthToken):
     parser_classes = ObtainAuthToken.parser_classes
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}),
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]

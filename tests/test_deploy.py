@@ -97,3 +97,26 @@ def test_production_settings_refuse_to_load_without_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_collectstatic_builds_the_manifest(tmp_path):
+    """The Dockerfile runs collectstatic with production settings: it must succeed and write the manifest
+    (without it every ``{% static %}`` tag, even on the error page, raises)."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY="collectstatic-test-" + "x" * 40,
+        BANGBAN_VAR_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = tmp_path / "staticfiles" / "staticfiles.json"
+    assert manifest.exists()
+    assert "css/bangban.css" in manifest.read_text()

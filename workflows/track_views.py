@@ -247,7 +247,7 @@ def kiosk_rate(request: HttpRequest, code: str) -> HttpResponse:
         return _render(request, "kiosk.html", {**context, "done": request.GET.get("done") == "1"})
     agent: Agent | None = None
     agent_id = request.POST.get("agent", "")
-    if agent_id.isdigit():
+    if agent_id.isascii() and agent_id.isdigit():  # str.isdigit() also accepts "₀₁₂", which int() refuses
         agent = next((a for a in agents if a.pk == int(agent_id)), None)
     try:
         ratelimit_hit("lookup_ip", client_ip(request))

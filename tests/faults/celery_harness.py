@@ -1,6 +1,7 @@
 """Harness for real-services tests: a real ``celery -A config worker`` against the test database and Redis.
 
-Used by ``tests/test_celery_real.py``. The worker is a subprocess in its own process group (so a test can
+Used by ``tests/test_celery_real.py`` and ``tests/faults/`` (which adds ``RedisServer``, a private Redis to
+kill and restart, and ``broker_at``). The worker is a subprocess in its own process group (so a test can
 ``kill -9`` the whole worker, pool children included), with ``SMS_BACKEND=file`` so what it sends can be
 read back from a JSON-lines file. Stale broker keys of the Redis database in ``REDIS_URL`` are cleared
 first (use a Redis database of your own).

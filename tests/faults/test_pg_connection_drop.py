@@ -146,6 +146,7 @@ def test_connection_killed_during_case_create(persistent_connections, world, mar
         status, body = wsgi("POST", "/api/v1/cases/", world.token, case_body(world, 2))
     assert fired, f"no statement matched {marker}"
     assert status >= 500, body  # a clean failure, not a 201 for a case that was not saved
+    print(f"create, killed before {marker}: {status}")
     assert snapshot() == before, "half-written case"
 
     status, body = wsgi("POST", "/api/v1/cases/", world.token, case_body(world, 2))
@@ -173,6 +174,7 @@ def test_connection_killed_during_assign(persistent_connections, world, marker: 
         status, body = wsgi("POST", path, world.staff_token, agent)
     assert fired, f"no statement matched {marker}"
     assert status >= 500 or status == 409, body  # failed, and said so
+    print(f"assign, killed before {marker}: {status} {body[:120].decode(errors='replace')}")
     assert snapshot() == before
     case = Case.objects.get(case_no=case_no)
     assert case.status == "new" and case.assigned_agent_id is None

@@ -109,7 +109,7 @@ def test_redis_killed_during_intake(stack: Worker, redis_server: RedisServer, sm
             started = time.monotonic()
             response = client.post("/api/v1/cases/", case_body(world, i), format="json")
             assert response.status_code == 201, response.content
-            assert time.monotonic() - started < 5, "intake hung on the dead broker"
+            assert time.monotonic() - started < 10, "intake hung on the dead broker"
             numbers.append(response.json()["case_no"])
         return numbers
 
