@@ -35,6 +35,9 @@ def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = drf_exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, PermissionDenied):
         exc = drf_exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, RecursionError) and "JSON" in str(exc):
+        # json.loads of absurdly nested input ("[[[[…") raises RecursionError, which DRF's parser lets through
+        exc = drf_exceptions.ParseError("JSON 嵌套层数过多。")
 
     response = exception_handler(exc, context)
     if response is None:

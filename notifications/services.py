@@ -185,7 +185,9 @@ def _publish(notification_id: int) -> None:
         logger.warning("notifications: could not publish %s, the outbox sweep will retry", notification_id)
 
 
-@transaction.atomic
+# No savepoint of its own: callers enqueue inside their transaction and let errors end it; the one statement
+# that may fail and be recovered from (the insert racing a twin) has its own savepoint below.
+@transaction.atomic(savepoint=False)
 def notification_enqueue(
     *,
     dedupe_key: str,

@@ -67,10 +67,12 @@ def worker(worker_env, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _publish_to_real_broker(settings):
-    # This process publishes to the same Redis as the worker, and sends nothing itself.
+def _publish_to_real_broker(settings, sms_file):
+    # This process publishes to the same Redis as the worker, and sends nothing itself; when it settles
+    # in-doubt sends it must read the worker's SMS file, not the default one.
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.SMS_BACKEND = "file"
+    settings.SMS_FILE_PATH = str(sms_file)
 
 
 def enqueue(key: str, phone: str = "+8613800138000") -> Notification:

@@ -43,6 +43,7 @@ from workflows.resident_models import (
     Rectification,
     ResidentToken,
 )
+from workflows.stats import stats_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -373,6 +374,7 @@ def rating_create(
             rating.save()
     except IntegrityError:
         raise ApplicationError("该事项已评价。", {"status": case.status}, status=409)
+    stats_invalidate()
     label = str(Rating.Value(score).label)
     _timeline(
         case=case,
@@ -443,6 +445,7 @@ def rating_create_kiosk(
         rating.rectify_due_at = add_working_days(now, int(settings.BAD_RATING_RECTIFY_DAYS))
     rating.full_clean()
     rating.save()
+    stats_invalidate()
     if rating.is_bad:
         _notify_staff(
             agents=_station_staff(site),
@@ -595,6 +598,7 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accept: bool, note: str = "") -
         rating.excluded = True
         rating.excluded_at = now
         rating.save(update_fields=["excluded", "excluded_at"])
+        stats_invalidate()
     audit_log(
         actor=actor,
         action="rating.appeal_decided",

@@ -33,6 +33,7 @@ from notifications.services import notification_enqueue
 from workflows import permissions, selectors
 from workflows.case_numbers import generate_case_no
 from workflows.models import Case, CaseEvent
+from workflows.stats import stats_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,11 @@ def _event(
         public=public,
         data=data or {},
     )
-    event.full_clean()
+    # ``case`` is a saved (usually locked) instance and ``actor`` the authenticated user: skip full_clean's
+    # FK existence queries for them (two SELECTs per transition).
+    event.full_clean(exclude=["case", "actor"])
     event.save()
+    stats_invalidate()  # every state change writes its event here: the one place the figures go stale
     return event
 
 
@@ -187,8 +191,21 @@ def _run_step(case: Case, *, action: str, actor: Any) -> None:
     try:
         task.flow_task.run(task, action=action, actor_id=getattr(actor, "pk", None))
     except (FlowLockFailed, DatabaseError) as exc:
+        if not _is_lock_conflict(exc):
+            raise  # a dropped connection or a real database fault is a server error, not a conflict
         logger.info("Flow lock busy for %s: %s", case.case_no, exc)
-        raise ApplicationError("案件正在被他人处理，请稍后重试。", {"status": case.status}, status=409)
+        # The in-memory case already holds the new status, which is being rolled back: don't report it.
+        raise ApplicationError("案件正在被他人处理，请稍后重试。", {"reason": "busy"}, status=409)
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    """Viewflow's lock gave up, PostgreSQL refused a NOWAIT row lock (55P03), or SQLite was locked."""
+    if isinstance(exc, FlowLockFailed):
+        return True
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) == "55P03":
+        return True
+    return "database is locked" in str(exc) or "could not obtain lock" in str(exc)
 
 
 def _save(case: Case, fields: Iterable[str]) -> None:
@@ -246,8 +263,12 @@ def case_create(
     special_groups: Iterable[str] = (),
     grid: Grid | None = None,
     id_number: str = "",
+    events_out: list[CaseEvent] | None = None,
 ) -> Case:
     """Log a resident's request (受理登记) and start its process.
+
+    ``events_out``: if given, the new case's timeline (its ``created`` event) is appended to it, so the
+    caller can answer without reading the case back.
 
     Due date: ``matter.time_limit_days`` Chinese working days after today. Special groups (老年人, 残疾人,
     独居, 低保) raise the priority and force doorstep service.
@@ -296,9 +317,12 @@ def case_create(
         created_by=actor,
         created_at=now,
     )
-    case.full_clean(exclude=["process"])
+    # Field validation only, no queries: the case number was just checked free above (the unique index
+    # backs it against a race), and site, matter, grid and the actor are loaded instances, so
+    # full_clean's per-FK existence SELECTs (and its second case_no check) would only repeat what we know.
+    case.full_clean(exclude=["process", "site", "matter", "grid", "created_by"], validate_unique=False)
     case.save()
-    _event(
+    event = _event(
         case=case,
         kind="created",
         note=f"已受理：{matter.name}（{case.get_channel_display()}）",
@@ -311,6 +335,8 @@ def case_create(
     case.process = process
     case.save(update_fields=["process", "updated_at"])
     _notify_resident(case, "case_received", "received")
+    if events_out is not None:
+        events_out.append(event)
     return case
 
 

@@ -21,9 +21,15 @@ a site outside the caller's scope answers 404.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -32,6 +38,8 @@ from agency.models import Agent, Site
 from core.exceptions import ApplicationError
 from workflows import selectors
 from workflows.models import Case, Rating
+
+logger = logging.getLogger(__name__)
 
 OVERSIGHT_ROLES = (Agent.Kind.DISTRICT_ADMIN, Agent.Kind.TOWN_STAFF, Agent.Kind.STATION_STAFF)
 OPEN = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
@@ -291,6 +299,75 @@ def _compute(
         "special_total": special_total,
     }
     return body, extra
+
+
+# --- cache ------------------------------------------------------------------------------------------------
+#
+# At a million cases the figures cost seconds (full scans of the case table), and the dashboard is opened far
+# more often than a case changes state. The computed body is cached per (role, site set, period) under a
+# *generation* number; every case state change and every rating (or appeal excluding one) bumps the
+# generation (``stats_invalidate``), which orphans every cached body at once (they then expire by TTL).
+# The TTL (``STATS_CACHE_SECONDS``, default 60; 0 turns the cache off) is the safety net for writes that
+# bypass the services (bulk loads, the admin) and bounds how stale ``overdue`` (which moves with the clock)
+# can get. A cache outage only costs speed: every cache error falls back to computing.
+
+GENERATION_KEY = "stats:generation"
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "STATS_CACHE_SECONDS", 60))
+
+
+def _bump() -> None:
+    try:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # no generation yet (fresh or flushed cache): start from the clock, never reuse
+            cache.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None)
+            cache.incr(GENERATION_KEY)
+    except Exception:  # noqa: BLE001 - cache down: the TTL bounds staleness
+        logger.warning("stats: could not bump the cache generation", exc_info=True)
+
+
+def stats_invalidate() -> None:
+    """Orphan every cached stats body: call after any write that changes a figure (inside a transaction).
+
+    Bumps now (so later reads in the same transaction, and tests, see fresh figures) and again on commit
+    (a concurrent reader may have cached the pre-commit state in between).
+    """
+    _bump()
+    transaction.on_commit(_bump, robust=True)
+
+
+def _cache_key(generation: int, scope: Scope, period: Period) -> str:
+    sites = "all" if scope.site_ids is None else ",".join(map(str, sorted(scope.site_ids)))
+    raw = f"{scope.role}|{sites}|{period.start}|{period.end}"
+    return f"stats:body:{generation}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+
+
+def stats_cached(*, scope: Scope, period: Period) -> dict[str, Any]:
+    """``stats_compute`` through the cache (see above); what ``GET /api/v1/stats/`` answers."""
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return stats_compute(scope=scope, period=period)
+    try:
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:
+            cache.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None)
+            generation = cache.get(GENERATION_KEY, 0)
+        key = _cache_key(int(generation), scope, period)
+        body = cache.get(key)
+    except Exception:  # noqa: BLE001 - cache down: answer from the database
+        logger.warning("stats: cache unavailable, computing", exc_info=True)
+        return stats_compute(scope=scope, period=period)
+    if body is not None:
+        return dict(body)
+    body = stats_compute(scope=scope, period=period)
+    try:
+        cache.set(key, body, timeout=seconds)
+    except Exception:  # noqa: BLE001
+        logger.warning("stats: could not cache the figures", exc_info=True)
+    return body
 
 
 # --- dashboard extras -------------------------------------------------------------------------------------

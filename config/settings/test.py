@@ -11,3 +11,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Stats figures are cached across requests; tests hold per-test data, so off (test_perf turns it on).
+STATS_CACHE_SECONDS = 0

@@ -25,4 +25,4 @@ class StatsView(APIView):
         params = request.query_params
         scope = stats.stats_scope(user=request.user, site_code=params.get("site") or params.get("scope"))
         period = stats.period_parse(params.get("from"), params.get("to"))
-        return Response(stats.stats_compute(scope=scope, period=period))
+        return Response(stats.stats_cached(scope=scope, period=period))

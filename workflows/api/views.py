@@ -15,7 +15,7 @@ from core.exceptions import ApplicationError
 from core.pagination import PageNumberPagination
 from workflows import selectors, services
 from workflows.api import serializers as s
-from workflows.models import Case
+from workflows.models import Case, CaseEvent
 
 
 def _detail_response(request: Request, case: Case, *, http_status: int = status.HTTP_200_OK) -> Response:
@@ -68,8 +68,13 @@ class CaseListCreateView(APIView):
     def post(self, request: Request) -> Response:
         data = s.CaseCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_create(actor=request.user, **data.validated_data)
-        return _detail_response(request, case, http_status=status.HTTP_201_CREATED)
+        events: list[CaseEvent] = []
+        case = services.case_create(actor=request.user, events_out=events, **data.validated_data)
+        if not selectors.case_in_scope(user=request.user, case=case):
+            return _detail_response(request, case, http_status=status.HTTP_201_CREATED)
+        # Answer from the instance just written and its one event: reading them back costs two queries.
+        actions = selectors.case_allowed_actions(user=request.user, case=case, events=events)
+        return Response(s.case_detail(case, events=events, actions=actions), status=status.HTTP_201_CREATED)
 
 
 class CaseDetailView(APIView):

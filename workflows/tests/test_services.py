@@ -394,3 +394,20 @@ def test_reroute_sweep_moves_cases_of_away_agents(world):
     other.refresh_from_db()
     assert case.assigned_agent == backup and other.assigned_agent == world.agent_grid2
     assert_flow_in_step(case)
+
+
+def test_only_lock_conflicts_become_409():
+    from django.db import InterfaceError, OperationalError
+    from viewflow.workflow.exceptions import FlowLockFailed
+
+    class _LockNotAvailable(Exception):
+        sqlstate = "55P03"
+
+    nowait = OperationalError("could not obtain lock on row")
+    nowait.__cause__ = _LockNotAvailable()
+    assert services._is_lock_conflict(FlowLockFailed("busy"))
+    assert services._is_lock_conflict(nowait)
+    assert services._is_lock_conflict(OperationalError("database is locked"))
+    # A dropped connection is a server fault: it must surface as one, not as "someone else is editing".
+    assert not services._is_lock_conflict(InterfaceError("connection already closed"))
+    assert not services._is_lock_conflict(OperationalError("server closed the connection unexpectedly"))
