@@ -27,6 +27,7 @@ urlpatterns = [
     path("open311/v2/", include("workflows.open311_urls")),
     path("", include("workflows.dashboard_urls")),
     path("", include("workflows.urls")),
+    path("", include("workflows.rating_urls")),
     path("", include("workflows.track_urls")),
     path("", include("notifications.urls")),
 ]

@@ -27,6 +27,12 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "【{site_name}】您的{matter}已受理，编号{case_no}，{due_date}前办结。帮办员{agent_name}{agent_phone}。查询{track_url}",
     ),
     DefaultTemplate(
+        "visit_scheduled",
+        "预约上门通知（居民）",
+        "resident",
+        "【{site_name}】帮办员{agent_name}将于{visit_date}上门办理{matter}，请备好材料。电话{agent_phone}",
+    ),
+    DefaultTemplate(
         "visit_scheduled_day_before",
         "上门前一天提醒（居民）",
         "resident",

@@ -148,7 +148,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         error = exc.message
     else:
         error = ""
-    figures, trend, avg_days, special_total = stats.dashboard_figures(scope=scope, period=period)
+    figures, trend, avg_days, special_total = stats.dashboard_figures_cached(scope=scope, period=period)
     special = stats.special_group_open(scope=scope, period=period)
     site_choices = Site.objects.filter(kind__in=[Site.Kind.CENTER, Site.Kind.STATION], is_active=True)
     if scope.role != "district_admin":

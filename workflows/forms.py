@@ -125,6 +125,17 @@ class VisitForm(_ActionForm):
         }
 
 
+class ScheduleVisitForm(_ActionForm):
+    """预约上门: the time agreed with the resident (a plain ``datetime-local`` input, local time)."""
+
+    visit_at = forms.DateTimeField(
+        label=_("上门时间"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("与群众约定的时间；将提前一天和两小时短信提醒。"),
+    )
+
+
 class SubmitForm(_ActionForm):
     """Submitted to the department on the resident's behalf."""
 

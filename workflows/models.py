@@ -113,6 +113,12 @@ class Case(models.Model):
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     feedback_due_at = models.DateTimeField(_("评价截止"), null=True, blank=True)
+    visit_at = models.DateTimeField(
+        _("预约上门时间"),
+        null=True,
+        blank=True,
+        help_text=_("与群众约定的上门时间；预约后提前一天和两小时提醒群众，前一天提醒帮办员。"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -124,6 +130,8 @@ class Case(models.Model):
             # Oversight figures count cases received / completed in a period, per site.
             models.Index(fields=["created_at", "site"], name="case_created_site_idx"),
             models.Index(fields=["completed_at", "site"], name="case_completed_site_idx"),
+            # The staff case list: filtered by status, newest first (``-created_at, -id``), and its count.
+            models.Index(fields=["status", "-created_at", "-id"], name="case_status_created_idx"),
             models.Index(
                 fields=["due_at"],
                 name="case_open_due_idx",
@@ -165,6 +173,7 @@ class CaseEvent(models.Model):
         CREATED = "created", _("受理登记")
         ASSIGNED = "assigned", _("分派")
         VISITED = "visited", _("上门服务")
+        VISIT_SCHEDULED = "visit_scheduled", _("预约上门")
         MATERIALS_REQUESTED = "materials_requested", _("一次性告知补正材料")
         SUBMITTED = "submitted", _("代为报送")
         PROGRESS = "progress", _("进度更新")

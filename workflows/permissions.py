@@ -32,6 +32,8 @@ INTAKE_ROLES = frozenset(
 STAFF = "staff"
 AGENT = "agent"
 STAFF_OR_AGENT = "staff_or_agent"
+# "station_or_agent" = station staff of the case's site (their scope) or the assigned agent.
+STATION_OR_AGENT = "station_or_agent"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ RULES: dict[str, Rule] = {
     "complete": Rule(AGENT, ("submitted",)),
     # policy consultations only (checked in the service): answered at any point before submission
     "answer": Rule(AGENT, ("assigned", "visited", "awaiting_materials")),
+    # agree a home-visit time (no status change): before the first visit or a follow-up for materials
+    "schedule_visit": Rule(STATION_OR_AGENT, ("assigned", "awaiting_materials")),
     "reject": Rule(STAFF, OPEN),
     "withdraw": Rule(STAFF_OR_AGENT, OPEN),
     "transfer": Rule(STAFF, OPEN),
@@ -67,6 +71,8 @@ def role_may(*, role: str | None, is_assigned_agent: bool, action: str) -> bool:
         return is_staff
     if rule.who == AGENT:
         return is_assigned_agent
+    if rule.who == STATION_OR_AGENT:
+        return role == Agent.Kind.STATION_STAFF.value or is_assigned_agent
     return is_staff or is_assigned_agent
 
 

@@ -53,6 +53,8 @@ def status_label(case: Case, *, ratings: list[Rating] | None = None, now: dt.dat
     status = case.status
     if status == Case.Status.NEW:
         text = f"已受理，正在为您安排帮办员，{due}前办结。" if due else "已受理，正在为您安排帮办员。"
+    elif status == Case.Status.ASSIGNED and case.visit_at is not None and case.visit_at > now:
+        text = f"已受理，{who}将于{_local_date(case.visit_at)}上门。"
     elif status == Case.Status.ASSIGNED:
         text = (
             f"已受理，{who}将联系您并上门办理，{due}前办结。" if due else f"已受理，{who}将联系您并上门办理。"

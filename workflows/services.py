@@ -554,6 +554,7 @@ def case_visit(*, actor: Any, case: Case, note: str, materials_missing: list[str
         raise ValidationError({"materials_missing": [f"最多 {MAX_MATERIALS} 项，每项不超过 128 个字符。"]})
 
     def apply(c: Case) -> None:
+        _visit_reminders_cancel(c)  # the visit took place: the agreed time's reminders are moot
         c.materials_missing = missing
         if missing:
             c.status = S.AWAITING_MATERIALS
@@ -764,3 +765,82 @@ def case_reroute_away_sweep() -> int:
     for agent in Agent.objects.filter(pk__in=list(agent_ids)).select_related("backup"):
         moved += len(agent_away_reroute(agent=agent))
     return moved
+
+
+# --- scheduled home visit (预约上门) -------------------------------------------------------------------------
+
+VISIT_MAX_AHEAD_DAYS = 30
+
+
+def visit_time_label(value: dt.datetime) -> str:
+    """``12月3日 上午9:00`` in local time: how staff and residents say a visit time."""
+    local = timezone.localtime(value)
+    hour = local.hour
+    if hour < 12:
+        part, shown = "上午", hour
+    elif hour == 12:
+        part, shown = "中午", 12
+    elif hour < 18:
+        part, shown = "下午", hour - 12
+    else:
+        part, shown = "晚上", hour - 12
+    return f"{local.month}月{local.day}日 {part}{shown}:{local.minute:02d}"
+
+
+def _visit_reminders_cancel(case: Case) -> None:
+    from workflows.reminders import visit_reminders_cancel  # reminders imports models only; keep it lazy
+
+    visit_reminders_cancel(case=case)
+
+
+def _check_visit_at(visit_at: dt.datetime | None) -> dt.datetime:
+    if visit_at is None:
+        raise ValidationError({"visit_at": ["请选择上门时间。"]})
+    if timezone.is_naive(visit_at):
+        visit_at = timezone.make_aware(visit_at)  # a form's local wall-clock time
+    now = timezone.now()
+    if visit_at <= now:
+        raise ValidationError({"visit_at": ["上门时间必须晚于现在。"]})
+    if visit_at > now + dt.timedelta(days=VISIT_MAX_AHEAD_DAYS):
+        raise ValidationError({"visit_at": [f"上门时间不能晚于 {VISIT_MAX_AHEAD_DAYS} 天之后。"]})
+    return visit_at.replace(second=0, microsecond=0)
+
+
+def case_schedule_visit(*, actor: Any, case: Case, visit_at: dt.datetime) -> Case:
+    """Agree a home-visit time with the resident (预约上门); the status does not change.
+
+    The assigned agent or station staff of the case's site, while ``assigned`` / ``awaiting_materials``.
+    Writes a public timeline line, tells the resident at once and queues the reminders (resident the day
+    before and 2 h before, agent the day before) via ``reminders.visit_reminders_schedule``. A new time
+    cancels the old time's pending reminders first; the visit itself (``case_visit``) cancels the rest.
+    """
+    visit_at = _check_visit_at(visit_at)
+    _authorize(actor=actor, case=case, action="schedule_visit")  # cheap pre-check, before the lock
+    with transaction.atomic():
+        c = _lock(case)
+        _authorize(actor=actor, case=c, action="schedule_visit")
+        if c.assigned_agent is None:
+            raise ApplicationError("案件尚未分派帮办员，不能预约上门。", {"status": c.status}, status=409)
+        previous = c.visit_at
+        if previous is not None and previous != visit_at:
+            _visit_reminders_cancel(c)  # the old time's reminders must not go out
+        c.visit_at = visit_at
+        _save(c, ["visit_at"])
+        label = visit_time_label(visit_at)
+        _event(
+            case=c,
+            kind="visit_scheduled",
+            note=f"{'改约' if previous and previous != visit_at else '预约'}于{label}上门",
+            actor=actor,
+            data={"visit_at": visit_at.isoformat(), "previous": previous.isoformat() if previous else None},
+        )
+        from workflows.reminders import visit_reminders_schedule
+
+        visit_reminders_schedule(case=c, visit_at=visit_at)
+        _notify_resident(
+            c,
+            "visit_scheduled",
+            f"visit_scheduled:{timezone.localtime(visit_at):%Y%m%d%H%M}",
+            visit_date=label,
+        )
+    return c

@@ -43,6 +43,7 @@ PAGE_SIZE = 20
 
 ACTION_LABELS: dict[str, str] = {
     "visit": "上门服务",
+    "schedule_visit": "预约上门",
     "submit": "代为报送",
     "progress": "更新进度",
     "complete": "办结送达",
@@ -58,6 +59,7 @@ ACTION_LABELS: dict[str, str] = {
 ACTION_ORDER = (
     "assign",
     "visit",
+    "schedule_visit",
     "submit",
     "progress",
     "complete",
@@ -70,6 +72,7 @@ ACTION_ORDER = (
 )
 ACTION_FORMS: dict[str, type[wf_forms._ActionForm]] = {
     "visit": wf_forms.VisitForm,
+    "schedule_visit": wf_forms.ScheduleVisitForm,
     "submit": wf_forms.SubmitForm,
     "progress": wf_forms.ProgressForm,
     "complete": wf_forms.CompleteForm,

@@ -267,6 +267,9 @@ LOGGING = {
 
 
 # --- Security (axes) ----------------------------------------------------------------------------------
+from typing import Any as _Any  # noqa: E402
+from typing import cast as _cast  # noqa: E402
+
 # Login brute force (issue 8): django-axes counts failed logins on /accounts/login/, /admin/login/ and the API
 # token endpoint (core.views.TokenView checks the lock itself: DRF answers 429 there). After
 # AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked for AXES_COOLOFF_TIME;
@@ -287,7 +290,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_VERBOSE = False
 # No personal data in logs: every handler masks phone and ID numbers (core/logging.py).
-LOGGING.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.PersonalDataFilter"}
-for _handler in LOGGING["handlers"].values():
+_logging = _cast(dict[str, _Any], LOGGING)
+_logging.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.PersonalDataFilter"}
+for _handler in _logging["handlers"].values():
     _handler.setdefault("filters", []).append("mask_personal_data")
 # --- end Security (axes) ------------------------------------------------------------------------------

@@ -60,14 +60,14 @@ def _note_id(sw: SecWorld) -> int:
     return row.pk
 
 
-def R(name: str, *args: Any) -> Callable[[SecWorld], str]:  # noqa: N802 - reads like reverse()
+def R(name: str, *args: Any) -> Callable[[SecWorld], str]:
     def build(sw: SecWorld) -> str:
         return reverse(name, args=[a(sw) if callable(a) else a for a in args])
 
     return build
 
 
-def Q(path: str) -> Callable[[SecWorld], str]:  # noqa: N802
+def Q(path: str) -> Callable[[SecWorld], str]:
     return lambda sw: path
 
 

@@ -1,6 +1,6 @@
 """The Big List of Naughty Strings in every text field of every form and API body (issue 8).
 
-Every third string goes into every text field of the case intake (API and page) — the bodies whose text is stored and
+Every 8th string goes into every text field of the case intake (API and page) — the bodies whose text is stored and
 shown to others; the other bodies get a deterministic stride of the list. No answer may be a 5xx; stored text
 comes back as typed (control/bidi characters aside) and pages show it escaped. Counts (strings × fields) are
 printed and written to var/security_counts.json.
@@ -23,7 +23,7 @@ from workflows import services
 
 STRINGS = naughty_strings()
 SCALE = int(os.environ.get("SEC_NAUGHTY_SCALE", "1"))  # >1 thins every stride (local timing runs)
-STRIDE = 25  # the secondary bodies: every 25th string (about 20) keeps the whole suite within minutes
+STRIDE = 50  # the secondary bodies: every 50th string (about 10) keeps the whole suite within minutes
 
 
 @dataclass
@@ -57,7 +57,7 @@ TARGETS = [
         lambda sw: "/api/v1/cases/",
         ("resident_name", "address", "description"),
         _intake,
-        every=3,
+        every=8,
     ),
     Target(
         "api case create (coded)",
@@ -74,7 +74,7 @@ TARGETS = [
         lambda sw: f"/m/new/matter/{sw.world.matter.code}/",
         ("resident_name", "address", "description"),
         lambda sw: {"resident_phone": "13800138002", "site": sw.world.station.code},
-        every=3,
+        every=8,
     ),
     Target(
         "page intake form (phone)",

@@ -26,9 +26,9 @@ def _rating_or_404(rating_id: int) -> Rating:
 
 
 class RatingOutSerializer(serializers.ModelSerializer):
-    case_no = serializers.CharField(source="case.case_no", default=None)
+    case_no = serializers.CharField(source="case.case_no", default=None, allow_null=True)
     site = serializers.CharField(source="site.code")
-    agent = serializers.CharField(source="agent.name", default=None)
+    agent = serializers.CharField(source="agent.name", default=None, allow_null=True)
     resident_name = serializers.SerializerMethodField()
     has_callback = serializers.SerializerMethodField()
     rectified = serializers.SerializerMethodField()
@@ -158,8 +158,8 @@ class AppealDecideView(APIView):
 
 class DoorstepOutSerializer(serializers.ModelSerializer):
     phone = serializers.SerializerMethodField()
-    case_no = serializers.CharField(source="case.case_no", default=None)
-    site = serializers.CharField(source="site.code", default=None)
+    case_no = serializers.CharField(source="case.case_no", default=None, allow_null=True)
+    site = serializers.CharField(source="site.code", default=None, allow_null=True)
 
     class Meta:
         model = DoorstepRequest

@@ -120,6 +120,10 @@ class VisitInput(serializers.Serializer):
     )
 
 
+class ScheduleVisitInput(serializers.Serializer):
+    visit_at = serializers.DateTimeField(help_text="ISO-8601；须晚于现在且在30天内")
+
+
 class SubmitInput(serializers.Serializer):
     department = CleanCharField(max_length=128)
     reference_no = CleanCharField(max_length=64, required=False, allow_blank=True, default="")
@@ -230,6 +234,7 @@ def case_detail(case: Case, *, events: list[CaseEvent], actions: list[str]) -> d
             "completed_at": _dt(case.completed_at),
             "closed_at": _dt(case.closed_at),
             "feedback_due_at": _dt(case.feedback_due_at),
+            "visit_at": _dt(case.visit_at),
             "updated_at": _dt(case.updated_at),
             "timeline": [event_out(e) for e in events],
             "actions": actions,
@@ -284,6 +289,7 @@ class CaseDetailSerializer(CaseListItemSerializer):
     completed_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     feedback_due_at = serializers.DateTimeField(allow_null=True)
+    visit_at = serializers.DateTimeField(allow_null=True, help_text="预约上门时间")
     updated_at = serializers.DateTimeField()
     timeline = TimelineEventSerializer(many=True)
     actions = serializers.ListField(child=serializers.CharField())

@@ -41,7 +41,15 @@ class CaseListCreateView(APIView):
             OpenApiParameter("overdue", bool),
             OpenApiParameter("page", int),
         ],
-        responses=s.CaseListItemSerializer(many=True),
+        responses=inline_serializer(
+            "PaginatedCaseList",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": s.CaseListItemSerializer(many=True),
+            },
+        ),
     )
     def get(self, request: Request) -> Response:
         qs: QuerySet[Case] = selectors.cases_visible_to(request.user)
@@ -123,6 +131,12 @@ def _assign(*, actor: Any, case: Case, agent: Any) -> Case:
 ACTION_VIEWS: dict[str, type[APIView]] = {
     "assign": _action_view("assign", s.AssignInput, _assign, "分派帮办员（站点工作人员）。"),
     "visit": _action_view("visit", s.VisitInput, services.case_visit, "上门服务；缺材料一次性告知。"),
+    "schedule_visit": _action_view(
+        "schedule_visit",
+        s.ScheduleVisitInput,
+        services.case_schedule_visit,
+        "预约上门时间（帮办员或站点工作人员）。",
+    ),
     "submit": _action_view("submit", s.SubmitInput, services.case_submit, "代为报送部门。"),
     "progress": _action_view("progress", s.NoteInput, services.case_progress, "进度更新。"),
     "complete": _action_view("complete", s.CompleteInput, services.case_complete, "办结并送达结果。"),

@@ -147,3 +147,18 @@ def test_stats_api_serves_the_cached_body(world, stats_cache):
         second = client.get("/api/v1/stats/").json()
     assert second == first
     assert not any('"workflows_case"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_dashboard_figures_are_cached_and_invalidated(world, stats_cache):
+    case = drive_to(world, "submitted")
+    scope = stats.stats_scope(user=world.admin)
+    figures, *_ = stats.dashboard_figures_cached(scope=scope, period=_period())
+    with CaptureQueriesContext(connection) as ctx:
+        again, *_ = stats.dashboard_figures_cached(scope=scope, period=_period())
+    assert len(ctx.captured_queries) == 0 and again == figures
+    assert figures["closed"] == 0
+    services.case_complete(actor=world.grid_worker, case=case, result="已办结")
+    after, *_ = stats.dashboard_figures_cached(scope=scope, period=_period())
+    assert after["closed"] == 1
+    # the dashboard and the API are cached under different keys: neither answers with the other's shape
+    assert "closed" in _cached(world.admin)

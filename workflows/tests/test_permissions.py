@@ -4,8 +4,11 @@ Each cell gets a fresh case in a status where the action is allowed, assigned to
 ``station`` (under ``center``), so only scope and role decide.
 """
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from workflows import permissions, selectors, services
@@ -32,6 +35,7 @@ STAFF_ROW |= {"volunteer": F, "cadre": F, "outsider": N}
 AGENT_ROW = {"admin": F, "town": F, "staff": F, "staff2": N, "grid_worker": A, "grid_worker2": F}
 AGENT_ROW |= {"volunteer": F, "cadre": F, "outsider": N}
 EITHER_ROW = dict(STAFF_ROW, grid_worker=A)
+STATION_OR_AGENT_ROW = dict(AGENT_ROW, staff=A)
 
 MATRIX = {
     "assign": STAFF_ROW,
@@ -45,6 +49,7 @@ MATRIX = {
     "complete": AGENT_ROW,
     "answer": AGENT_ROW,
     "withdraw": EITHER_ROW,
+    "schedule_visit": STATION_OR_AGENT_ROW,
 }
 
 
@@ -60,6 +65,7 @@ def _setup(world, action):
         return case, lambda actor: services.case_answer(actor=actor, case=case, answer="答复")
     status = {
         "visit": "assigned",
+        "schedule_visit": "assigned",
         "submit": "visited",
         "progress": "submitted",
         "complete": "submitted",
@@ -74,6 +80,9 @@ def _setup(world, action):
         CaseEvent.objects.create(case=case, kind="rating", note="5星")
     calls = {
         "visit": lambda actor: services.case_visit(actor=actor, case=case, note="n", materials_missing=[]),
+        "schedule_visit": lambda actor: services.case_schedule_visit(
+            actor=actor, case=case, visit_at=timezone.now() + dt.timedelta(days=2)
+        ),
         "submit": lambda actor: services.case_submit(
             actor=actor, case=case, department="民政", reference_no="1"
         ),
@@ -104,7 +113,7 @@ def test_permission_matrix(world, role, action):
     allowed_listed = action in selectors.case_allowed_actions(user=actor, case=case)
     if expected == A:
         updated = call(actor)
-        assert updated.status != status_before or action in ("progress", "transfer")
+        assert updated.status != status_before or action in ("progress", "transfer", "schedule_visit")
         assert allowed_listed
     else:
         with pytest.raises(ApplicationError) as exc:
