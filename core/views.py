@@ -71,7 +71,9 @@ class TokenView(ObtainAuthToken):
         from rest_framework.response import Response
 
         username = request.data.get("username") if hasattr(request.data, "get") else None
-        if AxesProxyHandler.is_locked(request._request, credentials={"username": str(username or "")}):
+        # NUL bytes cannot reach PostgreSQL (DataError); the serializer refuses such a username anyway
+        username = str(username or "").replace("\x00", "")
+        if AxesProxyHandler.is_locked(request._request, credentials={"username": username}):
             return Response({"message": "登录失败次数过多，请稍后再试。", "extra": {}}, status=429)
         from django.contrib.auth.signals import user_logged_in
         from rest_framework.authtoken.models import Token

@@ -37,6 +37,21 @@ class CaseAdmin(admin.ModelAdmin):
     inlines = [CaseEventInline]
     date_hierarchy = "created_at"
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        # the change form shows the full phone and ID number: audited like the staff page's reveal (PIPL)
+        if request.method == "GET":
+            from core.services import audit_log
+
+            audit_log(
+                actor=request.user,
+                action="view_resident_phone",
+                target_type="case",
+                target_id=str(object_id),
+                ip=request.META.get("REMOTE_ADDR"),
+                detail={"reason": "admin", "id_number": True},
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(admin.ModelAdmin):

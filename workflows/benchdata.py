@@ -380,6 +380,7 @@ class Generator:
                 completed,
                 created + tpl.closed if tpl.closed is not None else None,
                 self.due(completed.astimezone(tz).date(), FEEDBACK_WINDOW_WORKDAYS) if completed else None,
+                None,  # visit_at
             )
         )
         rating_ids: dict[int, int] = {}
@@ -695,6 +696,7 @@ class Generator:
                 fields["completed_at"],
                 fields["closed_at"],
                 fields["feedback_due_at"],
+                None,  # visit_at: bulk cases carry no agreed visit time
             )
         )
         for at, kind, note, user, name, public, data in events:
@@ -882,6 +884,7 @@ _EXPECTED = {
         "completed_at",
         "closed_at",
         "feedback_due_at",
+        "visit_at",
     ],
     "event": ["id", "case_id", "at", "kind", "note", "actor_id", "actor_name", "public", "data"],
     "rating": [

@@ -399,6 +399,11 @@ def case_transfer(
             c.assigned_agent = agent
             if c.status == S.NEW:
                 c.status = S.ASSIGNED
+        if c.visit_at is not None:
+            # the appointment was the previous agent's: the new one makes their own
+            _visit_reminders_cancel(c)
+            c.visit_at = None
+            fields.append("visit_at")
         _save(c, fields)
         parts = []
         if c.site_id != old_site.pk:
@@ -432,6 +437,7 @@ def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
         c.status = S.REJECTED
         c.closed_at = timezone.now()
         _save(c, ["status", "closed_at"])
+        _visit_reminders_cancel(c)  # no "visit tomorrow" SMS for a case that is over
         _event(case=c, kind="rejected", note=reason, actor=actor)
         _notify_resident(c, "case_rejected", "rejected", reason=reason)
 
@@ -446,6 +452,7 @@ def case_withdraw(*, actor: Any, case: Case, reason: str) -> Case:
         c.status = S.WITHDRAWN
         c.closed_at = timezone.now()
         _save(c, ["status", "closed_at"])
+        _visit_reminders_cancel(c)  # no "visit tomorrow" SMS for a case that is over
         _event(case=c, kind="withdrawn", note=reason, actor=actor)
 
     return _transition(actor=actor, case=case, action="withdraw", apply=apply)

@@ -280,6 +280,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# NUL bytes in paths/query strings: 400 before any PostgreSQL lookup can fail on them (core/middleware.py)
+MIDDLEWARE.append("core.middleware.RejectNulBytesMiddleware")
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -170,6 +170,9 @@ MATRIX: dict[str, Entry] = {
     "api-case-close": Entry(
         R("api-case-close", _case), (401, 401, 403, 403, 409, 404, 409, 409), method="post", api=True
     ),
+    "api-case-schedule_visit": Entry(
+        R("api-case-schedule_visit", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+    ),
     "api-stats": Entry(Q("/api/v1/stats/"), (401, 401, 403, 403, 200, 200, 200, 200), api=True),
     "api-notifications": Entry(Q("/api/v1/notifications/"), API_STAFF_ONLY_200, api=True),
     "api-notifications-unread": Entry(Q("/api/v1/notifications/unread-count/"), API_STAFF_ONLY_200, api=True),
@@ -245,6 +248,13 @@ MATRIX: dict[str, Entry] = {
         R("workflows:staff-case-action", _case, "assign"),
         (302, 302, 403, 403, 400, 404, 400, 400),
         method="post",
+    ),
+    "staff_ratings:list": Entry(Q("/staff/ratings/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "staff_ratings:detail": Entry(
+        R("staff_ratings:detail", 999_999), (302, 302, 403, 403, 404, 404, 404, 404)
+    ),
+    "staff_ratings:step": Entry(
+        R("staff_ratings:step", 999_999, "callback"), (302, 302, 403, 403, 404, 404, 404, 404), method="post"
     ),
     # --- in-app notifications -------------------------------------------------------------------------------
     "notifications": Entry(Q("/notifications/"), (302, 302, 200, 200, 200, 200, 200, 200)),

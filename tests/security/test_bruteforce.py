@@ -148,3 +148,16 @@ def test_lookup_guessing_is_limited_per_ip(sec_world: SecWorld) -> None:
         for n in range(12)
     ]
     assert got[:10] == [404] * 10 and got[10:] == [429, 429]
+
+
+@pytest.mark.django_db
+def test_nul_bytes_in_credentials_are_a_clear_4xx(victim: Any) -> None:
+    for username in ("\x00", "vic\x00tim", "victim\x00"):
+        api = APIClient().post(
+            "/api/v1/auth/token/", {"username": username, "password": "x\x00"}, format="json"
+        )
+        assert api.status_code == 400
+        page = Client().post("/accounts/login/", {"username": username, "password": "x\x00"})
+        assert page.status_code in (200, 400)
+        admin = Client().post("/admin/login/", {"username": username, "password": "x"})
+        assert admin.status_code in (200, 400)

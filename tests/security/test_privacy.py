@@ -201,6 +201,9 @@ def test_check_deploy_has_no_warnings() -> None:
         "DJANGO_DEBUG": "0",
     }
     env.pop("DATABASE_URL", None)
+    env.pop(
+        "DJANGO_ALLOW_ASYNC_UNSAFE", None
+    )  # set by the browser fixtures for Playwright, never in deployment
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -265,3 +268,12 @@ def test_security_headers_on_every_route(sec_world: SecWorld, monkeypatch: pytes
             problems += _check_headers(response, path, hsts=True)
     assert checked == 2 * len(MATRIX) and len(ROLES) == 8
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_admin_case_change_form_is_audited(sec_world: SecWorld) -> None:
+    response = sec_world.client("admin").get(f"/admin/workflows/case/{sec_world.case.pk}/change/")
+    assert response.status_code == 200
+    assert "13800138000" in response.content.decode()  # the form shows the full number...
+    row = AuditLog.objects.get(action="view_resident_phone")  # ...so the view is audited
+    assert row.detail["reason"] == "admin" and row.actor == sec_world.users["admin"]

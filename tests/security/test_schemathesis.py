@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -49,6 +51,18 @@ def _wanted(operation: Any, which: str) -> bool:
 
 @pytest.mark.django_db
 def test_schemathesis_stateless(sec_world: SecWorld, capsys: Any) -> None:
+    # Like Django's test client: the in-process WSGI calls must not close the test's DB connection at the end
+    # of each request (on PostgreSQL that would close the connection holding the test transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        _run(sec_world, capsys)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _run(sec_world: SecWorld, capsys: Any) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 20

@@ -41,6 +41,7 @@ class CaseListCreateView(APIView):
             OpenApiParameter("overdue", bool),
             OpenApiParameter("page", int),
         ],
+        operation_id="cases_list",
         responses=inline_serializer(
             "PaginatedCaseList",
             {

@@ -205,3 +205,19 @@ def test_resident_status_sentence_uses_visit_time(world):
     )
     # a time that has passed no longer promises anything
     assert status_label(case, now=when + dt.timedelta(hours=1)) == before
+
+
+@pytest.mark.parametrize("ending", ["reject", "withdraw", "transfer"])
+def test_reject_withdraw_transfer_cancel_the_visit_reminders(world, ending):
+    case = drive_to(world, "assigned")
+    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
+    if ending == "reject":
+        services.case_reject(actor=world.staff, case=case, reason="不符合条件")
+    elif ending == "withdraw":
+        services.case_withdraw(actor=world.staff, case=case, reason="群众撤回")
+    else:
+        services.case_transfer(actor=world.staff, case=case, agent=world.agent_grid2, reason="换人")
+        case.refresh_from_db()
+        assert case.visit_at is None  # the new agent makes their own appointment
+    rows = [n for n in _visit_rows(case) if n.channel == "sms"]
+    assert len(rows) == 3 and {n.status for n in rows} == {Notification.Status.CANCELLED}
