@@ -51,9 +51,7 @@ def _year_exceptions(year: int) -> dict[dt.date, bool] | None:
         return cached[1]
     from core.models import CalendarDay
 
-    rows = dict(
-        CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday")
-    )
+    rows = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday"))
     exceptions: dict[dt.date, bool] | None = rows or _package_year(year)
     if exceptions is None and year not in _warned_years:
         _warned_years.add(year)

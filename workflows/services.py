@@ -38,10 +38,10 @@ from workflows.stats import stats_invalidate
 logger = logging.getLogger(__name__)
 
 
-
 def feedback_window_workdays() -> int:
     """Working days a completed case waits for the resident's rating before it closes by itself."""
     return int(getattr(settings, "FEEDBACK_AUTOCLOSE_DAYS", 5))
+
 
 SPECIAL_GROUP_PRIORITY = 10
 MAX_MATERIALS = 50

@@ -331,9 +331,7 @@ def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
         }
         initial["special_groups"] = request.POST.getlist("special_groups")
         if lookup.is_valid():
-            found = selectors.case_prefill(
-                phone=lookup.cleaned_data["resident_phone"], user=request.user
-            )
+            found = selectors.case_prefill(phone=lookup.cleaned_data["resident_phone"], user=request.user)
             if found:
                 prefilled = True
                 initial["resident_name"] = initial["resident_name"] or found.get("resident_name", "")

@@ -387,7 +387,9 @@ def test_reroute_sweep_moves_cases_of_away_agents(world):
 
     from workflows.tasks import reroute_away_agents
 
-    assert "workflows.tasks.reroute_away_agents" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "workflows.tasks.reroute_away_agents" in {
+        e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()
+    }
     assert reroute_away_agents.apply().get() == 1  # the beat task runs the sweep
     assert services.case_reroute_away_sweep() == 0
     case.refresh_from_db()
