@@ -130,6 +130,8 @@ def render_template(code: str, context: dict[str, Any] | None) -> str:
 def quiet_hours_release(moment: dt.datetime) -> dt.datetime:
     """``moment`` itself, or the next end of quiet hours (08:00 local) when it falls inside them."""
     start, end = _setting("NOTIFICATIONS_QUIET_HOURS")
+    if start == end:  # e.g. (0, 0): no quiet hours configured
+        return moment
     local = timezone.localtime(moment)
     if end <= local.hour < start:
         return moment

@@ -160,6 +160,16 @@ def test_quiet_hours_hold_resident_sms_until_8(no_publish, django_capture_on_com
         assert row.next_attempt_at == expected  # the sweep releases it at 08:00
 
 
+def test_equal_quiet_hours_bounds_mean_no_quiet_hours(
+    settings, no_publish, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATIONS_QUIET_HOURS = (0, 0)
+    now = local(2026, 12, 1, 23, 30)
+    with freeze_time(now), django_capture_on_commit_callbacks(execute=True):
+        row = enqueue()
+    assert row.send_after == now and no_publish == [row.pk]
+
+
 @pytest.mark.parametrize("audience", ["otp", "staff"])
 def test_quiet_hours_do_not_hold_otp_or_staff(no_publish, django_capture_on_commit_callbacks, audience):
     now = local(2026, 12, 1, 23, 0)

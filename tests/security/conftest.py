@@ -15,13 +15,6 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.browser.conftest import (  # noqa: F401 - the browser fixtures and their skip hook, for test_xss_browser
-    browser,
-    login,
-    page_360,
-    playwright_instance,
-    pytest_runtest_setup,
-)
 from workflows import resident_services, services
 from workflows.tests.factories import World, make_world
 

@@ -1,4 +1,4 @@
-"""Stored XSS (issue 8): script payloads typed into a case and an agent's name, then the staff case page, the
+"""Stored XSS (issue 8, security suite; lives here for the shared browser fixtures): script payloads typed into a case and an agent's name, then the staff case page, the
 grid-worker case page and the public roster opened in headless Chromium: no dialog fires, no injected element
 exists, and the payload text is shown literally."""
 
