@@ -19,18 +19,23 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 
+# Every sweep: acknowledged after it ran, retried with jittered exponential backoff, bounded in time.
+SWEEP_TASK_OPTIONS: dict = {
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 3,
+    "soft_time_limit": 100,
+    "time_limit": 120,
+    "ignore_result": True,
+}
+
 
 @shared_task(
     name="workflows.tasks.bad_rating_sweep",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=100,
-    time_limit=120,
-    ignore_result=True,
+    **SWEEP_TASK_OPTIONS,
 )
 def bad_rating_sweep() -> int:
     """Escalate 差评 whose call-back (1 working day) or rectification report (5 working days) is late.
@@ -64,15 +69,7 @@ def bad_rating_sweep() -> int:
 
 @shared_task(
     name="workflows.tasks.feedback_autoclose_sweep",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=100,
-    time_limit=120,
-    ignore_result=True,
+    **SWEEP_TASK_OPTIONS,
 )
 def feedback_autoclose_sweep() -> int:
     """Close completed cases whose feedback window ended without a pending follow-up (case workflow's
@@ -107,15 +104,7 @@ def resident_records_purge() -> int:
 
 @shared_task(
     name="workflows.tasks.reroute_away_agents",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=100,
-    time_limit=120,
-    ignore_result=True,
+    **SWEEP_TASK_OPTIONS,
 )
 def reroute_away_agents() -> int:
     """AB岗: hand the open cases of agents marked away to their named backup (timeline event per case).
