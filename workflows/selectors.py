@@ -87,6 +87,23 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     return base.filter(_scope_site_ids_query(agent, role) | Q(assigned_agent=agent))
 
 
+def case_action_check(*, user: Any, case: Case, action: str) -> None:
+    """May ``user`` take ``action`` on ``case`` now? Raises ``ApplicationError``: 404 outside scope, 403 the
+    role may not, 409 the status does not allow it (in that order). Services call it (again under the lock);
+    views call it before validating input, so a caller who may not act hears 403, not a form error."""
+    if not case_in_scope(user=user, case=case):
+        raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
+    assigned = is_assigned_agent(user=user, case=case)
+    if not permissions.role_may(role=actor_role(user), is_assigned_agent=assigned, action=action):
+        raise ApplicationError("您无权执行此操作。", {"action": action}, status=403)
+    if not permissions.status_allows(action=action, status=case.status):
+        raise ApplicationError(
+            f"案件当前状态为「{case.get_status_display()}」，不能执行此操作。",
+            {"status": case.status},
+            status=409,
+        )
+
+
 def case_in_scope(*, user: Any, case: Case) -> bool:
     """Python twin of ``cases_visible_to`` for a case already loaded."""
     role = actor_role(user)

@@ -144,18 +144,7 @@ def _text(value: str | None, *, field: str, max_length: int, required: bool = Fa
 
 def _authorize(*, actor: Any, case: Case, action: str) -> None:
     """404 outside scope, 403 role may not, 409 wrong status (in that order)."""
-    if not selectors.case_in_scope(user=actor, case=case):
-        raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
-    role = selectors.actor_role(actor)
-    assigned = selectors.is_assigned_agent(user=actor, case=case)
-    if not permissions.role_may(role=role, is_assigned_agent=assigned, action=action):
-        raise ApplicationError("您无权执行此操作。", {"action": action}, status=403)
-    if not permissions.status_allows(action=action, status=case.status):
-        raise ApplicationError(
-            f"案件当前状态为「{case.get_status_display()}」，不能执行此操作。",
-            {"status": case.status},
-            status=409,
-        )
+    selectors.case_action_check(user=actor, case=case, action=action)
 
 
 def _lock(case: Case) -> Case:

@@ -499,20 +499,12 @@ def m_case(request: HttpRequest, case_no: str) -> HttpResponse:
 
 
 def _refusal(request: HttpRequest, case: Case, action: str) -> ApplicationError | None:
-    """Before validating a form: may this person take ``action`` now? (403 role, 409 state; from the rule
-    table in ``workflows.permissions``). A stale page then gets the real reason, not a form error. The
-    service checks again under the lock."""
-    assigned = selectors.is_assigned_agent(user=request.user, case=case)
-    if not permissions.role_may(
-        role=selectors.actor_role(request.user), is_assigned_agent=assigned, action=action
-    ):
-        return ApplicationError("您无权执行此操作。", {"action": action}, status=403)
-    if not permissions.status_allows(action=action, status=case.status):
-        return ApplicationError(
-            f"案件当前状态为「{case.get_status_display()}」，不能执行此操作。",
-            {"status": case.status},
-            status=409,
-        )
+    """Before validating a form: may this person take ``action`` now? (403 role, 409 state). A stale page
+    then gets the real reason, not a form error. The service checks again under the lock."""
+    try:
+        selectors.case_action_check(user=request.user, case=case, action=action)
+    except ApplicationError as exc:
+        return exc
     return None
 
 

@@ -146,32 +146,35 @@ MATRIX: dict[str, Entry] = {
     # --- case API: scope decides (staff2 is in another town: 404) ---------------------------------------
     "api-case-list": Entry(Q("/api/v1/cases/"), API_STAFF_ONLY_200, api=True),
     "api-case-detail": Entry(R("api-case-detail", _case), (401, 401, 200, 200, 200, 404, 200, 200), api=True),
+    # Role and status are checked before the body (empty here): a role that may not act hears 403, a status
+    # that does not allow the action 409, and only a caller who may act gets to a 400 field error.
+    # The case is `new` with no agent yet; roles: anon, resident, volunteer, grid, staff, staff2, town, admin.
     **{
         f"api-case-{action}": Entry(
-            R(f"api-case-{action}", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+            R(f"api-case-{action}", _case), (401, 401, 403, 403, 400, 404, 400, 400), method="post", api=True
         )
-        # empty body: in scope → 400 (validation), other town → 404; visit/close have no required field
+        for action in ("assign", "reject", "withdraw", "transfer")  # station staff and above
+    },
+    **{
+        f"api-case-{action}": Entry(
+            R(f"api-case-{action}", _case), (401, 401, 403, 403, 403, 404, 403, 403), method="post", api=True
+        )
         for action in (
-            "assign",
+            "visit",
             "submit",
             "progress",
             "complete",
             "answer",
-            "reject",
-            "withdraw",
-            "transfer",
-            "rectify",
-        )
+        )  # only the assigned agent (none yet)
     },
-    # only the assigned agent may visit (none yet): 403 in scope; close: staff 409 (status new), others 403
-    "api-case-visit": Entry(
-        R("api-case-visit", _case), (401, 401, 403, 403, 403, 404, 403, 403), method="post", api=True
+    "api-case-rectify": Entry(  # staff may, but only on a rectifying case
+        R("api-case-rectify", _case), (401, 401, 403, 403, 409, 404, 409, 409), method="post", api=True
     ),
     "api-case-close": Entry(
         R("api-case-close", _case), (401, 401, 403, 403, 409, 404, 409, 409), method="post", api=True
     ),
-    "api-case-schedule_visit": Entry(
-        R("api-case-schedule_visit", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+    "api-case-schedule_visit": Entry(  # the station's own staff or the assigned agent, once assigned
+        R("api-case-schedule_visit", _case), (401, 401, 403, 403, 409, 404, 403, 403), method="post", api=True
     ),
     "api-stats": Entry(Q("/api/v1/stats/"), (401, 401, 403, 403, 200, 200, 200, 200), api=True),
     "api-notifications": Entry(Q("/api/v1/notifications/"), API_STAFF_ONLY_200, api=True),

@@ -115,6 +115,8 @@ def _action_view(
         )
         def post(self, request: Request, case_no: str) -> Response:
             case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
+            # role and status first: a caller who may not act hears 403/409, not a field error
+            selectors.case_action_check(user=request.user, case=case, action=name)
             data = input_class(data=request.data)
             data.is_valid(raise_exception=True)
             updated = call(actor=request.user, case=case, **data.validated_data)
