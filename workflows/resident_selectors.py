@@ -6,17 +6,20 @@ number of cases.
 """
 
 import datetime as dt
+import functools
 import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone, translation
 
-from agency.models import Agent, Site
+from agency.models import Agent, Matter, Site
 from agency.selectors import agent_public_phone
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone, phone_tail
+from core.prepared import PreparedQuery
 from workflows.case_numbers import is_valid_case_no, normalize_case_no
 from workflows.models import Case, CaseEvent
 from workflows.resident_models import Rating, Rectification
@@ -32,20 +35,40 @@ def _local_date(value: dt.datetime | None) -> str:
     return f"{local.month}月{local.day}日"
 
 
+@functools.lru_cache(maxsize=512)
+def _cached_label(choices: Any, value: Any, language: str | None) -> str:
+    return str(dict(choices.choices).get(value, value))
+
+
+def _choice_label(choices: Any, value: Any) -> str:
+    """``get_FOO_display()`` without a gettext lookup per call: labels cached per active language."""
+    return _cached_label(choices, value, translation.get_language())
+
+
 def _agent_phrase(agent: Agent | None) -> str:
     if agent is None:
         return "帮办员"
-    return f"{agent.get_kind_display()}{agent.name}"
+    return f"{_choice_label(Agent.Kind, agent.kind)}{agent.name}"
 
 
 def _is_overdue(case: Case, now: dt.datetime) -> bool:
     return bool(case.status in Case.Status.OPEN and case.due_at and case.due_at < now)  # type: ignore[attr-defined]
 
 
-def status_label(case: Case, *, ratings: list[Rating] | None = None, now: dt.datetime | None = None) -> str:
+_UNKNOWN: Any = object()
+
+
+def status_label(
+    case: Case,
+    *,
+    ratings: list[Rating] | None = None,
+    now: dt.datetime | None = None,
+    kind_allowed: bool | None = _UNKNOWN,
+) -> str:
     """One plain Chinese sentence a resident (often elderly) understands.
 
-    E.g. “已受理，网格员王芳将联系您并上门办理，12月3日前办结。”
+    E.g. “已受理，网格员王芳将联系您并上门办理，12月3日前办结。” ``kind_allowed``: the case's
+    ``rating_kind_allowed`` when the caller already knows it (saves a query per completed case).
     """
     now = now or timezone.now()
     who = _agent_phrase(case.assigned_agent)
@@ -70,7 +93,9 @@ def status_label(case: Case, *, ratings: list[Rating] | None = None, now: dt.dat
     elif status == Case.Status.COMPLETED:
         rated = ratings if ratings is not None else list(case.ratings.all())
         text = "已办结，感谢您的评价。" if rated else "已办结，欢迎您对服务进行评价。"
-        if rated and rating_kind_allowed(case, rated) is True:
+        if kind_allowed is _UNKNOWN and rated:
+            kind_allowed = rating_kind_allowed(case, rated)
+        if rated and kind_allowed is True:
             text = "已办结，站点已整改，欢迎您再次评价。"
     elif status == Case.Status.RECTIFYING:
         text = "已收到您的意见，站点正在整改，会尽快电话回访您。"
@@ -111,23 +136,112 @@ class ResidentCase:
 
 
 def resident_cases_qs(phone: str) -> QuerySet[Case]:
+    """The resident's cases, newest first."""
     return (
         Case.objects.filter(resident_phone=phone)
         .select_related("site", "matter", "assigned_agent")
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=CaseEvent.objects.filter(public=True).order_by("at", "id"),
-                to_attr="public_events",
-            ),
-            Prefetch("ratings", queryset=Rating.objects.order_by("created_at")),
-        )
         .order_by("-created_at", "-id")
     )
 
 
-def _present(case: Case, rectified_ids: set[int], now: dt.datetime) -> ResidentCase:
-    ratings = list(case.ratings.all())
+# The resident's case list is the hottest personal read (issue 7): its three queries are compiled once per
+# process (core.prepared) and read as tuples, only the columns a case card shows.
+_CASE_COLUMNS = (
+    "id",
+    "case_no",
+    "status",
+    "due_at",
+    "visit_at",
+    "department",
+    "materials_missing",
+    "resident_name",
+    "site_id",
+    "site__name",
+    "site__phone",
+    "matter__name",
+    "assigned_agent_id",
+    "assigned_agent__name",
+    "assigned_agent__kind",
+    "agent_mobile",
+    "assigned_agent__work_phone",
+    "assigned_agent__publish_mobile_consent",
+)
+_CASES = PreparedQuery(
+    lambda phone: (
+        Case.objects.filter(resident_phone=phone)
+        # text, not PhoneNumber: parsed only when the agent consented to publish it
+        .annotate(agent_mobile=Cast("assigned_agent__phone", CharField()))
+        .order_by("-created_at", "-id")
+        .values_list(*_CASE_COLUMNS)[:MAX_CASES]
+    )
+)
+_EVENTS = PreparedQuery(
+    lambda ids: (
+        CaseEvent.objects.filter(case_id__in=ids, public=True)
+        .order_by("at", "id")
+        .values_list("case_id", "at", "kind", "note")
+    )
+)
+_RATINGS = PreparedQuery(
+    lambda ids: (
+        Rating.objects.filter(case_id__in=ids)
+        .order_by("created_at", "id")
+        .values_list("id", "case_id", "value", "is_followup", "created_at")
+    )
+)
+# Only cases that reached ``completed`` can hold ratings: skip the ratings query when none did.
+_RATED_STATUSES = frozenset({Case.Status.COMPLETED, Case.Status.RECTIFYING, Case.Status.CLOSED})
+
+
+def _case_from_row(row: tuple[Any, ...]) -> Case:
+    """An unsaved ``Case`` (with its site, matter and agent) from a ``_CASES`` row: what ``_present`` reads."""
+    (pk, case_no, status, due_at, visit_at, department, materials, name, site_id, site_name, site_phone,
+     matter_name, agent_id, agent_name, agent_kind, agent_mobile, agent_work_phone, agent_consent) = row  # fmt: skip
+    case = Case(
+        id=pk,
+        case_no=case_no,
+        status=status,
+        due_at=due_at,
+        visit_at=visit_at,
+        department=department,
+        materials_missing=materials,
+        resident_name=name,
+        site=Site(id=site_id, name=site_name, phone=site_phone),
+        matter=Matter(name=matter_name),
+    )
+    if agent_id is not None:
+        case.assigned_agent = Agent(
+            id=agent_id,
+            name=agent_name,
+            kind=agent_kind,
+            phone=(agent_mobile or "") if agent_consent else "",  # parsed only when it may be shown
+            work_phone=agent_work_phone,
+            publish_mobile_consent=agent_consent,
+        )
+    return case
+
+
+@dataclass(frozen=True)
+class _Event:
+    """A public timeline line (read as a tuple, not a model: a resident may have hundreds of them)."""
+
+    at: dt.datetime
+    kind: str
+    note: str
+
+    @property
+    def kind_label(self) -> str:
+        return _choice_label(CaseEvent.Kind, self.kind)
+
+
+def _present(
+    case: Case,
+    rectified_ids: set[int],
+    now: dt.datetime,
+    events: list[_Event],
+    ratings: list[Rating],
+    masked_phone: str,
+) -> ResidentCase:
     kind = _kind_allowed(case, ratings, rectified_ids)
     agent = case.assigned_agent
     site: Site = case.site
@@ -136,13 +250,10 @@ def _present(case: Case, rectified_ids: set[int], now: dt.datetime) -> ResidentC
         case_no=case.case_no,
         matter=case.matter.name,
         status=case.status,
-        status_label=status_label(case, ratings=ratings, now=now),
+        status_label=status_label(case, ratings=ratings, now=now, kind_allowed=kind),
         due_at=case.due_at,
         overdue=_is_overdue(case, now),
-        timeline=[
-            {"at": e.at, "kind": e.kind, "kind_label": e.kind_label, "note": e.note}
-            for e in getattr(case, "public_events", [])
-        ],
+        timeline=[{"at": e.at, "kind": e.kind, "kind_label": e.kind_label, "note": e.note} for e in events],
         agent={"name": agent.name, "phone": agent_public_phone(agent, site)} if agent else None,
         feedback_allowed=kind is not None,
         feedback_followup=bool(kind),
@@ -152,11 +263,11 @@ def _present(case: Case, rectified_ids: set[int], now: dt.datetime) -> ResidentC
         site_name=site.name,
         site_phone=site.phone,
         resident_name=mask_name(case.resident_name),
-        resident_phone=mask_phone(case.resident_phone),
+        resident_phone=masked_phone,
         ratings=[
             {
                 "value": r.value,
-                "label": str(r.get_value_display()),
+                "label": _choice_label(Rating.Value, r.value),
                 "is_followup": r.is_followup,
                 "at": r.created_at,
             }
@@ -179,13 +290,30 @@ def _kind_allowed(case: Case, ratings: list[Rating], rectified_ids: set[int]) ->
 
 def resident_case_list(*, phone: str) -> list[ResidentCase]:
     """The verified resident's own cases, newest first (at most ``MAX_CASES``)."""
-    cases = list(resident_cases_qs(phone)[:MAX_CASES])
-    rating_ids = [r.pk for c in cases for r in c.ratings.all() if r.is_bad]
-    rectified = set(
-        Rectification.objects.filter(rating_id__in=rating_ids).values_list("rating_id", flat=True)
+    cases = [_case_from_row(row) for row in _CASES.run(phone=phone)]
+    if not cases:
+        return []
+    ids = [c.pk for c in cases]
+    events: dict[int, list[_Event]] = {pk: [] for pk in ids}
+    for case_id, at, kind, note in _EVENTS.run(ids=ids):
+        events[case_id].append(_Event(at, kind, note))
+    ratings: dict[int, list[Rating]] = {pk: [] for pk in ids}
+    if any(c.status in _RATED_STATUSES for c in cases):
+        for rating_id, case_id, value, is_followup, created_at in _RATINGS.run(ids=ids):
+            ratings[case_id].append(
+                Rating(
+                    id=rating_id, case_id=case_id, value=value, is_followup=is_followup, created_at=created_at
+                )
+            )
+    rating_ids = [r.pk for rs in ratings.values() for r in rs if r.is_bad]
+    rectified = (
+        set(Rectification.objects.filter(rating_id__in=rating_ids).values_list("rating_id", flat=True))
+        if rating_ids
+        else set()
     )
     now = timezone.now()
-    return [_present(c, rectified, now) for c in cases]
+    masked = mask_phone(phone)  # the list is read by its phone: every case carries it
+    return [_present(c, rectified, now, events[c.pk], ratings[c.pk], masked) for c in cases]
 
 
 def resident_case_get(*, phone: str, case_no: str) -> Case:
@@ -203,13 +331,31 @@ def resident_case_get(*, phone: str, case_no: str) -> Case:
     return case
 
 
+_LOOKUP_FIELDS = (
+    "case_no",
+    "status",
+    "due_at",
+    "visit_at",
+    "department",
+    "materials_missing",
+    "resident_phone",
+    "assigned_agent__name",
+    "assigned_agent__kind",
+)
+
+
 def case_quick_lookup(*, case_no: str, tail: str) -> dict[str, Any]:
     """Status only, nothing personal; unknown number and wrong tail answer the same 404."""
     number = normalize_case_no(case_no)
     tail = "".join(ch for ch in str(tail or "") if ch.isdigit())
     case = None
     if is_valid_case_no(number) and len(tail) == 4:
-        case = Case.objects.filter(case_no=number).select_related("assigned_agent").first()
+        case = (
+            Case.objects.filter(case_no=number)
+            .select_related("assigned_agent")
+            .only(*_LOOKUP_FIELDS)  # a public, hot endpoint: read only what the status sentence needs
+            .first()
+        )
     # compare_digest even on a miss keeps the timing of both 404s alike
     expected = phone_tail(case.resident_phone) if case is not None else "----"
     if case is None or not hmac.compare_digest(expected, tail):

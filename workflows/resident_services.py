@@ -15,7 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import CharField, F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from agency.models import Agent, Site
@@ -23,6 +24,7 @@ from agency.selectors import sites_for_user, user_role
 from core.exceptions import ApplicationError
 from core.masking import phone_tail
 from core.phones import parse_phone
+from core.prepared import PreparedQuery
 from core.ratelimit import (
     ratelimit_check_blocked,
     ratelimit_hit,
@@ -163,16 +165,19 @@ def resident_token_phone(token: str | None) -> str | None:
     """The E.164 phone a live token belongs to, or ``None`` (unknown, expired or revoked)."""
     if not token:
         return None
-    row = (
-        ResidentToken.objects.filter(
-            token_hash=_digest(token, purpose="resident-token"),
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .only("phone")
-        .first()
+    rows = _TOKEN_PHONE.run(token_hash=_digest(token, purpose="resident-token"), now=timezone.now())
+    return str(rows[0][0]) if rows else None
+
+
+# Every resident request checks its token: compiled once per process (core.prepared); the phone is stored
+# in E.164, read as text.
+_TOKEN_PHONE = PreparedQuery(
+    lambda token_hash, now: (
+        ResidentToken.objects.filter(token_hash=token_hash, revoked_at__isnull=True, expires_at__gt=now)
+        .annotate(phone_text=Cast("phone", CharField()))
+        .values_list("phone_text")[:1]
     )
-    return str(row.phone.as_e164) if row is not None else None
+)
 
 
 def resident_token_revoke(*, token: str) -> None:

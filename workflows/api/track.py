@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from core.ratelimit import client_ip, ratelimit_hit
 from workflows import resident_selectors as selectors
 from workflows import resident_services as services
+from workflows.resident_selectors import ResidentCase
 
 OTP_SENT_MESSAGE = "验证码已发送，请查看短信，5分钟内有效。"
 
@@ -146,6 +147,36 @@ class ResidentCaseSerializer(serializers.Serializer):
     resident_phone = serializers.CharField(help_text="masked")
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def resident_case_data(case: ResidentCase) -> dict[str, Any]:
+    """``ResidentCaseSerializer(case).data`` built directly: the resident list is a hot read and DRF's
+    field-by-field serializer was a fifth of its time (issue 7). A test holds the two outputs equal; the
+    serializer stays the schema."""
+    agent = case.agent
+    return {
+        "case_no": case.case_no,
+        "matter": case.matter,
+        "status": case.status,
+        "status_label": case.status_label,
+        "due_at": _DATETIME.to_representation(case.due_at) if case.due_at else None,
+        "overdue": bool(case.overdue),
+        "timeline": [
+            {"at": _DATETIME.to_representation(e["at"]), "kind": str(e["kind"]), "note": str(e["note"])}
+            for e in case.timeline
+        ],
+        "agent": {"name": str(agent["name"]), "phone": str(agent["phone"])} if agent else None,
+        "feedback_allowed": bool(case.feedback_allowed),
+        "feedback_followup": bool(case.feedback_followup),
+        "materials_missing": [str(m) for m in case.materials_missing],
+        "site_name": str(case.site_name),
+        "site_phone": str(case.site_phone),
+        "resident_name": str(case.resident_name),
+        "resident_phone": str(case.resident_phone),
+    }
+
+
 class LookupSerializer(serializers.Serializer):
     case_no = serializers.CharField()
     status = serializers.CharField()
@@ -196,7 +227,7 @@ class CaseListView(ResidentView):
     @extend_schema(responses=ResidentCaseSerializer(many=True))
     def get(self, request: Request) -> Response:
         cases = selectors.resident_case_list(phone=self.phone(request))
-        return Response(ResidentCaseSerializer(cases, many=True).data)
+        return Response([resident_case_data(case) for case in cases])
 
 
 class FeedbackView(ResidentView):

@@ -309,6 +309,25 @@ def test_lookup_status_only_and_404_alike(world, client):
     assert wrong_tail.json() == unknown.json()
 
 
+def test_lookup_is_one_query_and_names_the_agent(world, client, django_assert_num_queries):
+    case = CaseFactory(
+        site=world.station,
+        matter=world.matter,
+        resident_phone=PHONE,
+        status=Case.Status.SUBMITTED,
+        assigned_agent=world.agent_grid,
+        department="区民政局",
+    )
+    with django_assert_num_queries(1):  # the case with its agent; the rate limit lives in the cache
+        body = client.get(f"/api/v1/track/lookup/?case_no={case.case_no}&phone_tail=8000").json()
+    assert body["status"] == "submitted"
+    assert "区民政局" in body["status_label"]
+    case.status, case.visit_at = Case.Status.ASSIGNED, None
+    case.save()
+    body = client.get(f"/api/v1/track/lookup/?case_no={case.case_no}&phone_tail=8000").json()
+    assert world.agent_grid.name in body["status_label"]
+
+
 def test_doorstep_request_from_track(world, client, outbox):  # noqa: F811
     from workflows.resident_models import DoorstepRequest
 
@@ -340,6 +359,36 @@ def test_case_list_query_count_does_not_grow(world, django_assert_max_num_querie
         )
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(resident_case_list(phone=PHONE)) == 7
+
+
+def test_case_list_data_is_what_the_serializer_gives(world, client, outbox):  # noqa: F811
+    """The list's hand-built body equals ``ResidentCaseSerializer`` for every kind of case card."""
+    from workflows.api.track import ResidentCaseSerializer, resident_case_data
+    from workflows.resident_selectors import resident_case_list
+    from workflows.resident_services import rating_create
+
+    rated = completed_case(world)
+    rating_create(case=rated, value=1, comment="太慢")  # bad: the case goes to rectifying
+    completed_case(world)  # completed, not rated yet
+    CaseFactory(
+        site=world.station,
+        matter=world.matter,
+        resident_phone=PHONE,
+        status=Case.Status.AWAITING_MATERIALS,
+        materials_missing=["户口本", "身份证复印件"],
+        assigned_agent=world.agent_grid,
+        due_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),  # overdue
+    )
+    CaseFactory(site=world.station, matter=world.matter, resident_phone=PHONE, due_at=None)
+    cases = resident_case_list(phone=PHONE)
+    assert len(cases) == 4
+    assert [resident_case_data(c) for c in cases] == ResidentCaseSerializer(cases, many=True).data
+    token = login(client, outbox)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = client.get("/api/v1/track/cases/").json()
+    assert {c["status"] for c in body} == {"rectifying", "completed", "awaiting_materials", "new"}
+    assert any(c["overdue"] and c["materials_missing"] == ["户口本", "身份证复印件"] for c in body)
+    assert all(len(c["timeline"]) >= 1 for c in body if c["status"] in {"rectifying", "completed"})
 
 
 def test_expired_codes_and_tokens_are_purged(client, outbox):  # noqa: F811
