@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -32,11 +33,14 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Window
+from django.db.models.constants import OnConflict
 from django.db.models.functions import RowNumber
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from core.phones import normalize_phone
+from core.prepared import PreparedQuery
 from notifications.backends import OutgoingSms, PermanentSendError, RetryableSendError, get_backend
 from notifications.models import MessageTemplate, Notification
 from notifications.templates_registry import DEFAULTS_BY_CODE
@@ -87,11 +91,31 @@ def prepare_context(context: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
+# Read on every message queued (every case event): compiled once per process (core.prepared).
+_TEMPLATE_TEXT = PreparedQuery(lambda code: MessageTemplate.objects.filter(code=code).values_list("text")[:1])
+
+
+@functools.cache
+def _recent_sends(cap: int) -> PreparedQuery:
+    """The latest ``cap`` SMS send times of a phone since a moment (OTP codes and dead rows do not count)."""
+    return PreparedQuery(
+        lambda phone, since: (
+            Notification.objects.filter(
+                recipient_phone=phone, channel=Notification.Channel.SMS, send_after__gt=since
+            )
+            .exclude(audience=Notification.Audience.OTP)
+            .exclude(status__in=[Notification.Status.CANCELLED, Notification.Status.FAILED])
+            .order_by("-send_after")
+            .values_list("send_after")[:cap]
+        )
+    )
+
+
 def template_text(code: str) -> str:
     """The staff-edited text for ``code``, else the built-in default, else a generic line."""
-    row = MessageTemplate.objects.filter(code=code).values_list("text", flat=True).first()
-    if row:
-        return row
+    rows = _TEMPLATE_TEXT.run(code=code)
+    if rows and rows[0][0]:
+        return str(rows[0][0])
     default = DEFAULTS_BY_CODE.get(code)
     if default:
         return default.text
@@ -150,17 +174,7 @@ def rate_capped(phone: str, moment: dt.datetime) -> dt.datetime:
     cap = int(_setting("NOTIFICATIONS_SMS_PER_PHONE_PER_HOUR"))
     if cap <= 0:
         return moment
-    recent = list(
-        Notification.objects.filter(
-            recipient_phone=phone,
-            channel=Notification.Channel.SMS,
-            send_after__gt=moment - dt.timedelta(hours=1),
-        )
-        .exclude(audience=Notification.Audience.OTP)
-        .exclude(status__in=[Notification.Status.CANCELLED, Notification.Status.FAILED])
-        .order_by("-send_after")
-        .values_list("send_after", flat=True)[:cap]
-    )
+    recent = [at for (at,) in _recent_sends(cap).run(phone=phone, since=moment - dt.timedelta(hours=1))]
     if len(recent) < cap:
         return moment
     return max(moment, recent[-1] + dt.timedelta(hours=1))
@@ -187,6 +201,29 @@ def _publish(notification_id: int) -> None:
         logger.warning("notifications: could not publish %s, the outbox sweep will retry", notification_id)
 
 
+def _insert_unless_duplicate(row: Notification) -> bool:
+    """``INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id``: one statement, no savepoint; sets
+    ``row.pk`` and returns True when inserted, False when the key already exists (also when a concurrent
+    transaction inserted it first: PostgreSQL waits for that one, then skips)."""
+    meta = Notification._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, [row])
+    compiler = query.get_compiler(connection=connection)
+    statements = compiler.as_sql()
+    assert len(statements) == 1
+    sql, params = statements[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(meta.pk.column)}", params)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    row.pk = inserted[0]
+    row._state.adding = False
+    row._state.db = connection.alias
+    return True
+
+
 # No savepoint of its own: callers enqueue inside their transaction and let errors end it; the one statement
 # that may fail and be recovered from (the insert racing a twin) has its own savepoint below.
 @transaction.atomic(savepoint=False)
@@ -211,10 +248,6 @@ def notification_enqueue(
     in the caller's transaction.
     """
     dedupe_key = normalize_dedupe_key(dedupe_key)
-    existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
-    if existing is not None:
-        return existing
-
     now = timezone.now()
     row = Notification(
         dedupe_key=dedupe_key,
@@ -252,14 +285,12 @@ def notification_enqueue(
             sweep_grace = dt.timedelta(seconds=int(_setting("NOTIFICATIONS_SWEEP_GRACE")))
             row.next_attempt_at = due + sweep_grace if due <= now else due
     row.full_clean(validate_unique=False)
-    try:
-        with transaction.atomic():  # savepoint: a concurrent twin makes only this insert fail
-            row.save(force_insert=True)
-    except IntegrityError:
-        twin = Notification.objects.filter(dedupe_key=dedupe_key).first()
-        if twin is None:  # not a dedupe clash after all
-            raise
-        return twin
+    if not _insert_unless_duplicate(row):
+        # the key was queued before (or just now by a concurrent twin): that row stands, nothing new is sent
+        existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is None:  # pragma: no cover - ON CONFLICT skipped a row that is not there
+            raise IntegrityError(f"outbox insert of {dedupe_key} skipped without a conflicting row")
+        return existing
 
     if row.status == Notification.Status.PENDING and due <= now:
         row_id = row.pk

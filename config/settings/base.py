@@ -227,7 +227,7 @@ CELERY_BEAT_SCHEDULE.update(
 # --- Django REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "agency.auth.TokenAuthentication",  # DRF's, with the agent profile in the same query
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
