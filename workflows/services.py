@@ -32,6 +32,7 @@ from core.workdays import add_working_days
 from notifications.services import notification_enqueue
 from workflows import permissions, selectors
 from workflows.case_numbers import generate_case_no
+from workflows.flows import case_in_hand
 from workflows.models import Case, CaseEvent
 from workflows.stats import stats_invalidate
 
@@ -178,7 +179,8 @@ def _run_step(case: Case, *, action: str, actor: Any) -> None:
             logger.warning("Case %s has a process but no open task (action %s)", case.case_no, action)
         return
     try:
-        task.flow_task.run(task, action=action, actor_id=getattr(actor, "pk", None))
+        with case_in_hand(case):
+            task.flow_task.run(task, action=action, actor_id=getattr(actor, "pk", None))
     except (FlowLockFailed, DatabaseError) as exc:
         if not _is_lock_conflict(exc):
             raise  # a dropped connection or a real database fault is a server error, not a conflict
@@ -320,7 +322,8 @@ def case_create(
     )
     from workflows.flows import CaseFlow
 
-    process = CaseFlow.start.run(case=case)
+    with case_in_hand(case):
+        process = CaseFlow.start.run(case=case)
     case.process = process
     case.save(update_fields=["process", "updated_at"])
     _notify_resident(case, "case_received", "received")
