@@ -14,7 +14,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
     """``Authorization: Token <key>``, as DRF's, with ``user.agent`` preloaded (``None`` when there is none)."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        model = self.get_model()
+        model: Any = self.get_model()
         try:
             token = model.objects.select_related("user", "user__agent").get(key=key)
         except model.DoesNotExist:

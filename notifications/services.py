@@ -214,7 +214,7 @@ def _insert_unless_duplicate(row: Notification) -> bool:
     assert len(statements) == 1
     sql, params = statements[0]
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(meta.pk.column)}", params)
+        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(str(meta.pk.column))}", params)
         inserted = cursor.fetchone()
     if inserted is None:
         return False
