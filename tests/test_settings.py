@@ -16,6 +16,7 @@ print(json.dumps({
     "DEBUG": settings.DEBUG,
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "ENGINE": db["ENGINE"], "NAME": str(db["NAME"]), "HOST": db.get("HOST", ""),
+    "DB_OPTIONS": db.get("OPTIONS", {}),
     "BROKER": settings.CELERY_BROKER_URL,
     "BROKER_OPTIONS": settings.CELERY_BROKER_TRANSPORT_OPTIONS,
     "CACHE": settings.CACHES["default"]["BACKEND"],
@@ -40,6 +41,7 @@ CONTRACT_VARS = (
     "TIME_ZONE",
     "TRACK_RATE_LIMITS",
     "BANGBAN_VAR_DIR",
+    "DATABASE_RANDOM_PAGE_COST",
 )
 
 
@@ -120,3 +122,19 @@ def test_production_loads_with_a_secret_and_is_not_debug():
     s = settings_of("config.settings.production", DJANGO_SECRET_KEY="x" * 50)
     assert s["DEBUG"] is False
     assert s["SECRET_KEY"] == "x" * 50
+
+
+def test_postgresql_sessions_plan_for_ssd_unless_told_otherwise():
+    url = "postgres://u:p@db.internal:5432/bangban"
+    tuned = settings_of("config.settings.local", DATABASE_URL=url)
+    assert "-c random_page_cost=1.1" in tuned["DB_OPTIONS"]["options"]
+    assert (
+        "random_page_cost=2.0"
+        in settings_of("config.settings.local", DATABASE_URL=url, DATABASE_RANDOM_PAGE_COST="2")[
+            "DB_OPTIONS"
+        ]["options"]
+    )
+    server_default = settings_of("config.settings.local", DATABASE_URL=url, DATABASE_RANDOM_PAGE_COST="")
+    assert "options" not in server_default["DB_OPTIONS"]
+    sqlite = settings_of("config.settings.local")
+    assert "options" not in sqlite["DB_OPTIONS"]

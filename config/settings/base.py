@@ -79,6 +79,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Planner cost of a random page read, per session. PostgreSQL's default (4) models spinning disks and
+    # makes it walk every open case through one index rather than combine the (site, status) and
+    # (agent, status) indexes for a station's list (23 ms vs 3 ms at 1,000,000 cases). 1.1 is the usual
+    # figure for SSD storage; set DATABASE_RANDOM_PAGE_COST empty to keep the server's own setting.
+    _random_page_cost = env.str("DATABASE_RANDOM_PAGE_COST", default="1.1")
+    if _random_page_cost:
+        _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+        _db_options["options"] = (
+            f"{_db_options.get('options', '')} -c random_page_cost={float(_random_page_cost)}"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
