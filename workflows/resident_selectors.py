@@ -191,6 +191,8 @@ _RATINGS = PreparedQuery(
 )
 # Only cases that reached ``completed`` can hold ratings: skip the ratings query when none did.
 _RATED_STATUSES = frozenset({Case.Status.COMPLETED, Case.Status.RECTIFYING, Case.Status.CLOSED})
+# … and only in ``completed`` do they change what the API shows (feedback_allowed/followup, status_label).
+_RATING_OPEN_STATUSES = frozenset({Case.Status.COMPLETED})
 
 
 def _case_from_row(row: tuple[Any, ...]) -> Case:
@@ -288,8 +290,12 @@ def _kind_allowed(case: Case, ratings: list[Rating], rectified_ids: set[int]) ->
     return None
 
 
-def resident_case_list(*, phone: str) -> list[ResidentCase]:
-    """The verified resident's own cases, newest first (at most ``MAX_CASES``)."""
+def resident_case_list(*, phone: str, with_ratings: bool = True) -> list[ResidentCase]:
+    """The verified resident's own cases, newest first (at most ``MAX_CASES``).
+
+    ``with_ratings=False`` (the API, which does not list past ratings) reads ratings only for cases still
+    in ``completed``, where they decide whether a (follow-up) rating may be given and the status sentence.
+    """
     cases = [_case_from_row(row) for row in _CASES.run(phone=phone)]
     if not cases:
         return []
@@ -298,8 +304,10 @@ def resident_case_list(*, phone: str) -> list[ResidentCase]:
     for case_id, at, kind, note in _EVENTS.run(ids=ids):
         events[case_id].append(_Event(at, kind, note))
     ratings: dict[int, list[Rating]] = {pk: [] for pk in ids}
-    if any(c.status in _RATED_STATUSES for c in cases):
-        for rating_id, case_id, value, is_followup, created_at in _RATINGS.run(ids=ids):
+    statuses = _RATED_STATUSES if with_ratings else _RATING_OPEN_STATUSES
+    rated = [c.pk for c in cases if c.status in statuses]
+    if rated:
+        for rating_id, case_id, value, is_followup, created_at in _RATINGS.run(ids=rated):
             ratings[case_id].append(
                 Rating(
                     id=rating_id, case_id=case_id, value=value, is_followup=is_followup, created_at=created_at

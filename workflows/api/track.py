@@ -226,7 +226,7 @@ class VerifyView(PublicView):
 class CaseListView(ResidentView):
     @extend_schema(responses=ResidentCaseSerializer(many=True))
     def get(self, request: Request) -> Response:
-        cases = selectors.resident_case_list(phone=self.phone(request))
+        cases = selectors.resident_case_list(phone=self.phone(request), with_ratings=False)
         return Response([resident_case_data(case) for case in cases])
 
 
