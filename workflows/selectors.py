@@ -9,6 +9,7 @@ from agency.models import Agent, Grid, Site
 from agency.selectors import user_role
 from core.exceptions import ApplicationError
 from core.phones import normalize_phone
+from core.prepared import PreparedQuery
 from workflows import permissions
 from workflows.case_numbers import is_valid_case_no, normalize_case_no
 from workflows.models import Case, CaseEvent
@@ -50,16 +51,26 @@ def scope_site_ids(user: Any) -> set[int] | None:
         if agent is None:
             result = set()
         else:
-            result = set(Site.objects.filter(_site_scope_for_sites(agent, role)).values_list("id", flat=True))
+            query = _TOWN_SCOPE if role == Agent.Kind.TOWN_STAFF else _SITE_SCOPE
+            result = {site_id for (site_id,) in query.run(agent_id=agent.pk)}
     setattr(user, _SITE_IDS_ATTR, result)
     return result
 
 
-def _site_scope_for_sites(agent: Agent, role: str) -> Q:
-    q = Q(agents=agent) | Q(grids__agents=agent)
-    if role == Agent.Kind.TOWN_STAFF:
-        q |= Q(parent__in=Site.objects.filter(agents=agent, kind=Site.Kind.CENTER).values("id"))
+def _site_scope_for_sites(agent_id: int, *, town: bool) -> Q:
+    q = Q(agents=agent_id) | Q(grids__agents=agent_id)
+    if town:
+        q |= Q(parent__in=Site.objects.filter(agents=agent_id, kind=Site.Kind.CENTER).values("id"))
     return q
+
+
+# Read on nearly every staff request: compiled once per process (core.prepared).
+_SITE_SCOPE = PreparedQuery(
+    lambda agent_id: Site.objects.filter(_site_scope_for_sites(agent_id, town=False)).values_list("id")
+)
+_TOWN_SCOPE = PreparedQuery(
+    lambda agent_id: Site.objects.filter(_site_scope_for_sites(agent_id, town=True)).values_list("id")
+)
 
 
 def cases_visible_to(user: Any) -> QuerySet[Case]:
