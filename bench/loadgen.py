@@ -48,8 +48,13 @@ class Client:
         body: Any = None,
         headers: dict[str, str] | None = None,
         expect: tuple[int, ...] = (200,),
+        decode: bool = True,
     ) -> Any:
-        """Send one request; return the decoded JSON body (or None); ``OperationError`` if unexpected."""
+        """Send one request; return the decoded JSON body (or None); ``OperationError`` if unexpected.
+
+        ``decode=False``: read the whole body but do not parse it (like wrk): on this 2-core machine the
+        client's JSON decoding of a long answer would take CPU from the server under test.
+        """
         all_headers = {"Host": f"{self.host}:{self.port}", "Accept": "application/json"}
         payload = None
         if body is not None:
@@ -61,7 +66,7 @@ class Client:
         data = response.read()
         if response.status not in expect:
             raise OperationError(f"{method} {path} → {response.status}: {data[:200]!r}")
-        if data and response.getheader("Content-Type", "").startswith("application/json"):
+        if decode and data and response.getheader("Content-Type", "").startswith("application/json"):
             return json.loads(data)
         return None
 
@@ -178,7 +183,7 @@ def get(
     def op(client: Client, worker: int, i: int) -> None:
         url = path(worker, i) if callable(path) else path
         hdrs = headers(worker, i) if callable(headers) else headers
-        client.request("GET", url, headers=hdrs)
+        client.request("GET", url, headers=hdrs, decode=False)
 
     return op
 

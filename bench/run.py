@@ -12,7 +12,8 @@ default 10, at most 30), count SQL queries per request in-process (Django test c
 
 Environment: ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/bangban_bench``), ``REDIS_URL``
 (default ``redis://127.0.0.1:6379/3``), ``BENCH_CASES``, ``BENCH_DURATION``, ``BENCH_PORT`` (8765),
-``BENCH_REMINDER`` (``0`` skips the reminder sweep benchmark).
+``BENCH_REMINDER`` (``0`` skips the reminder sweep benchmark), ``BENCH_ONLY`` (comma list of scenario name
+prefixes, e.g. ``resident,intake``: a partial run; the ceiling always runs).
 
 Staff tokens are DRF tokens of the demo accounts; resident tokens are issued in-process through the resident
 token service (the OTP/SMS round trip is not what is measured). Rate limits are raised for the run
@@ -280,7 +281,12 @@ def scenarios(fx: Fixtures) -> list[tuple[str, Any, str | None]]:
 
     def intake(client: Client, worker: int, i: int) -> None:
         client.request(
-            "POST", "/api/v1/cases/", body=intake_body(fx, worker, i), headers=fx.auth("staff"), expect=(201,)
+            "POST",
+            "/api/v1/cases/",
+            body=intake_body(fx, worker, i),
+            headers=fx.auth("staff"),
+            expect=(201,),
+            decode=False,
         )
 
     admin = fx.auth("admin")
@@ -454,7 +460,10 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     try:
         ceiling: dict[int, float] = {}
+        only = [p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()]
         for name, operation, _qkey in scenarios(fx):
+            if only and not name.startswith("ceiling") and not any(name.startswith(p) for p in only):
+                continue  # BENCH_ONLY: a quick partial run while working on one scenario (the ceiling runs too)
             for c in CONCURRENCY:
                 log(f"{name} at concurrency {c} for {DURATION:.0f} s…")
                 result: LoadResult = run_load(

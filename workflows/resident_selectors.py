@@ -9,13 +9,13 @@ import datetime as dt
 import functools
 import hmac
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 
-from agency.models import Agent, Matter, Site
+from agency.models import Agent, Site
 from agency.selectors import agent_public_phone
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone, phone_tail
@@ -45,13 +45,13 @@ def _choice_label(choices: Any, value: Any) -> str:
     return _cached_label(choices, value, translation.get_language())
 
 
-def _agent_phrase(agent: Agent | None) -> str:
+def _agent_phrase(agent: "Agent | _AgentCard | None") -> str:
     if agent is None:
         return "帮办员"
     return f"{_choice_label(Agent.Kind, agent.kind)}{agent.name}"
 
 
-def _is_overdue(case: Case, now: dt.datetime) -> bool:
+def _is_overdue(case: "Case | CaseCard", now: dt.datetime) -> bool:
     return bool(case.status in Case.Status.OPEN and case.due_at and case.due_at < now)  # type: ignore[attr-defined]
 
 
@@ -59,7 +59,7 @@ _UNKNOWN: Any = object()
 
 
 def status_label(
-    case: Case,
+    case: "Case | CaseCard",
     *,
     ratings: list[Rating] | None = None,
     now: dt.datetime | None = None,
@@ -91,10 +91,11 @@ def status_label(
         dept = case.department or "主管部门"
         text = f"已代您报送{dept}，正在办理，{due}前办结。" if due else f"已代您报送{dept}，正在办理。"
     elif status == Case.Status.COMPLETED:
-        rated = ratings if ratings is not None else list(case.ratings.all())
+        # (a CaseCard always comes with its ratings and kind_allowed: only a Case is read further here)
+        rated = ratings if ratings is not None else list(cast(Case, case).ratings.all())
         text = "已办结，感谢您的评价。" if rated else "已办结，欢迎您对服务进行评价。"
         if kind_allowed is _UNKNOWN and rated:
-            kind_allowed = rating_kind_allowed(case, rated)
+            kind_allowed = rating_kind_allowed(cast(Case, case), rated)
         if rated and kind_allowed is True:
             text = "已办结，站点已整改，欢迎您再次评价。"
     elif status == Case.Status.RECTIFYING:
@@ -116,7 +117,7 @@ def status_label(
 class ResidentCase:
     """One case as its resident sees it."""
 
-    case: Case
+    case: "Case | CaseCard"
     case_no: str
     matter: str
     status: str
@@ -195,58 +196,83 @@ _RATED_STATUSES = frozenset({Case.Status.COMPLETED, Case.Status.RECTIFYING, Case
 _RATING_OPEN_STATUSES = frozenset({Case.Status.COMPLETED})
 
 
-def _case_from_row(row: tuple[Any, ...]) -> Case:
-    """An unsaved ``Case`` (with its site, matter and agent) from a ``_CASES`` row: what ``_present`` reads."""
-    (pk, case_no, status, due_at, visit_at, department, materials, name, site_id, site_name, site_phone,
+@dataclass(slots=True)
+class _Named:
+    name: str
+    phone: str = ""
+
+
+@dataclass(slots=True)
+class _AgentCard:
+    """What a case card shows of its agent (``agent_public_phone`` and ``_agent_phrase`` read these)."""
+
+    name: str
+    kind: str
+    phone: str
+    work_phone: str
+    publish_mobile_consent: bool
+
+
+@dataclass(slots=True)
+class CaseCard:
+    """A case as the resident list reads it: a row, not a ``Case`` (a model instance would default its
+    40 fields one by one; issue 7's profile). Has what ``status_label`` and ``_present`` read."""
+
+    pk: int
+    case_no: str
+    status: str
+    due_at: dt.datetime | None
+    visit_at: dt.datetime | None
+    department: str
+    materials_missing: list[str]
+    resident_name: str
+    site: _Named
+    matter: _Named
+    assigned_agent: _AgentCard | None
+
+    def get_status_display(self) -> str:
+        return _choice_label(Case.Status, self.status)
+
+
+def _case_from_row(row: tuple[Any, ...]) -> CaseCard:
+    """A ``CaseCard`` (with its site, matter and agent) from a ``_CASES`` row."""
+    (pk, case_no, status, due_at, visit_at, department, materials, name, _site_id, site_name, site_phone,
      matter_name, agent_id, agent_name, agent_kind, agent_mobile, agent_work_phone, agent_consent) = row  # fmt: skip
-    case = Case(
-        id=pk,
+    agent = None
+    if agent_id is not None:
+        agent = _AgentCard(
+            name=agent_name,
+            kind=agent_kind,
+            phone=(agent_mobile or "") if agent_consent else "",  # shown only when the agent consented
+            work_phone=agent_work_phone,
+            publish_mobile_consent=agent_consent,
+        )
+    return CaseCard(
+        pk=pk,
         case_no=case_no,
         status=status,
         due_at=due_at,
         visit_at=visit_at,
         department=department,
-        materials_missing=materials,
+        materials_missing=materials if materials is not None else [],
         resident_name=name,
-        site=Site(id=site_id, name=site_name, phone=site_phone),
-        matter=Matter(name=matter_name),
+        site=_Named(site_name, site_phone),
+        matter=_Named(matter_name),
+        assigned_agent=agent,
     )
-    if agent_id is not None:
-        case.assigned_agent = Agent(
-            id=agent_id,
-            name=agent_name,
-            kind=agent_kind,
-            phone=(agent_mobile or "") if agent_consent else "",  # parsed only when it may be shown
-            work_phone=agent_work_phone,
-            publish_mobile_consent=agent_consent,
-        )
-    return case
-
-
-@dataclass(frozen=True)
-class _Event:
-    """A public timeline line (read as a tuple, not a model: a resident may have hundreds of them)."""
-
-    at: dt.datetime
-    kind: str
-    note: str
-
-    @property
-    def kind_label(self) -> str:
-        return _choice_label(CaseEvent.Kind, self.kind)
 
 
 def _present(
-    case: Case,
+    case: CaseCard,
     rectified_ids: set[int],
     now: dt.datetime,
-    events: list[_Event],
+    events: list[tuple[dt.datetime, str, str]],
     ratings: list[Rating],
     masked_phone: str,
 ) -> ResidentCase:
     kind = _kind_allowed(case, ratings, rectified_ids)
     agent = case.assigned_agent
-    site: Site = case.site
+    site = case.site
     return ResidentCase(
         case=case,
         case_no=case.case_no,
@@ -255,8 +281,14 @@ def _present(
         status_label=status_label(case, ratings=ratings, now=now, kind_allowed=kind),
         due_at=case.due_at,
         overdue=_is_overdue(case, now),
-        timeline=[{"at": e.at, "kind": e.kind, "kind_label": e.kind_label, "note": e.note} for e in events],
-        agent={"name": agent.name, "phone": agent_public_phone(agent, site)} if agent else None,
+        timeline=[
+            {"at": at, "kind": kind, "kind_label": _choice_label(CaseEvent.Kind, kind), "note": note}
+            for at, kind, note in events
+        ],
+        # the card's agent and site have the fields agent_public_phone reads
+        agent={"name": agent.name, "phone": agent_public_phone(cast(Agent, agent), cast(Site, site))}
+        if agent
+        else None,
         feedback_allowed=kind is not None,
         feedback_followup=bool(kind),
         materials_missing=[str(m) for m in (case.materials_missing or [])]
@@ -278,7 +310,7 @@ def _present(
     )
 
 
-def _kind_allowed(case: Case, ratings: list[Rating], rectified_ids: set[int]) -> bool | None:
+def _kind_allowed(case: "Case | CaseCard", ratings: list[Rating], rectified_ids: set[int]) -> bool | None:
     """``rating_kind_allowed`` without a query per case (rectifications looked up once for the page)."""
     if case.status != Case.Status.COMPLETED:
         return None
@@ -300,9 +332,9 @@ def resident_case_list(*, phone: str, with_ratings: bool = True) -> list[Residen
     if not cases:
         return []
     ids = [c.pk for c in cases]
-    events: dict[int, list[_Event]] = {pk: [] for pk in ids}
+    events: dict[int, list[tuple[dt.datetime, str, str]]] = {pk: [] for pk in ids}
     for case_id, at, kind, note in _EVENTS.run(ids=ids):
-        events[case_id].append(_Event(at, kind, note))
+        events[case_id].append((at, kind, note))
     ratings: dict[int, list[Rating]] = {pk: [] for pk in ids}
     statuses = _RATED_STATUSES if with_ratings else _RATING_OPEN_STATUSES
     rated = [c.pk for c in cases if c.status in statuses]

@@ -3,8 +3,10 @@
 Residents have no accounts: a verified phone is the identity. Views are thin: validate → service → respond.
 """
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -147,7 +149,11 @@ class ResidentCaseSerializer(serializers.Serializer):
     resident_phone = serializers.CharField(help_text="masked")
 
 
-_DATETIME = serializers.DateTimeField()
+def _iso(value: dt.datetime, tz: dt.tzinfo) -> str:
+    """DRF's ``DateTimeField().to_representation(value)`` for an aware datetime (ISO 8601 in the current time zone,
+    ``Z`` for UTC), without its per-call settings lookups."""
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def resident_case_data(case: ResidentCase) -> dict[str, Any]:
@@ -155,16 +161,16 @@ def resident_case_data(case: ResidentCase) -> dict[str, Any]:
     field-by-field serializer was a fifth of its time (issue 7). A test holds the two outputs equal; the
     serializer stays the schema."""
     agent = case.agent
+    tz = timezone.get_current_timezone()
     return {
         "case_no": case.case_no,
         "matter": case.matter,
         "status": case.status,
         "status_label": case.status_label,
-        "due_at": _DATETIME.to_representation(case.due_at) if case.due_at else None,
+        "due_at": _iso(case.due_at, tz) if case.due_at else None,
         "overdue": bool(case.overdue),
         "timeline": [
-            {"at": _DATETIME.to_representation(e["at"]), "kind": str(e["kind"]), "note": str(e["note"])}
-            for e in case.timeline
+            {"at": _iso(e["at"], tz), "kind": str(e["kind"]), "note": str(e["note"])} for e in case.timeline
         ],
         "agent": {"name": str(agent["name"]), "phone": str(agent["phone"])} if agent else None,
         "feedback_allowed": bool(case.feedback_allowed),
