@@ -321,6 +321,11 @@ def test_lookup_is_one_query_and_names_the_agent(world, client, django_assert_nu
     with django_assert_num_queries(1):  # the case with its agent; the rate limit lives in the cache
         body = client.get(f"/api/v1/track/lookup/?case_no={case.case_no}&phone_tail=8000").json()
     assert body["status"] == "submitted"
+    from workflows.api.track import LookupSerializer
+    from workflows.resident_selectors import case_quick_lookup
+
+    result = case_quick_lookup(case_no=case.case_no, tail="8000")
+    assert body == LookupSerializer(result).data  # the hand-built body is the schema's
     assert "区民政局" in body["status_label"]
     case.status, case.visit_at = Case.Status.ASSIGNED, None
     case.save()
