@@ -402,6 +402,31 @@ def test_case_list_data_is_what_the_serializer_gives(world, client, outbox):  # 
     assert all(len(c["timeline"]) >= 1 for c in body if c["status"] in {"rectifying", "completed"})
 
 
+def test_case_list_timeline_is_the_public_events_in_order(world):
+    """Whichever way the timeline is read (one JSON column on PostgreSQL, a second query elsewhere), it is
+    exactly the case's public events, oldest first, to the microsecond."""
+    from workflows.resident_selectors import resident_case_list
+
+    first = completed_case(world)
+    second = CaseFactory(site=world.station, matter=world.matter, resident_phone=PHONE)
+    CaseEvent.objects.create(case=first, kind="note", note="内部备注", public=False)
+    CaseEvent.objects.create(case=second, kind="note", note="已电话联系")
+    CaseFactory(site=world.station, matter=world.matter, resident_phone=OTHER_PHONE)
+    by_no = {c.case_no: c for c in resident_case_list(phone=PHONE)}
+    assert set(by_no) == {first.case_no, second.case_no}
+    for case in (first, second):
+        expected = [
+            {"at": at, "kind": kind, "note": note}
+            for at, kind, note in CaseEvent.objects.filter(case=case, public=True)
+            .order_by("at", "id")
+            .values_list("at", "kind", "note")
+        ]
+        got = [{k: e[k] for k in ("at", "kind", "note")} for e in by_no[case.case_no].timeline]
+        assert got == expected and expected
+    assert all(e["note"] != "内部备注" for e in by_no[first.case_no].timeline)
+    assert by_no[first.case_no].timeline[0]["kind_label"]
+
+
 def test_expired_codes_and_tokens_are_purged(client, outbox):  # noqa: F811
     from workflows.tasks import resident_records_purge
 
