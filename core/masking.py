@@ -4,10 +4,11 @@ from typing import Any
 
 
 def _digits_e164(phone: Any) -> str:
+    if getattr(phone, "national_number", None) is not None:
+        # a PhoneNumber: its digits directly (formatting it to text costs a phonenumbers call, twice)
+        return str(phone.national_number)
     text = str(phone or "")
-    if hasattr(phone, "national_number"):
-        text = str(phone.national_number)
-    elif text.startswith("+86"):
+    if text.startswith("+86"):
         text = text[3:]
     elif text.startswith("+"):
         text = text[1:]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from core.labels import choice_label
 from workflows.case_numbers import CASE_NO_MAX_LENGTH
 
 
@@ -217,10 +218,7 @@ class CaseEvent(models.Model):
 
     @property
     def kind_label(self) -> str:
-        try:
-            return str(CaseEvent.Kind(self.kind).label)
-        except ValueError:
-            return self.kind
+        return choice_label(CaseEvent.Kind, self.kind)
 
 
 from workflows.oversight_models import *  # noqa: E402,F403

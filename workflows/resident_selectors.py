@@ -6,7 +6,6 @@ number of cases.
 """
 
 import datetime as dt
-import functools
 import hmac
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -15,11 +14,12 @@ from django.contrib.postgres.aggregates import JSONBAgg
 from django.db import connection
 from django.db.models import CharField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, JSONObject
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from agency.models import Agent, Site
 from agency.selectors import agent_public_phone
 from core.exceptions import ApplicationError
+from core.labels import choice_label
 from core.masking import mask_name, mask_phone, phone_tail
 from core.prepared import PreparedQuery
 from workflows.case_numbers import is_valid_case_no, normalize_case_no
@@ -37,20 +37,10 @@ def _local_date(value: dt.datetime | None) -> str:
     return f"{local.month}月{local.day}日"
 
 
-@functools.lru_cache(maxsize=512)
-def _cached_label(choices: Any, value: Any, language: str | None) -> str:
-    return str(dict(choices.choices).get(value, value))
-
-
-def _choice_label(choices: Any, value: Any) -> str:
-    """``get_FOO_display()`` without a gettext lookup per call: labels cached per active language."""
-    return _cached_label(choices, value, translation.get_language())
-
-
 def _agent_phrase(agent: "Agent | _AgentCard | None") -> str:
     if agent is None:
         return "帮办员"
-    return f"{_choice_label(Agent.Kind, agent.kind)}{agent.name}"
+    return f"{choice_label(Agent.Kind, agent.kind)}{agent.name}"
 
 
 def _is_overdue(case: "Case | CaseCard", now: dt.datetime) -> bool:
@@ -249,7 +239,7 @@ class CaseCard:
     assigned_agent: _AgentCard | None
 
     def get_status_display(self) -> str:
-        return _choice_label(Case.Status, self.status)
+        return choice_label(Case.Status, self.status)
 
 
 def _case_from_row(row: tuple[Any, ...]) -> CaseCard:
@@ -300,7 +290,7 @@ def _present(
         due_at=case.due_at,
         overdue=_is_overdue(case, now),
         timeline=[
-            {"at": at, "kind": kind, "kind_label": _choice_label(CaseEvent.Kind, kind), "note": note}
+            {"at": at, "kind": kind, "kind_label": choice_label(CaseEvent.Kind, kind), "note": note}
             for at, kind, note in events
         ],
         # the card's agent and site have the fields agent_public_phone reads
@@ -319,7 +309,7 @@ def _present(
         ratings=[
             {
                 "value": r.value,
-                "label": _choice_label(Rating.Value, r.value),
+                "label": choice_label(Rating.Value, r.value),
                 "is_followup": r.is_followup,
                 "at": r.created_at,
             }

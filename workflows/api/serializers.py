@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agency.models import Agent, Grid, Matter, Site
+from core.labels import choice_label
 from core.masking import mask_id_number, mask_phone
 from core.phones import normalize_phone
 from core.text import clean_text
@@ -189,7 +190,7 @@ def case_list_item(case: Case) -> dict[str, Any]:
     return {
         "case_no": case.case_no,
         "status": case.status,
-        "status_label": str(case.get_status_display()),
+        "status_label": choice_label(Case.Status, case.status),
         "site": case.site.code,
         "site_name": case.site.name,
         "matter": case.matter.code,
