@@ -16,7 +16,10 @@ def inapp_for_user(user: Any) -> QuerySet[Notification]:
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
     return Notification.objects.filter(
-        recipient_user=user, channel=Notification.Channel.INAPP, send_after__lte=timezone.now()
+        recipient_user=user,
+        channel=Notification.Channel.INAPP,
+        status=Notification.Status.SENT,  # not the ones withdrawn before they were due (notifications_cancel)
+        send_after__lte=timezone.now(),
     ).order_by("-send_after", "-id")
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Window
+from django.db.models import F, Q, Window
 from django.db.models.constants import OnConflict
 from django.db.models.functions import RowNumber
 from django.db.models.sql import InsertQuery
@@ -302,12 +302,19 @@ def notification_enqueue(
 
 @transaction.atomic
 def notifications_cancel(*, dedupe_key_prefix: str) -> int:
-    """Cancel the still-pending messages whose key starts with the prefix (e.g. a closed case's reminders)."""
+    """Cancel the messages whose key starts with the prefix that nobody has seen yet (e.g. a rescheduled
+    visit's reminders): pending SMS, and in-app rows held for later (an in-app row is ``sent`` on insert but
+    shows in the bell only from ``send_after``)."""
     if not dedupe_key_prefix:
         raise ApplicationError("取消通知需要指定去重键前缀", {})
-    return Notification.objects.filter(
-        dedupe_key__startswith=dedupe_key_prefix, status=Notification.Status.PENDING
-    ).update(status=Notification.Status.CANCELLED, next_attempt_at=None)
+    unseen = Q(status=Notification.Status.PENDING) | Q(
+        channel=Notification.Channel.INAPP, status=Notification.Status.SENT, send_after__gt=timezone.now()
+    )
+    return (
+        Notification.objects.filter(dedupe_key__startswith=dedupe_key_prefix)
+        .filter(unseen)
+        .update(status=Notification.Status.CANCELLED, next_attempt_at=None)
+    )
 
 
 # --- Delivery (called by notifications.tasks) ---------------------------------------------------------

@@ -114,6 +114,28 @@ def test_reschedule_cancels_old_reminders(world):
     assert notes[-1].startswith("改约于")
 
 
+def test_reschedule_withdraws_the_agents_held_in_app_reminder(world):
+    from freezegun import freeze_time
+
+    from notifications.selectors import inapp_for_user
+
+    case = drive_to(world, "assigned")
+    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
+    held = [n for n in _visit_rows(case) if n.channel == Notification.Channel.INAPP]
+    assert (
+        len(held) == 1 and held[0].status == Notification.Status.SENT and held[0].send_after > timezone.now()
+    )
+    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(5))
+    held[0].refresh_from_db()
+    assert held[0].status == Notification.Status.CANCELLED
+    fresh = [n for n in _visit_rows(case) if n.channel == Notification.Channel.INAPP and n.pk != held[0].pk]
+    assert len(fresh) == 1 and fresh[0].status == Notification.Status.SENT
+    with freeze_time(held[0].send_after + dt.timedelta(minutes=1)):  # the old reminder's time comes
+        assert held[0] not in list(inapp_for_user(world.grid_worker))
+    with freeze_time(fresh[0].send_after + dt.timedelta(minutes=1)):  # the new one shows when due
+        assert fresh[0] in list(inapp_for_user(world.grid_worker))
+
+
 def test_same_time_twice_keeps_reminders(world):
     case = drive_to(world, "assigned")
     services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
