@@ -545,10 +545,27 @@ def test_visit_reminders_day_before_and_two_hours_before(world):  # type: ignore
     agent_sms = rows[f"{key}:agent:agent:{agent.pk}:sms"]
     assert agent_sms.recipient_phone == phone(agent) and agent_sms.send_after == at(2026, 11, 30, 18)
     assert "明天10:00" in agent_sms.text and case.address in agent_sms.text
-    # Rescheduled: the old pending reminders are cancelled.
+    # Rescheduled: the old reminders nobody has seen yet are cancelled: resident ×2, the agent's SMS and the
+    # agent's in-app row held until 18:00 (it would otherwise show in the bell for the old time).
     with freeze_time(at(2026, 11, 30, 10)):
-        assert reminders.visit_reminders_cancel(case=case) == 3  # resident ×2 + agent SMS (in-app is a row)
-    assert Notification.objects.filter(status="cancelled").count() == 3
+        assert reminders.visit_reminders_cancel(case=case) == 4
+    assert Notification.objects.filter(status="cancelled").count() == 4
+    assert rows[f"{key}:agent:agent:{agent.pk}:inapp"].channel == "inapp"
+    assert Notification.objects.get(dedupe_key=f"{key}:agent:agent:{agent.pk}:inapp").status == "cancelled"
+
+
+def test_a_visit_cancelled_after_the_bell_showed_it_keeps_the_in_app_row(world):  # type: ignore[no-untyped-def]
+    case = open_case(world, due_at=end_of(2026, 12, 4))
+    with freeze_time(at(2026, 11, 30, 9)):
+        reminders.visit_reminders_schedule(case=case, visit_at=at(2026, 12, 1, 10))
+    key = f"case:{case.case_no}:visit:202612011000"
+    agent = world.agent_grid
+    with freeze_time(at(2026, 11, 30, 19)):  # past 18:00: the bell already shows the agent's in-app row
+        # the three SMS are still pending (no worker runs here) and are cancelled; the in-app row is not
+        assert reminders.visit_reminders_cancel(case=case) == 3
+    statuses = dict(Notification.objects.values_list("dedupe_key", "status"))
+    assert statuses[f"{key}:agent:agent:{agent.pk}:inapp"] == "sent"  # already seen: left as it is
+    assert statuses[f"{key}:2h"] == "cancelled"
 
 
 def test_early_visit_gets_no_two_hour_sms_held_by_quiet_hours(world):  # type: ignore[no-untyped-def]
