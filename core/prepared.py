@@ -6,8 +6,9 @@ of 2.9 ms for the case-list query). ``PreparedQuery`` builds the queryset once w
 SQL, the parameter slots and Django's column converters, and later runs the same SQL with the real values,
 converting the rows exactly as the ORM would (so SQLite and PostgreSQL give the same Python values).
 
-Use it only for fixed-shape queries whose inputs are plain values (strings, integers, lists of integers);
-the markers must not also appear as constants in the query (they are improbable values: see ``_marker``).
+Use it only for fixed-shape queries whose inputs are plain values (strings, integers, aware datetimes, or
+lists of them); the markers must not also appear as constants in the query (they are improbable values: see
+``_MARKER_BASE`` and ``_DATETIME_MARKER``), and an argument a lookup rewrites (``__contains``) is refused.
 """
 
 from __future__ import annotations

@@ -224,8 +224,8 @@ def _insert_unless_duplicate(row: Notification) -> bool:
     return True
 
 
-# No savepoint of its own: callers enqueue inside their transaction and let errors end it; the one statement
-# that may fail and be recovered from (the insert racing a twin) has its own savepoint below.
+# No savepoint of its own: callers enqueue inside their transaction and let errors end it; a twin racing on
+# the same dedupe key is absorbed by the insert's ON CONFLICT, not by an error.
 @transaction.atomic(savepoint=False)
 def notification_enqueue(
     *,

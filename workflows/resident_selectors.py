@@ -128,15 +128,6 @@ class ResidentCase:
     ratings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def resident_cases_qs(phone: str) -> QuerySet[Case]:
-    """The resident's cases, newest first."""
-    return (
-        Case.objects.filter(resident_phone=phone)
-        .select_related("site", "matter", "assigned_agent")
-        .order_by("-created_at", "-id")
-    )
-
-
 # The resident's case list is the hottest personal read (issue 7): its three queries are compiled once per
 # process (core.prepared) and read as tuples, only the columns a case card shows.
 _CASE_COLUMNS = (
@@ -389,44 +380,16 @@ def resident_case_get(*, phone: str, case_no: str) -> Case:
     return case
 
 
-# The quick lookup (public, hot: compiled once per process) reads what the status sentence needs: the case,
-# its agent's name and kind, and the phone as text for the tail check. No site or matter join.
+# The quick lookup (public, hot: compiled once per process) reads the list's case card plus the phone as text
+# for the tail check.
 _LOOKUP = PreparedQuery(
     lambda case_no: (
         Case.objects.filter(case_no=case_no)
+        .annotate(agent_mobile=Cast("assigned_agent__phone", CharField()))
         .annotate(phone_text=Cast("resident_phone", CharField()))
-        .values_list(
-            "id",
-            "case_no",
-            "status",
-            "due_at",
-            "visit_at",
-            "department",
-            "materials_missing",
-            "assigned_agent__name",
-            "assigned_agent__kind",
-            "phone_text",
-        )[:1]
+        .values_list(*_CASE_COLUMNS, "phone_text")[:1]
     )
 )
-
-
-def _lookup_card(row: tuple[Any, ...]) -> CaseCard:
-    pk, case_no, status, due_at, visit_at, department, materials, agent_name, agent_kind, _phone = row
-    agent = _AgentCard(agent_name, agent_kind, "", "", False) if agent_name is not None else None
-    return CaseCard(
-        pk=pk,
-        case_no=case_no,
-        status=status,
-        due_at=due_at,
-        visit_at=visit_at,
-        department=department,
-        materials_missing=materials if materials is not None else [],
-        resident_name="",
-        site=_Named(""),
-        matter=_Named(""),
-        assigned_agent=agent,
-    )
 
 
 def case_quick_lookup(*, case_no: str, tail: str) -> dict[str, Any]:
@@ -437,7 +400,7 @@ def case_quick_lookup(*, case_no: str, tail: str) -> dict[str, Any]:
     if is_valid_case_no(number) and len(tail) == 4:
         rows = _LOOKUP.run(case_no=number)
         if rows:
-            case, phone = _lookup_card(rows[0]), rows[0][-1]
+            case, phone = _case_from_row(rows[0][:-1]), rows[0][-1]
     # compare_digest even on a miss keeps the timing of both 404s alike
     expected = phone_tail(phone) if case is not None else "----"
     if case is None or not hmac.compare_digest(expected, tail):

@@ -32,7 +32,7 @@ from core.workdays import add_working_days
 from notifications.services import notification_enqueue
 from workflows import permissions, selectors
 from workflows.case_numbers import generate_case_no
-from workflows.flows import case_in_hand
+from workflows.flows import CaseFlow, case_in_hand
 from workflows.models import Case, CaseEvent
 from workflows.stats import stats_invalidate
 
@@ -320,8 +320,6 @@ def case_create(
         actor=actor,
         data={"channel": channel, "special_groups": groups},
     )
-    from workflows.flows import CaseFlow
-
     with case_in_hand(case):
         process = CaseFlow.start.run(case=case)
     case.process = process
