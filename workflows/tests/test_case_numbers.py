@@ -32,4 +32,7 @@ def test_rejects_garbage_and_impossible_months():
 
 
 def test_numbers_are_random():
-    assert len({generate_case_no() for _ in range(2000)}) == 2000
+    # 31^6 ≈ 8.9·10⁸ numbers a month: among 2,000 draws one repeat happens once in ~440 runs (birthday
+    # bound; it did in CI), three or more about once in 10⁸. Uniqueness itself is the database's and
+    # case_create's job (it draws again); a generator with little randomness still fails here at once.
+    assert len({generate_case_no() for _ in range(2000)}) >= 1998
