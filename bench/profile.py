@@ -14,7 +14,9 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,9 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--html")
     parser.add_argument("--flat", action="store_true", help="functions by own time instead of the call tree")
+    parser.add_argument(
+        "--sql", action="store_true", help="no profiler: wall time per request and time per SQL statement"
+    )
     args = parser.parse_args()
 
     import django
@@ -88,6 +93,8 @@ def main() -> int:
 
     for i in range(5):  # warm per-process caches, like a running server
         request(10_000 + i)
+    if args.sql:
+        return sql_report(args, request)
     profiler = Profiler(interval=0.0005)
     t0 = time.perf_counter()
     with profiler:
@@ -98,6 +105,40 @@ def main() -> int:
     print(f"{args.what}: {args.n} requests, {elapsed / args.n * 1000:.1f} ms each (profiled)")
     if args.html:
         Path(args.html).write_text(profiler.output_html(), encoding="utf-8")
+    return 0
+
+
+def sql_report(args: argparse.Namespace, request: Callable[[int], None]) -> int:
+    """Wall time per request without a profiler, and where the database time goes, statement by statement."""
+    import re
+    from collections import defaultdict
+
+    from django.db import connection
+
+    totals: dict[str, list[float]] = defaultdict(list)
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            shape = re.sub(r"\bs\d+_x\d+\b", "sp", sql.split(" WHERE ")[0])[:110]
+            totals[shape].append(time.perf_counter() - t0)
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(timed):
+        for i in range(args.n):
+            request(i)
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    db = sum(sum(v) for v in totals.values())
+    print(f"{'ms/req':>7} {'n/req':>6}  statement")
+    for shape, times in sorted(totals.items(), key=lambda kv: -sum(kv[1])):
+        print(f"{sum(times) / args.n * 1000:7.3f} {len(times) / args.n:6.2f}  {shape}")
+    print(
+        f"{args.what}: {args.n} requests, {elapsed / args.n * 1000:.2f} ms each "
+        f"({cpu / args.n * 1000:.2f} ms of this process's CPU), {db / args.n * 1000:.2f} ms in SQL "
+        f"(commit not included), {sum(map(len, totals.values())) / args.n:.1f} statements"
+    )
     return 0
 
 

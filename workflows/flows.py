@@ -4,7 +4,7 @@ Shape: every human step is a ``flow.Handle`` completed from ``workflows.services
 permissions, takes the lock, updates the case and writes the timeline), followed by one ``route`` switch
 that picks the next step from ``Case.status`` — the status is the source of truth, Viewflow follows it::
 
-    start ─► route ─► assign ─► route ─► visit ─► route ─┬─► visit (待补材料: loop)
+    start ─► assign ─► route ─► visit ─► route ─┬─► visit (待补材料: loop)
                                           ├─► submit ─► route ─► handling ─► route ─┬─► handling (进度)
                                           │                                         └─► feedback
                                           └─► feedback (政策咨询: answered, no submission)
@@ -80,7 +80,9 @@ class CaseFlow(flow.Flow):
     process_description = _("群众诉求从受理、分派、上门、报送、办结到评价关闭的全过程")
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.start_case).Annotation(title=_("受理登记")).Next(this.route)
+    # A new case is always 待分派 (``case_create`` sets ``new``): start opens ``assign`` directly, without a
+    # routing decision whose answer is known (one task row, its link and an update fewer per intake).
+    start = flow.StartHandle(this.start_case).Annotation(title=_("受理登记")).Next(this.assign)
 
     route = (
         flow.Switch()
@@ -110,6 +112,8 @@ class CaseFlow(flow.Flow):
 
     def start_case(self, activation: Activation, case: Case) -> Any:
         """Link the new process to its case (the artifact); the case row already exists."""
+        if case.status != Case.Status.NEW:  # start opens ``assign`` without routing: only a new case fits
+            raise ValueError(f"case {case.case_no} starts its process as {case.status}, not new")
         activation.process.artifact = case
         activation.task.data = {"case_no": case.case_no}
         return activation.process

@@ -92,7 +92,7 @@ def test_twenty_threads_one_legal_path(deliver_now, monkeypatch) -> None:
     done = Counter(t.flow_task.name for t in tasks if t.status == STATUS.DONE)
     for node in ("start", "assign", "visit", "submit", "handling"):
         assert done[node] == 1, done
-    assert done["route"] == 5, done  # one routing decision after each step
+    assert done["route"] == 4, done  # one routing decision after each human step (start opens assign itself)
     assert tasks.exclude(status__in=[STATUS.DONE, STATUS.NEW, STATUS.SCHEDULED]).count() == 0
     assert_flow_in_step(case)
     print(f"storm: {rounds} rounds x {THREADS} threads; responses {dict(codes)}; tasks done {dict(done)}")

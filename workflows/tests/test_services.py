@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from freezegun import freeze_time
 from viewflow.workflow.timers import fire_due_timers
 
@@ -303,6 +304,34 @@ def test_create_validates(world):
         new_case(world, actor=world.outsider)  # station2 worker, our station
     assert exc2.value.status == 403
     assert Case.objects.count() == 0
+
+
+def test_case_number_clash_retries_with_a_fresh_number(world):
+    """The unique index refuses a drawn number that exists: the attempt leaves nothing, the next one lands."""
+    from notifications.models import Notification
+    from workflows.case_numbers import generate_case_no
+
+    taken = new_case(world).case_no
+    fresh = generate_case_no()
+    drawn = iter([taken, fresh])
+    with mock.patch("workflows.services.generate_case_no", side_effect=lambda at: next(drawn)):
+        case = new_case(world, resident_phone="139 0013 9000")
+    assert case.case_no == fresh != taken
+    assert Case.objects.filter(case_no=taken).count() == 1 and Case.objects.count() == 2
+    assert list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True)) == ["created"]
+    assert Notification.objects.filter(recipient_phone="+8613900139000").count() == 1
+    assert_flow_in_step(case)
+
+
+def test_case_number_clash_gives_up_after_three_draws(world):
+    taken = new_case(world).case_no
+    with (
+        mock.patch("workflows.services.generate_case_no", return_value=taken) as draw,
+        pytest.raises(IntegrityError),
+    ):
+        new_case(world, resident_phone="139 0013 9000")
+    assert draw.call_count == services.CASE_NO_ATTEMPTS == 3
+    assert Case.objects.count() == 1
 
 
 def test_due_date_skips_national_day(world):
