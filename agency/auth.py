@@ -2,22 +2,28 @@
 
 Nearly every staff request needs the actor's agent (role, scope, name on the timeline); DRF's
 ``TokenAuthentication`` reads the token and user, and ``user.agent`` then cost a second query each time.
+The one query is compiled once per process (``core.prepared``): the ORM's compilation of this three-table
+read cost more CPU than PostgreSQL takes to answer it (issue 7: 0.63 → 0.18 ms per request).
 """
 
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+from rest_framework.authtoken.models import Token
+
+from core.prepared import PreparedInstances
+
+_TOKEN = PreparedInstances(Token, lambda key: Token.objects.filter(key=key), related=("user", "user__agent"))
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """``Authorization: Token <key>``, as DRF's, with ``user.agent`` preloaded (``None`` when there is none)."""
+    """``Authorization: Token <key>``, as DRF's, with ``user.agent`` preloaded (missing when there is none)."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        model: Any = self.get_model()
         try:
-            token = model.objects.select_related("user", "user__agent").get(key=key)
-        except model.DoesNotExist:
+            token = _TOKEN.get(key=key)
+        except Token.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))

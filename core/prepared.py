@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 # Markers: improbable values that stand for the arguments while the query is compiled. Integer ones are far
 # below any id; datetime ones fall in 1901.
@@ -123,3 +123,67 @@ class PreparedQuery:
                 values_out[pos] = value
             out.append(tuple(values_out))
         return out
+
+
+class PreparedInstances:
+    """Model instances from a prepared query, with related rows joined in as ``select_related`` would.
+
+    ``build(**values)`` returns a queryset of ``model`` (filters only); ``related`` lists forward or reverse
+    one-to-one / foreign-key paths (``"user"``, ``"user__agent"``). Every concrete column of each model is
+    read, so the instances are complete (no deferred fields); a related object that is absent (a null
+    foreign key, no row on a reverse one-to-one) is cached as missing, so ``user.agent`` raises
+    ``DoesNotExist`` without a query, exactly as after ``select_related``.
+    """
+
+    def __init__(
+        self, model: Any, build: Callable[..., QuerySet[Any]], *, related: Sequence[str] = ()
+    ) -> None:
+        self.model = model
+        # (path, model, attnames, the field linking it to its parent: None for the root)
+        self._parts: list[tuple[str, type[Model], list[str], Any]] = [("", model, _attnames(model), None)]
+        for path in related:
+            parent_path, _, name = path.rpartition("__")
+            parent_model = next(m for p, m, _, _ in self._parts if p == parent_path)
+            field = parent_model._meta.get_field(name)
+            if not (field.one_to_one or field.many_to_one):
+                raise TypeError(f"PreparedInstances follows one-to-one and foreign keys only, not {path}")
+            related_model: Any = field.related_model
+            self._parts.append((path, related_model, _attnames(related_model), field))
+        columns = [f"{p}__{a}" if p else a for p, _, attnames, _ in self._parts for a in attnames]
+        self._query = PreparedQuery(lambda **values: build(**values).values_list(*columns))
+
+    def run(self, **values: Any) -> list[Any]:
+        out = []
+        for row in self._query.run(**values):
+            objects: dict[str, Model | None] = {}
+            at = 0
+            for path, model, attnames, field in self._parts:
+                chunk = row[at : at + len(attnames)]
+                at += len(attnames)
+                pk = chunk[attnames.index(model._meta.pk.attname)]
+                obj = None if pk is None else model.from_db(self._query.using, attnames, chunk)
+                objects[path] = obj
+                if field is None:
+                    continue
+                parent = objects[path.rpartition("__")[0]]
+                if parent is None:
+                    continue
+                field.set_cached_value(parent, obj)  # a forward field or a reverse relation: both cache
+                back = field.remote_field if field.concrete else field.field
+                if obj is not None and back.one_to_one:  # and the way back: ``agent.user`` is that user
+                    back.set_cached_value(obj, parent)
+            out.append(objects[""])
+        return out
+
+    def get(self, **values: Any) -> Any:
+        """The one instance, or ``model.DoesNotExist`` (more than one is a programming error)."""
+        found = self.run(**values)
+        if not found:
+            raise self.model.DoesNotExist(f"{self.model.__name__} matching {values} does not exist.")
+        if len(found) > 1:
+            raise self.model.MultipleObjectsReturned(f"{len(found)} {self.model.__name__} rows for {values}")
+        return found[0]
+
+
+def _attnames(model: type[Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]

@@ -326,6 +326,10 @@ def _cache_seconds() -> int:
 
 def _bump() -> None:
     try:
+        bump = getattr(cache, "bump", None)
+        if bump is not None:  # core.cache.RedisCache: one round trip
+            bump(GENERATION_KEY, start=time.time_ns() // 1000)
+            return
         try:
             cache.incr(GENERATION_KEY)
         except ValueError:  # no generation yet (fresh or flushed cache): start from the clock, never reuse

@@ -46,3 +46,23 @@ def test_count_does_not_extend_the_window(redis_cache):
     client.expire(raw, 5)
     redis_cache.count(key, 60)
     assert client.ttl(raw) <= 5
+
+
+def test_bump_starts_at_the_given_number_then_counts_up_without_expiry(redis_cache):
+    key = f"bump-{uuid.uuid4().hex}"
+    assert redis_cache.bump(key, start=1_000) == 1_001
+    assert redis_cache.bump(key, start=5) == 1_002  # present: the start is ignored, never goes back
+    assert redis_cache.get(key) == 1_002  # stored as a plain integer, readable through the cache API
+    assert redis_cache._cache.get_client().ttl(redis_cache.make_and_validate_key(key)) == -1
+
+
+def test_stats_generation_bumps_through_the_redis_counter(redis_cache, monkeypatch):
+    from workflows import stats
+
+    monkeypatch.setattr(stats, "cache", redis_cache)
+    redis_cache.delete(stats.GENERATION_KEY)
+    stats._bump()
+    first = redis_cache.get(stats.GENERATION_KEY)
+    assert first > 1_700_000_000_000_000  # started from the clock (µs), not from 1
+    stats._bump()
+    assert redis_cache.get(stats.GENERATION_KEY) == first + 1

@@ -8,7 +8,7 @@ from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.test.utils import CaptureQueriesContext
 
-from core.prepared import PreparedQuery
+from core.prepared import PreparedInstances, PreparedQuery
 from workflows.models import Case, CaseEvent
 from workflows.tests.factories import CaseFactory, make_world
 
@@ -92,3 +92,81 @@ def test_unsupported_argument_types_are_refused(world):
     prepared = PreparedQuery(lambda flag: Case.objects.filter(priority=flag).values_list("id"))
     with pytest.raises(TypeError):
         prepared.run(flag=1.5)
+
+
+# --- PreparedInstances ---------------------------------------------------------------------------------
+
+
+def _field_values(obj):
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def _tokens():
+    from rest_framework.authtoken.models import Token
+
+    return PreparedInstances(
+        Token, lambda key: Token.objects.filter(key=key), related=("user", "user__agent")
+    )
+
+
+def test_instances_equal_select_related_and_need_no_more_queries(world):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=world.staff)
+    orm = Token.objects.select_related("user", "user__agent").get(key=token.key)
+    prepared = _tokens()
+    prepared.get(key=token.key)  # compiled
+    with CaptureQueriesContext(connection) as ctx:
+        got = prepared.get(key=token.key)
+        user, agent = got.user, got.user.agent
+        assert agent.user is user  # the way back is cached too
+    assert len(ctx.captured_queries) == 1
+    assert _field_values(got) == _field_values(orm)
+    assert _field_values(user) == _field_values(orm.user)
+    assert _field_values(agent) == _field_values(orm.user.agent)
+    assert not got.get_deferred_fields() and not agent.get_deferred_fields()
+    assert got._state.adding is False and got._state.db == "default"
+
+
+def test_an_absent_reverse_one_to_one_is_cached_as_missing(world):
+    from rest_framework.authtoken.models import Token
+
+    from agency.models import Agent
+
+    token = Token.objects.create(user=world.admin)  # the superuser has no agent profile
+    got = _tokens().get(key=token.key)
+    with CaptureQueriesContext(connection) as ctx:
+        with pytest.raises(Agent.DoesNotExist):
+            got.user.agent  # noqa: B018
+        assert getattr(got.user, "agent", None) is None
+    assert len(ctx.captured_queries) == 0
+
+
+def test_a_null_foreign_key_is_cached_as_none(world):
+    plain = CaseFactory(site=world.station, matter=world.matter, grid=None)
+    gridded = CaseFactory(site=world.station, matter=world.matter, grid=world.grid)
+    cases = PreparedInstances(
+        Case, lambda ids: Case.objects.filter(id__in=ids).order_by("id"), related=("grid", "site")
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        got = cases.run(ids=[plain.pk, gridded.pk])
+        assert [c.grid for c in got] == [None, world.grid]
+        assert [c.site.code for c in got] == [world.station.code] * 2
+    assert len(ctx.captured_queries) == 1
+
+
+def test_get_raises_like_the_orm(world):
+    from rest_framework.authtoken.models import Token
+
+    with pytest.raises(Token.DoesNotExist):
+        _tokens().get(key="no-such-token")
+    sites = PreparedInstances(
+        type(world.station), lambda parent: type(world.station).objects.filter(parent=parent)
+    )
+    with pytest.raises(type(world.station).MultipleObjectsReturned):
+        sites.get(parent=world.center.pk)
+
+
+def test_only_single_valued_relations_are_followed():
+    with pytest.raises(TypeError):
+        PreparedInstances(Case, lambda: Case.objects.all(), related=("events",))

@@ -86,6 +86,39 @@ def test_bad_fields_give_field_errors(world, field, value):
     assert Case.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("site", "NOPE", "站点不存在。"),
+        ("site", 12345, "站点不存在。"),
+        ("site", ["S1"], "站点编码无效。"),
+        ("site", True, "站点编码无效。"),
+        ("site", None, "该字段不能为 null。"),
+        ("matter", "NOPE", "事项不存在。"),
+        ("matter", {"code": "x"}, "事项编码无效。"),
+    ],
+)
+def test_site_and_matter_codes_give_field_errors(world, field, value, message):
+    res = client_for(world.grid_worker).post(
+        "/api/v1/cases/", payload(world, **{field: value}), format="json"
+    )
+    assert res.status_code == 400
+    assert res.json() == {field: [message]}
+
+
+def test_inactive_site_or_matter_is_unknown(world):
+    client = client_for(world.grid_worker)
+    assert client.post("/api/v1/cases/", payload(world), format="json").status_code == 201  # compiled, warm
+    world.matter.is_active = False
+    world.matter.save()
+    res = client.post("/api/v1/cases/", payload(world), format="json")
+    assert res.status_code == 400 and res.json() == {"matter": ["事项不存在。"]}
+    world.station.is_active = False
+    world.station.save()
+    res = client.post("/api/v1/cases/", payload(world), format="json")
+    assert res.status_code == 400 and res.json()["site"] == ["站点不存在。"]
+
+
 def test_phone_error_is_chinese(world):
     res = client_for(world.grid_worker).post(
         "/api/v1/cases/", payload(world, resident_phone="123"), format="json"
