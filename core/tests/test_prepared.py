@@ -137,7 +137,7 @@ def test_an_absent_reverse_one_to_one_is_cached_as_missing(world):
     got = _tokens().get(key=token.key)
     with CaptureQueriesContext(connection) as ctx:
         with pytest.raises(Agent.DoesNotExist):
-            got.user.agent  # noqa: B018
+            got.user.agent
         assert getattr(got.user, "agent", None) is None
     assert len(ctx.captured_queries) == 0
 

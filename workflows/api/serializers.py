@@ -13,8 +13,8 @@ from rest_framework import serializers
 from agency.models import Agent, Grid, Matter, Site
 from core.labels import choice_label
 from core.masking import mask_id_number, mask_phone
-from core.prepared import PreparedInstances
 from core.phones import normalize_phone
+from core.prepared import PreparedInstances
 from core.text import clean_text
 from workflows.models import Case, CaseEvent
 
