@@ -1,6 +1,6 @@
 """The 帮办代办 case and its timeline.
 
-``Case`` is a real, indexed table: the process *artifact* of ``workflows.flows.CaseFlow``. Viewflow's own
+``Case`` is a real, indexed table: the domain data of ``workflows.flows.CaseFlow``'s process. Viewflow's own
 ``Process``/``Task`` rows (linked one-to-one through ``Case.process``) are the work items and the lock that
 serialises transitions; ``Case.status`` is the source of truth for what a case is doing, denormalised so
 lists, filters and statistics never touch Viewflow's tables.

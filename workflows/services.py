@@ -337,6 +337,7 @@ def case_create(
     # site, matter, grid and the actor are loaded instances, so full_clean's per-FK existence SELECTs (and
     # its case_no SELECT) would only repeat what the INSERT itself checks.
     case.full_clean(exclude=["process", "site", "matter", "grid", "created_by"], validate_unique=False)
+    case.process = CaseFlow.start.run(case=case)  # first, so that the case row is written once, with it
     case.save()
     event = _event(
         case=case,
@@ -345,10 +346,6 @@ def case_create(
         actor=actor,
         data={"channel": channel, "special_groups": groups},
     )
-    with case_in_hand(case):
-        process = CaseFlow.start.run(case=case)
-    case.process = process
-    case.save(update_fields=["process", "updated_at"])
     _notify_resident(case, "case_received", "received")
     if events_out is not None:
         events_out.append(event)

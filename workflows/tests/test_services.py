@@ -31,7 +31,7 @@ def kinds(case: Case) -> list[str]:
 def test_happy_path_with_materials_loop(world):
     case = new_case(world)
     assert case.status == "new" and case.resident_phone == "+8613800138000"
-    assert case.process.artifact == case
+    assert case.process.case == case and case.process.flow_class is CaseFlow
     assert_flow_in_step(case)
 
     case = services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
