@@ -25,6 +25,7 @@ print(json.dumps({
     "SITE_URL": settings.SITE_URL, "TIME_ZONE": settings.TIME_ZONE,
     "TRACK_RATE_LIMITS": settings.TRACK_RATE_LIMITS,
     "SECRET_KEY": settings.SECRET_KEY,
+    "QUIET_HOURS": settings.NOTIFICATIONS_QUIET_HOURS,
 }))
 """
 
@@ -42,6 +43,7 @@ CONTRACT_VARS = (
     "TRACK_RATE_LIMITS",
     "BANGBAN_VAR_DIR",
     "DATABASE_RANDOM_PAGE_COST",
+    "NOTIFICATIONS_QUIET_HOURS",
 )
 
 
@@ -138,3 +140,9 @@ def test_postgresql_sessions_plan_for_ssd_unless_told_otherwise():
     assert "options" not in server_default["DB_OPTIONS"]
     sqlite = settings_of("config.settings.local")
     assert "options" not in sqlite["DB_OPTIONS"]
+
+
+def test_quiet_hours_from_the_environment():
+    assert settings_of("config.settings.local")["QUIET_HOURS"] == [21, 8]
+    assert settings_of("config.settings.local", NOTIFICATIONS_QUIET_HOURS="0,0")["QUIET_HOURS"] == [0, 0]
+    assert settings_of("config.settings.local", NOTIFICATIONS_QUIET_HOURS="22, 7")["QUIET_HOURS"] == [22, 7]

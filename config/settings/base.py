@@ -201,6 +201,8 @@ UNASSIGNED_ALERT_WORKING_HOURS = env.int("UNASSIGNED_ALERT_WORKING_HOURS", defau
 REMINDER_ESCALATION_WORKING_DAYS = {"agent": 0, "station": 0, "town": 2, "district": 5}
 FEEDBACK_FOLLOWUP_WORKING_DAYS = 2
 REMINDER_LOOKBACK_DAYS = 30
+# Residents get no SMS from 21:00 to 08:00 local time (held until the end); "0,0" turns quiet hours off.
+NOTIFICATIONS_QUIET_HOURS = tuple(env.list("NOTIFICATIONS_QUIET_HOURS", cast=int, default=[21, 8]))
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
