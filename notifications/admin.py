@@ -1,12 +1,16 @@
 """Admin: edit message texts; inspect the outbox, cancel or retry rows."""
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from core.masking import mask_phone
 from notifications.models import MessageTemplate, Notification
+from notifications.services import template_cache_clear
 
 
 @admin.register(MessageTemplate)
@@ -15,6 +19,14 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     list_filter = ["audience"]
     search_fields = ["code", "name", "text"]
     readonly_fields = ["updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: MessageTemplate, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(template_cache_clear)  # this process uses the new text at once
+
+    def delete_model(self, request: HttpRequest, obj: MessageTemplate) -> None:
+        super().delete_model(request, obj)
+        transaction.on_commit(template_cache_clear)
 
     @admin.display(description="字数（不含占位符）")
     def length(self, obj: MessageTemplate) -> int:

@@ -14,6 +14,8 @@ Tunables (all optional Django settings, defaults in ``_setting``):
 - ``NOTIFICATIONS_SWEEP_GRACE`` ``60`` s: a pending row is re-published by the sweep only this long after it
   was due (the on-commit publish normally gets there first).
 - ``NOTIFICATIONS_SIGNATURE`` ``"帮办代办"``: the ``site_name`` used when the caller passes none.
+- ``NOTIFICATIONS_TEMPLATE_CACHE_SECONDS`` ``60``: how long a process reuses a template text it read (an
+  admin edit reaches other processes within this time; 0 reads the text for every message).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +57,7 @@ _DEFAULTS: dict[str, Any] = {
     "NOTIFICATIONS_CLAIM_TIMEOUT": 180,
     "NOTIFICATIONS_SWEEP_GRACE": 60,
     "NOTIFICATIONS_SIGNATURE": "帮办代办",
+    "NOTIFICATIONS_TEMPLATE_CACHE_SECONDS": 60,
 }
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -111,11 +115,37 @@ def _recent_sends(cap: int) -> PreparedQuery:
     )
 
 
+# Texts are read on every enqueue and edited rarely (in the admin): each process keeps what it read for
+# NOTIFICATIONS_TEMPLATE_CACHE_SECONDS (0: read every time). An edit in the admin clears its own process's copy
+# on commit; other processes (web workers, Celery) use it within those seconds. Issue 7: one statement less
+# on every intake and transition.
+_template_cache: dict[str, tuple[float, str | None]] = {}
+
+
+def template_cache_clear() -> None:
+    """Forget this process's cached template texts (after an edit)."""
+    _template_cache.clear()
+
+
+def _stored_template_text(code: str) -> str | None:
+    seconds = float(_setting("NOTIFICATIONS_TEMPLATE_CACHE_SECONDS"))
+    now = time.monotonic()
+    if seconds > 0:
+        hit = _template_cache.get(code)
+        if hit is not None and now - hit[0] < seconds:
+            return hit[1]
+    rows = _TEMPLATE_TEXT.run(code=code)
+    text = str(rows[0][0]) if rows and rows[0][0] else None
+    if seconds > 0:
+        _template_cache[code] = (now, text)
+    return text
+
+
 def template_text(code: str) -> str:
     """The staff-edited text for ``code``, else the built-in default, else a generic line."""
-    rows = _TEMPLATE_TEXT.run(code=code)
-    if rows and rows[0][0]:
-        return str(rows[0][0])
+    stored = _stored_template_text(code)
+    if stored:
+        return stored
     default = DEFAULTS_BY_CODE.get(code)
     if default:
         return default.text

@@ -13,3 +13,5 @@ STORAGES = {
 }
 # Stats figures are cached across requests; tests hold per-test data, so off (test_perf turns it on).
 STATS_CACHE_SECONDS = 0
+# Template texts likewise: tests edit them and expect the next message to use the edit (cache tests turn it on).
+NOTIFICATIONS_TEMPLATE_CACHE_SECONDS = 0

@@ -69,6 +69,56 @@ def test_admin_edited_text_wins_and_unknown_code_falls_back():
     assert render_template("no_such_code", {}).startswith("【帮办代办】")
 
 
+@pytest.fixture
+def template_cache(settings):
+    from notifications.services import template_cache_clear
+
+    settings.NOTIFICATIONS_TEMPLATE_CACHE_SECONDS = 60
+    template_cache_clear()
+    yield
+    template_cache_clear()
+
+
+def test_template_text_is_reused_for_a_while_then_read_again(template_cache, django_assert_num_queries):
+    from notifications.services import template_text
+
+    with django_assert_num_queries(1):
+        first = template_text("due_soon")
+        assert template_text("due_soon") == first  # the second read is this process's copy
+    MessageTemplate.objects.filter(code="due_soon").update(text="新的文字")  # an edit elsewhere
+    assert template_text("due_soon") == first  # not seen yet: within the reuse time
+    import notifications.services as ns
+
+    read_at, text = ns._template_cache["due_soon"]
+    ns._template_cache["due_soon"] = (read_at - 61, text)  # as if read 61 s ago (the cache's monotonic clock)
+    assert template_text("due_soon") == "新的文字"
+
+
+def test_an_admin_edit_clears_the_cache_on_commit(
+    template_cache, admin_client, django_capture_on_commit_callbacks
+):
+    from notifications.services import template_text
+
+    assert template_text("due_soon") != "改过的文字"
+    row = MessageTemplate.objects.get(code="due_soon")
+    with django_capture_on_commit_callbacks(execute=True):
+        res = admin_client.post(
+            f"/admin/notifications/messagetemplate/{row.pk}/change/",
+            {"code": row.code, "name": row.name, "audience": row.audience, "text": "改过的文字"},
+        )
+    assert res.status_code == 302, res.content.decode()[:2000]
+    assert template_text("due_soon") == "改过的文字"
+
+
+def test_template_cache_off_reads_every_time(settings, django_assert_num_queries):
+    from notifications.services import template_text
+
+    settings.NOTIFICATIONS_TEMPLATE_CACHE_SECONDS = 0
+    with django_assert_num_queries(2):
+        template_text("due_soon")
+        template_text("due_soon")
+
+
 def test_context_values_are_displayed_in_chinese():
     row = enqueue(
         context={

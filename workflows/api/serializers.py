@@ -15,6 +15,7 @@ from core.labels import choice_label
 from core.masking import mask_id_number, mask_phone
 from core.phones import normalize_phone
 from core.prepared import PreparedInstances
+from core.serializers import ShallowFieldsSerializer
 from core.text import clean_text
 from workflows.models import Case, CaseEvent
 
@@ -98,7 +99,7 @@ def AgentUsernameField(**kwargs: Any) -> serializers.SlugRelatedField:
     )
 
 
-class CaseCreateInput(serializers.Serializer):
+class CaseCreateInput(ShallowFieldsSerializer):
     site = SiteCodeField()
     matter = MatterCodeField()
     resident_name = CleanCharField(max_length=64)
