@@ -362,13 +362,18 @@ def count_queries(fx: Fixtures) -> dict[str, dict[str, Any]]:
             "queries": len(ctx.captured_queries),
             "in_process_ms": round(ms, 1),
         }
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.post(
+
+    def intake(i: int) -> Any:
+        return client.post(
             "/api/v1/cases/",
-            data=json.dumps(intake_body(fx, 99, 99)),
+            data=json.dumps(intake_body(fx, 99, i)),
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Token {fx.staff_tokens['staff']}",
         )
+
+    intake(98)  # warm, like the other endpoints
+    with CaptureQueriesContext(connection) as ctx:
+        response = intake(99)
     out["intake"] = {"status": response.status_code, "queries": len(ctx.captured_queries)}
     return out
 
