@@ -340,12 +340,13 @@ def _bump() -> None:
 
 
 def stats_invalidate() -> None:
-    """Orphan every cached stats body: call after any write that changes a figure (inside a transaction).
+    """Orphan every cached stats body once the current write commits: call after any write that changes a
+    figure (inside its transaction; outside one it bumps at once).
 
-    Bumps now (so later reads in the same transaction, and tests, see fresh figures) and again on commit
-    (a concurrent reader may have cached the pre-commit state in between).
+    Only on commit: a reader before then may cache the pre-commit figures, and the bump orphans them. A read
+    inside the writing transaction itself may be answered from before the write (no request does that);
+    bumping before commit as well cost every write a Redis round trip (issue 7).
     """
-    _bump()
     transaction.on_commit(_bump, robust=True)
 
 
