@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,13 +132,20 @@ class PreparedInstances:
     one-to-one / foreign-key paths (``"user"``, ``"user__agent"``). Every concrete column of each model is
     read, so the instances are complete (no deferred fields); a related object that is absent (a null
     foreign key, no row on a reverse one-to-one) is cached as missing, so ``user.agent`` raises
-    ``DoesNotExist`` without a query, exactly as after ``select_related``.
+    ``DoesNotExist`` without a query, exactly as after ``select_related``. ``annotations`` (name →
+    expression) become attributes of the root instance, as with ``QuerySet.annotate``.
     """
 
     def __init__(
-        self, model: Any, build: Callable[..., QuerySet[Any]], *, related: Sequence[str] = ()
+        self,
+        model: Any,
+        build: Callable[..., QuerySet[Any]],
+        *,
+        related: Sequence[str] = (),
+        annotations: Mapping[str, Any] | None = None,
     ) -> None:
         self.model = model
+        self.annotations = dict(annotations or {})
         # (path, model, attnames, the field linking it to its parent: None for the root)
         self._parts: list[tuple[str, type[Model], list[str], Any]] = [("", model, _attnames(model), None)]
         for path in related:
@@ -150,7 +157,10 @@ class PreparedInstances:
             related_model: Any = field.related_model
             self._parts.append((path, related_model, _attnames(related_model), field))
         columns = [f"{p}__{a}" if p else a for p, _, attnames, _ in self._parts for a in attnames]
-        self._query = PreparedQuery(lambda **values: build(**values).values_list(*columns))
+        names = list(self.annotations)
+        self._query = PreparedQuery(
+            lambda **values: build(**values).annotate(**self.annotations).values_list(*columns, *names)
+        )
 
     def run(self, **values: Any) -> list[Any]:
         out = []
@@ -172,7 +182,10 @@ class PreparedInstances:
                 back = field.remote_field if field.concrete else field.field
                 if obj is not None and back.one_to_one:  # and the way back: ``agent.user`` is that user
                     back.set_cached_value(obj, parent)
-            out.append(objects[""])
+            root = objects[""]
+            for name, value in zip(self.annotations, row[at:], strict=True):
+                setattr(root, name, value)  # as ``QuerySet.annotate`` does
+            out.append(root)
         return out
 
     def get(self, **values: Any) -> Any:

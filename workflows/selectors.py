@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from agency.models import Agent, Grid, Site
-from agency.selectors import user_role
+from agency.selectors import site_links_primed, user_role
 from core.exceptions import ApplicationError
 from core.phones import normalize_phone
 from core.prepared import PreparedQuery
@@ -48,8 +48,13 @@ def scope_site_ids(user: Any) -> set[int] | None:
         result = None
     else:
         agent = actor_agent(user)
+        links = site_links_primed(user)
         if agent is None:
             result = set()
+        elif links is not None:  # read with the token (agency.auth): no query
+            result = set(links.direct | links.by_grid)
+            if role == Agent.Kind.TOWN_STAFF:
+                result |= links.under_centers
         else:
             query = _TOWN_SCOPE if role == Agent.Kind.TOWN_STAFF else _SITE_SCOPE
             result = {site_id for (site_id,) in query.run(agent_id=agent.pk)}

@@ -46,3 +46,26 @@ def test_the_api_uses_it(client):
     response = client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert client.get("/api/v1/cases/", HTTP_AUTHORIZATION="Token nope").status_code == 401
+
+
+@pytest.mark.parametrize("who", ["staff", "town", "grid_worker", "outsider", "volunteer", "admin"])
+def test_site_scope_read_with_the_token_equals_the_scope_query(who):
+    """The site links read with the token give the same scope as the scope query, for every kind of user."""
+    world = make_world()
+    # a second grid at another station, covered by the grid worker: their scope gains that station
+    from agency.tests.factories import GridFactory
+
+    extra_grid = GridFactory(site=world.station_b)
+    Agent.objects.get(user=world.grid_worker).grids.add(extra_grid)
+    user = getattr(world, who)
+    key = Token.objects.create(user=user).key
+    authed, _ = TokenAuthentication().authenticate_credentials(key)
+    with CaptureQueriesContext(connection) as ctx:
+        primed = selectors.scope_site_ids(authed)
+    assert len(ctx.captured_queries) == 0
+    fresh = selectors.scope_site_ids(User.objects.get(pk=user.pk))  # no token: the scope query
+    assert primed == fresh
+    if who == "grid_worker":
+        assert primed == {world.station.pk, world.station_b.pk}
+    if who == "town":
+        assert {world.station.pk, world.station_b.pk} <= primed and world.station2.pk not in primed
