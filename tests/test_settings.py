@@ -44,6 +44,7 @@ CONTRACT_VARS = (
     "BANGBAN_VAR_DIR",
     "DATABASE_RANDOM_PAGE_COST",
     "NOTIFICATIONS_QUIET_HOURS",
+    "DATABASE_PREPARE_THRESHOLD",
 )
 
 
@@ -146,3 +147,16 @@ def test_quiet_hours_from_the_environment():
     assert settings_of("config.settings.local")["QUIET_HOURS"] == [21, 8]
     assert settings_of("config.settings.local", NOTIFICATIONS_QUIET_HOURS="0,0")["QUIET_HOURS"] == [0, 0]
     assert settings_of("config.settings.local", NOTIFICATIONS_QUIET_HOURS="22, 7")["QUIET_HOURS"] == [22, 7]
+
+
+def test_postgresql_sessions_use_prepared_statements_unless_told_otherwise():
+    url = "postgres://u@db.example:5432/bangban"
+    options = settings_of("config.settings.local", DATABASE_URL=url)["DB_OPTIONS"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 5
+    options = settings_of("config.settings.local", DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="2")[
+        "DB_OPTIONS"
+    ]
+    assert options["prepare_threshold"] == 2
+    off = settings_of("config.settings.local", DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="")["DB_OPTIONS"]
+    assert "server_side_binding" not in off and "prepare_threshold" not in off
+    assert "prepare_threshold" not in settings_of("config.settings.local")["DB_OPTIONS"]  # SQLite
