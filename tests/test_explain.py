@@ -1,7 +1,8 @@
 """The hot queries use indexes at 100,000 cases: no sequential scan on the case (or timeline) table.
 
 The SQL is captured from the real code paths (selectors, API views, reminder querysets) and EXPLAINed on
-PostgreSQL after ``bench_data`` loaded 100,000 cases and ANALYZE ran, so the test guards what actually runs.
+PostgreSQL after ``bench_data`` loaded 100,000 cases and ANALYZE ran, so the test guards what actually runs:
+both the plan for the literal values and the generic plan a prepared statement may settle on.
 """
 
 import json
@@ -12,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -35,19 +35,62 @@ def _explain(sql: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def _captured(call: Callable[[], Any]) -> list[str]:
-    with CaptureQueriesContext(connection) as ctx:
+def _explain_generic(sql: str, params: Any) -> str:
+    """The plan PostgreSQL uses for ``sql`` as a prepared statement once it settles on a generic plan (the
+    server keeps hot statements prepared: ``DATABASE_PREPARE_THRESHOLD``); forced, so it is checked too."""
+    count = 0
+
+    def placeholder(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(0) == "%%":
+            return "%"
+        count += 1
+        return f"${count}"
+
+    statement = re.sub(r"%%|%s", placeholder, sql)
+    with connection.cursor() as cursor:
+        cursor.execute("PREPARE bangban_explain AS " + statement)
+        try:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            execute = "EXPLAIN EXECUTE bangban_explain"
+            if count:
+                execute = connection.ops.compose_sql(f"{execute} ({', '.join(['%s'] * count)})", list(params))
+            cursor.execute(execute)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("DEALLOCATE bangban_explain")
+
+
+def _captured(call: Callable[[], Any]) -> list[tuple[str, Any]]:
+    """The statements on the case tables that ``call`` runs, as SQL with placeholders and parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "workflows_case" in sql:
+            seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
         call()
-    return [q["sql"] for q in ctx.captured_queries if "workflows_case" in q["sql"]]
+    return seen
 
 
-def _assert_indexed(label: str, sqls: list[str]) -> None:
-    assert sqls, f"{label}: no query on the case tables was captured"
-    for sql in sqls:
+def _literal(sql: str, params: Any) -> str:
+    return connection.ops.compose_sql(sql, params) if params else sql
+
+
+def _assert_indexed(label: str, statements: list[tuple[str, Any]]) -> None:
+    assert statements, f"{label}: no query on the case tables was captured"
+    for sql, params in statements:
         if not sql.lstrip().upper().startswith("SELECT"):
             continue
-        plan = _explain(sql)
+        plan = _explain(_literal(sql, params))
         assert not SEQ_ON_CASES.search(plan), f"{label}: sequential scan\n{sql}\n{plan}"
+        generic = _explain_generic(sql, params)
+        assert not SEQ_ON_CASES.search(generic), (
+            f"{label}: sequential scan in the generic plan\n{sql}\n{generic}"
+        )
 
 
 def test_hot_queries_use_indexes_at_100k_cases() -> None:
@@ -92,7 +135,7 @@ def test_hot_queries_use_indexes_at_100k_cases() -> None:
     _assert_indexed("station staff list status=assigned", station_list)
     # … and its count combines the (site, status) and (agent, status) indexes rather than walking every
     # open case (the session's random_page_cost, config/settings/base.py)
-    counts = [sql for sql in station_list if "COUNT(" in sql.upper()]
+    counts = [_literal(sql, params) for sql, params in station_list if "COUNT(" in sql.upper()]
     assert counts, station_list
     count_plan = _explain(counts[0])
     assert "case_site_status_idx" in count_plan and "case_agent_status_idx" in count_plan, count_plan
