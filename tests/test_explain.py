@@ -54,7 +54,7 @@ def _explain_generic(sql: str, params: Any) -> str:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
             execute = "EXPLAIN EXECUTE bangban_explain"
             if count:
-                execute = connection.ops.compose_sql(f"{execute} ({', '.join(['%s'] * count)})", list(params))
+                execute = _literal(f"{execute} ({', '.join(['%s'] * count)})", list(params))
             cursor.execute(execute)
             return "\n".join(row[0] for row in cursor.fetchall())
         finally:
@@ -77,7 +77,9 @@ def _captured(call: Callable[[], Any]) -> list[tuple[str, Any]]:
 
 
 def _literal(sql: str, params: Any) -> str:
-    return connection.ops.compose_sql(sql, params) if params else sql
+    """``sql`` with its parameters inlined as literals (as PostgreSQL's backend logs a query)."""
+    ops: Any = connection.ops  # the PostgreSQL operations' compose_sql (not in django-stubs)
+    return str(ops.compose_sql(sql, params)) if params else sql
 
 
 def _assert_indexed(label: str, statements: list[tuple[str, Any]]) -> None:
