@@ -2,12 +2,11 @@
 
 Nearly every staff request needs the actor's agent (role, scope, name on the timeline); DRF's
 ``TokenAuthentication`` reads the token and user, and ``user.agent`` then cost a second query each time.
-The same statement reads the agent's site links (``agency.selectors.SiteLinks``), which the case scope
+The same statement reads the agent's site links (``agency.site_links``), which the case scope
 needs on nearly every request. The one query is compiled once per process (``core.prepared``): the ORM's
 compilation of this read cost more CPU than PostgreSQL takes to answer it (issue 7: 0.63 → 0.18 ms).
 """
 
-import functools
 from typing import Any
 
 from django.db.models import OuterRef
@@ -15,20 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
+from agency.site_links import site_link_annotations, site_links_prime
 from core.prepared import PreparedInstances
 
-
-@functools.cache
-def _token_query() -> PreparedInstances:
-    # built on first use: DRF imports this module while ``agency.selectors``' own imports are loading
-    from agency.selectors import site_link_annotations
-
-    return PreparedInstances(
-        Token,
-        lambda key: Token.objects.filter(key=key),
-        related=("user", "user__agent"),
-        annotations=site_link_annotations(OuterRef("user__agent__id")),
-    )
+_TOKEN = PreparedInstances(
+    Token,
+    lambda key: Token.objects.filter(key=key),
+    related=("user", "user__agent"),
+    annotations=site_link_annotations(OuterRef("user__agent__id")),
+)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -36,13 +30,11 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         try:
-            token = _token_query().get(key=key)
+            token = _TOKEN.get(key=key)
         except Token.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        from agency.selectors import site_links_prime
-
         site_links_prime(
             token.user,
             direct=token.site_links_direct,

@@ -31,20 +31,21 @@ class ReusingRedisCacheClient(RedisCacheClient):
             client = self._clients[index] = base._client(connection_pool=base._get_connection_pool(write))
         return client
 
-    def count(self, key: str, period: int) -> int:
-        """Start the window (``SET NX EX``) and count one event (``INCR``) in one round trip."""
+    def _set_then_incr(self, key: str, start: int, expires: int | None) -> int:
+        """``SET NX`` (create at ``start`` if absent) and ``INCR`` in one round trip; the new value."""
         pipe = self.get_client(key, write=True).pipeline(transaction=False)
-        pipe.set(key, 0, ex=period, nx=True)
+        pipe.set(key, start, ex=expires, nx=True)
         pipe.incr(key)
         return int(pipe.execute()[1])
+
+    def count(self, key: str, period: int) -> int:
+        """Start the window (``SET NX EX``) and count one event (``INCR``) in one round trip."""
+        return self._set_then_incr(key, 0, period)
 
     def bump(self, key: str, start: int) -> int:
         """Create the counter at ``start`` if absent (no expiry), then add one: one round trip, not the
         two of ``incr`` (an ``EXISTS`` first) plus an ``add`` when absent."""
-        pipe = self.get_client(key, write=True).pipeline(transaction=False)
-        pipe.set(key, start, nx=True)
-        pipe.incr(key)
-        return int(pipe.execute()[1])
+        return self._set_then_incr(key, start, None)
 
 
 class RedisCache(DjangoRedisCache):

@@ -6,7 +6,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from agency.models import Agent, Grid, Site
-from agency.selectors import site_links_primed, user_role
+from agency.selectors import user_role
+from agency.site_links import site_links_primed
 from core.exceptions import ApplicationError
 from core.phones import normalize_phone
 from core.prepared import PreparedQuery

@@ -333,9 +333,9 @@ def case_create(
         created_by=actor,
         created_at=now,
     )
-    # Field validation only, no queries: the unique index checks the case number (see ``case_create``), and
-    # site, matter, grid and the actor are loaded instances, so full_clean's per-FK existence SELECTs (and
-    # its case_no SELECT) would only repeat what the INSERT itself checks.
+    # Field validation only, no queries: the unique index checks the case number (``_retry_case_no_clash``),
+    # and site, matter, grid and the actor are loaded instances, so full_clean's per-FK existence SELECTs
+    # (and its case_no SELECT) would only repeat what the INSERT itself checks.
     case.full_clean(exclude=["process", "site", "matter", "grid", "created_by"], validate_unique=False)
     case.process = CaseFlow.start.run(case=case)  # first, so that the case row is written once, with it
     case.save()

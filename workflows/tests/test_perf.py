@@ -154,6 +154,7 @@ def test_stats_survive_a_cache_outage(world, stats_cache, django_capture_on_comm
     ):
         new_case(world)  # the bump fails quietly; the case is still created
     assert Case.objects.count() == 2
+    assert _cached(world.admin)["open"] == 2
 
 
 def test_stats_api_serves_the_cached_body(world, stats_cache):
