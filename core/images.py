@@ -75,9 +75,9 @@ def image_sanitize(*, upload: IO[bytes], field: str = "photo") -> CleanImage:
             "图片像素过大，请降低分辨率后重试。", {"field": field, "code": "too_many_pixels"}
         )
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.seek(0)  # first frame of a GIF/MPO
-            img = ImageOps.exif_transpose(img) or img
+        with Image.open(io.BytesIO(data)) as source:
+            source.seek(0)  # first frame of a GIF/MPO
+            img: Image.Image = ImageOps.exif_transpose(source) or source
             has_alpha = img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info)
             img = img.convert("RGBA" if has_alpha else "RGB")
             img.thumbnail((_limit_side(), _limit_side()))
