@@ -30,4 +30,8 @@ urlpatterns = [
     path("", include("workflows.rating_urls")),
     path("", include("workflows.track_urls")),
     path("", include("notifications.urls")),
+    # issue 15: 一件事 and 全省通办/跨省通办 hand-offs
+    path("api/v1/", include("handoffs.api.urls")),
+    path("api/v1/", include("bundles.api.urls")),
+    path("", include("bundles.urls")),
 ]

@@ -46,6 +46,7 @@ class Notification(models.Model):
         SMS = "sms", _("短信")
         INAPP = "inapp", _("站内")
         EMAIL = "email", _("邮件")
+        HANDOFF = "handoff", _("异地转办")  # issue 15: notifications.backends.handoff
 
     class Audience(models.TextChoices):
         RESIDENT = "resident", _("居民")

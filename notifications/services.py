@@ -45,6 +45,7 @@ from core.exceptions import ApplicationError
 from core.phones import normalize_phone
 from core.prepared import PreparedQuery
 from notifications.backends import OutgoingSms, PermanentSendError, RetryableSendError, get_backend
+from notifications.backends.handoff import handoff_deliver, handoff_was_delivered
 from notifications.models import MessageTemplate, Notification
 from notifications.templates_registry import DEFAULTS_BY_CODE
 
@@ -301,6 +302,8 @@ def notification_enqueue(
             due = rate_capped(phone, due)
             if audience == Notification.Audience.RESIDENT:
                 due = quiet_hours_release(due)
+    elif channel == Notification.Channel.HANDOFF:
+        pass  # addressed by its context (region, authority), sent at once, never held
     elif recipient_user_id is None:
         row.status = Notification.Status.FAILED
         row.last_error = "站内/邮件通知缺少接收人"
@@ -401,6 +404,8 @@ def notification_deliver(*, notification_id: int) -> str:
             if not email:
                 raise PermanentSendError("接收人没有邮箱")
             send_mail("帮办代办通知", row.text, None, [email])
+        elif row.channel == Notification.Channel.HANDOFF:
+            handoff_deliver(row)  # every failure retryable: a hand-off is never given up
         else:
             get_backend().send(OutgoingSms(to=row.recipient_phone, text=row.text, message_id=f"bb-{row.pk}"))
     except PermanentSendError as exc:
@@ -409,7 +414,7 @@ def notification_deliver(*, notification_id: int) -> str:
         return "failed"
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        if row.attempts >= int(_setting("NOTIFICATIONS_MAX_ATTEMPTS")):
+        if row.attempts >= int(_setting("NOTIFICATIONS_MAX_ATTEMPTS")) and row.channel != Notification.Channel.HANDOFF:
             _finish(row, status=Notification.Status.FAILED, last_error=error, next_attempt_at=None)
             logger.error(
                 "notifications: %s failed after %s attempts: %s", row.dedupe_key, row.attempts, error
@@ -498,6 +503,8 @@ def outbox_resolve_in_doubt(*, now: dt.datetime | None = None, batch_size: int =
                     logger.exception("notifications: was_delivered failed for %s", row.pk)
                 if delivered is None and backend.deduplicates:
                     delivered = False
+            elif row.channel == Notification.Channel.HANDOFF:
+                delivered = handoff_was_delivered(row)  # not delivered → re-sent under the same message id
             if delivered:
                 row.status, row.sent_at, row.next_attempt_at = Notification.Status.SENT, row.claimed_at, None
                 row.last_error = "发送进程中断；已确认送达"

@@ -86,6 +86,25 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "resident",
         "【{site_name}】您的{matter}({case_no})不予受理：{reason}。如有疑问请咨询本站。",
     ),
+    # issue 15: 一件事 (one stream for the bundle) and 全省通办/跨省通办 hand-offs
+    DefaultTemplate(
+        "bundle_progress",
+        "一件事进度（居民）",
+        "resident",
+        "【{site_name}】{matter}({case_no})：{member}已办结，{progress}。查询{track_url}",
+    ),
+    DefaultTemplate(
+        "handoff_outbound",
+        "异地转办（对接平台）",
+        "platform",
+        "【{site_name}】异地转办{case_no}：{matter}，送{authority}（{region}），{channel}。",
+    ),
+    DefaultTemplate(
+        "handoff_remind",
+        "异地办理未回复提醒（站点）",
+        "station",
+        "【{site_name}】{case_no}({matter})已转{region}办理，超{days}个工作日未回复，请跟进。",
+    ),
     # --- Agents (帮办员/代办员) ----------------------------------------------------------------------
     DefaultTemplate(
         "case_assigned",

@@ -37,6 +37,7 @@ NODE_FOR_STATUS: dict[str, str] = {
     "awaiting_materials": "visit",
     "visited": "submit",
     "submitted": "handling",
+    "handed_off": "handling",  # issue 15: the hand-off waits where a department's handling would
     "completed": "feedback",
     "rectifying": "rectify",
 }
@@ -91,7 +92,7 @@ class CaseFlow(flow.Flow):
         .Case(this.assign, _status_is("new"))
         .Case(this.visit, _status_is("assigned", "awaiting_materials"))
         .Case(this.submit, _status_is("visited"))
-        .Case(this.handling, _status_is("submitted"))
+        .Case(this.handling, _status_is("submitted", "handed_off"))
         .Case(this.feedback, _status_is("completed"))
         .Case(this.rectify, _status_is("rectifying"))
         .Default(this.end)

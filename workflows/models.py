@@ -31,6 +31,10 @@ class Case(models.Model):
         CLOSED = "closed", _("已关闭")
         REJECTED = "rejected", _("不予受理")
         WITHDRAWN = "withdrawn", _("已撤回")
+        # issue 15: a 一件事 child whose dependency is not done yet (no process until it starts)
+        WAITING = "waiting", _("待启动")
+        # issue 15: 全省通办/跨省通办 — sent to another region's authority, waiting for its outcome
+        HANDED_OFF = "handed_off", _("异地办理中")
 
     class Channel(models.TextChoices):
         DOORSTEP = "doorstep", _("上门")
@@ -114,6 +118,15 @@ class Case(models.Model):
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     feedback_due_at = models.DateTimeField(_("评价截止"), null=True, blank=True)
+    # issue 15: a 一件事 member case points at its bundle's parent case (``bundles`` keeps the rest).
+    bundle_parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="bundle_children",
+        verbose_name=_("所属一件事"),
+    )
     visit_at = models.DateTimeField(
         _("预约上门时间"),
         null=True,
@@ -136,7 +149,9 @@ class Case(models.Model):
             models.Index(
                 fields=["due_at"],
                 name="case_open_due_idx",
-                condition=Q(status__in=["new", "assigned", "visited", "awaiting_materials", "submitted"]),
+                condition=Q(
+                    status__in=["new", "assigned", "visited", "awaiting_materials", "submitted", "handed_off"]
+                ),
             ),
         ]
 
@@ -161,7 +176,7 @@ class Case(models.Model):
 # ACTIVE: the process is still running (OPEN + waiting for feedback + rectifying).
 # FINAL: nothing more happens.
 Case.Status.OPEN = frozenset(  # type: ignore[attr-defined]
-    {"new", "assigned", "visited", "awaiting_materials", "submitted"}
+    {"new", "assigned", "visited", "awaiting_materials", "submitted", "handed_off"}
 )
 Case.Status.ACTIVE = Case.Status.OPEN | {"completed", "rectifying"}  # type: ignore[attr-defined]
 Case.Status.FINAL = frozenset({"closed", "rejected", "withdrawn"})  # type: ignore[attr-defined]
@@ -190,6 +205,9 @@ class CaseEvent(models.Model):
         CALLBACK = "callback", _("回访")
         NOTE = "note", _("备注")
         REASSIGNED_BACKUP = "reassigned_backup", _("AB岗转交")
+        BUNDLE = "bundle", _("一件事")
+        HANDED_OFF = "handed_off", _("异地转办")
+        HANDOFF_RETURNED = "handoff_returned", _("异地办理结果")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("案件"))
     at = models.DateTimeField(_("时间"), default=timezone.now)

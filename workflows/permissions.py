@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from agency.models import Agent
 
-OPEN = ("new", "assigned", "visited", "awaiting_materials", "submitted")
+OPEN = ("new", "assigned", "visited", "awaiting_materials", "submitted", "handed_off")
 
 STAFF_ROLES = frozenset(
     {Agent.Kind.DISTRICT_ADMIN.value, Agent.Kind.TOWN_STAFF.value, Agent.Kind.STATION_STAFF.value}

@@ -23,6 +23,7 @@ from core.labels import choice_label
 from core.masking import mask_name, mask_phone, phone_tail
 from core.prepared import PreparedQuery
 from workflows.case_numbers import is_valid_case_no, normalize_case_no
+from workflows.bundle_progress import bundle_views
 from workflows.models import Case, CaseEvent
 from workflows.resident_models import Rating, Rectification
 from workflows.resident_services import rating_kind_allowed
@@ -126,6 +127,8 @@ class ResidentCase:
     resident_name: str
     resident_phone: str
     ratings: list[dict[str, Any]] = field(default_factory=list)
+    # issue 15: a 一件事 parent's ``{progress, done, total, children, materials}``; None for a single matter
+    bundle: dict[str, Any] | None = None
 
 
 # The resident's case list is the hottest personal read (issue 7): its three queries are compiled once per
@@ -153,7 +156,8 @@ _CASE_COLUMNS = (
 
 
 def _cases_query(phone: str, *, with_timeline: bool = False) -> QuerySet[Any]:
-    queryset = Case.objects.filter(resident_phone=phone).annotate(
+    # a 一件事's members are shown inside their parent's card, not as cases of their own (issue 15)
+    queryset = Case.objects.filter(resident_phone=phone, bundle_parent__isnull=True).annotate(
         # text, not PhoneNumber: parsed only when the agent consented to publish it
         agent_mobile=Cast("assigned_agent__phone", CharField())
     )
@@ -362,7 +366,13 @@ def resident_case_list(*, phone: str, with_ratings: bool = True) -> list[Residen
     )
     now = timezone.now()
     masked = mask_phone(phone)  # the list is read by its phone: every case carries it
-    return [_present(c, rectified, now, events[c.pk], ratings[c.pk], masked) for c in cases]
+    shown = [_present(c, rectified, now, events[c.pk], ratings[c.pk], masked) for c in cases]
+    bundles = bundle_views(ids)
+    for item in shown:
+        item.bundle = bundles.get(item.case.pk)
+        if item.bundle is not None and item.status in Case.Status.OPEN:  # type: ignore[attr-defined]
+            item.status_label = f"一件事联办中：{item.bundle['progress']}"
+    return shown
 
 
 def resident_case_get(*, phone: str, case_no: str) -> Case:

@@ -34,6 +34,7 @@ from notifications.services import notification_enqueue
 from workflows import permissions, selectors
 from workflows.case_numbers import generate_case_no
 from workflows.flows import CaseFlow, case_in_hand
+from workflows.hooks import case_changed
 from workflows.models import Case, CaseEvent
 from workflows.stats import stats_invalidate
 
@@ -90,6 +91,8 @@ def _event(
 
 
 def _notify_resident(case: Case, template: str, key: str, **extra: str) -> None:
+    if case.bundle_parent_id is not None:
+        return  # a 一件事 member: the resident hears from the bundle (its parent case), not four streams
     agent = case.assigned_agent
     context = {
         "case_no": case.case_no,
@@ -221,6 +224,7 @@ def _transition(
             extra_check(locked)
         apply(locked)
         _run_step(locked, action=action, actor=actor)
+        case_changed(case=locked, action=action, actor=actor)  # issue 15: e.g. a 一件事's parent follows
     return locked
 
 

@@ -320,3 +320,17 @@ _logging.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.
 for _handler in _logging["handlers"].values():
     _handler.setdefault("filters", []).append("mask_personal_data")
 # --- end Security (axes) ------------------------------------------------------------------------------
+# --- issue 15: 一件事 bundles and 全省通办/跨省通办 hand-offs ----------------------------------------------------
+INSTALLED_APPS += ["bundles", "handoffs"]
+# Outbound hand-off messages: console | file | dotted path of a notifications.backends.handoff.HandoffBackend
+HANDOFF_BACKEND = env.str("HANDOFF_BACKEND", default="console")
+HANDOFF_FILE_PATH = env.str("HANDOFF_FILE_PATH", default=str(VAR_DIR / "handoffs.jsonl"))
+# A hand-off with no outcome after this many working days reminds the station (then once a working day).
+HANDOFF_REMIND_WORKING_DAYS = env.int("HANDOFF_REMIND_WORKING_DAYS", default=5)
+CELERY_BEAT_SCHEDULE["handoffs-remind"] = {
+    "task": "handoffs.tasks.remind_overdue_handoffs",
+    "schedule": 3600.0,
+}
+# ``manage.py demo_data`` calls these after the demo district is loaded (agency cannot import bundles).
+DEMO_DATA_HOOKS = ["bundles.demo.load_bundles_demo"]
+# --- end issue 15 ------------------------------------------------------------------------------------------

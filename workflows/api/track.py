@@ -131,6 +131,22 @@ class AgentOutSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
+class BundleMemberOutSerializer(serializers.Serializer):
+    case_no = serializers.CharField()
+    matter = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class BundleOutSerializer(serializers.Serializer):
+    progress = serializers.CharField()
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    children = BundleMemberOutSerializer(many=True)
+    materials = serializers.ListField(child=serializers.CharField())
+
+
 class ResidentCaseSerializer(serializers.Serializer):
     case_no = serializers.CharField()
     matter = serializers.CharField()
@@ -147,6 +163,7 @@ class ResidentCaseSerializer(serializers.Serializer):
     site_phone = serializers.CharField()
     resident_name = serializers.CharField(help_text="masked")
     resident_phone = serializers.CharField(help_text="masked")
+    bundle = BundleOutSerializer(allow_null=True, help_text="一件事: progress and members; null for one matter")
 
 
 def _iso(value: dt.datetime, tz: dt.tzinfo) -> str:
@@ -180,6 +197,28 @@ def resident_case_data(case: ResidentCase) -> dict[str, Any]:
         "site_phone": str(case.site_phone),
         "resident_name": str(case.resident_name),
         "resident_phone": str(case.resident_phone),
+        "bundle": _bundle_data(case.bundle, tz),
+    }
+
+
+def _bundle_data(bundle: dict[str, Any] | None, tz: dt.tzinfo) -> dict[str, Any] | None:
+    if bundle is None:
+        return None
+    return {
+        "progress": str(bundle["progress"]),
+        "done": int(bundle["done"]),
+        "total": int(bundle["total"]),
+        "children": [
+            {
+                "case_no": str(c["case_no"]),
+                "matter": str(c["matter"]),
+                "status": str(c["status"]),
+                "status_label": str(c["status_label"]),
+                "due_at": _iso(c["due_at"], tz) if c["due_at"] else None,
+            }
+            for c in bundle["children"]
+        ],
+        "materials": [str(m) for m in bundle["materials"]],
     }
 
 

@@ -1,0 +1,151 @@
+"""一件事 API: the public catalog, a bundle's intake, staff changes to one member, the figures. Thin views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agency.models import Matter, Site
+from bundles import selectors, services
+from bundles.models import Bundle
+from core.exceptions import ApplicationError
+from workflows import selectors as case_selectors
+from workflows.api.serializers import CaseCreateInput, CleanCharField
+from workflows.api.views import _detail_response
+from workflows.models import Case
+from workflows.stats import period_parse, stats_scope
+
+
+class BundleIntakeInput(CaseCreateInput):
+    """The case intake's fields, with ``bundle`` (a code) instead of ``matter``."""
+
+    matter = None  # type: ignore[assignment]
+    bundle = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Bundle.objects.filter(is_active=True),
+        error_messages={"does_not_exist": "一件事「{value}」不存在或未启用。"},
+    )
+
+
+class AddInput(serializers.Serializer):
+    matter = serializers.SlugRelatedField(slug_field="code", queryset=Matter.objects.filter(is_active=True))
+    reason = CleanCharField(max_length=2000)
+
+
+class DropInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[("withdraw", "撤回"), ("reject", "不予受理")])
+    reason = CleanCharField(max_length=2000)
+
+
+def bundle_case_json(parent: Case) -> dict[str, Any]:
+    children = selectors.bundle_children(parent)
+    return {
+        "case_no": parent.case_no,
+        "status": parent.status,
+        "due_at": parent.due_at,
+        "bundle": parent.matter.name,
+        "progress": selectors.bundle_progress(parent),
+        "children": [
+            {
+                "case_no": c.case_no,
+                "matter": c.matter,
+                "status": c.status,
+                "status_label": c.status_label,
+                "due_at": c.due_at,
+                "waits_for": c.waits_for,
+            }
+            for c in children
+        ],
+    }
+
+
+class BundleListView(APIView):
+    """``GET /api/v1/bundles/?site=CODE``: published 一件事 (of one site), merged materials and limit."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(parameters=[OpenApiParameter("site", str)], operation_id="bundles_list")
+    def get(self, request: Request) -> Response:
+        site = None
+        code = request.query_params.get("site")
+        if code:
+            site = Site.objects.filter(code=code[:32], is_active=True).first()
+            if site is None:
+                raise ApplicationError("站点不存在。", {"site": code[:32]}, status=404)
+        return Response([selectors.bundle_card(b) for b in selectors.bundles_published(site=site)])
+
+
+class BundleDetailView(APIView):
+    """``GET /api/v1/bundles/{code}/``."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(operation_id="bundles_detail")
+    def get(self, request: Request, code: str) -> Response:
+        bundle = selectors.bundles_published().filter(code=code[:32]).first()
+        if bundle is None:
+            raise ApplicationError("一件事不存在。", {"code": code[:32]}, status=404)
+        return Response(selectors.bundle_card(bundle))
+
+
+class BundleIntakeView(APIView):
+    """``POST /api/v1/bundles/intake/``: one request → a parent case and a child case per member."""
+
+    @extend_schema(request=BundleIntakeInput, operation_id="bundles_intake")
+    def post(self, request: Request) -> Response:
+        data = BundleIntakeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        parent = services.bundle_intake(actor=request.user, **data.validated_data)
+        return Response(bundle_case_json(parent), status=status.HTTP_201_CREATED)
+
+
+class BundleCaseView(APIView):
+    """``GET /api/v1/bundles/cases/{case_no}/``: a parent case with its members' progress."""
+
+    @extend_schema(operation_id="bundles_case")
+    def get(self, request: Request, case_no: str) -> Response:
+        parent = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        return Response(bundle_case_json(parent))
+
+
+class BundleAddView(APIView):
+    """``POST /api/v1/bundles/cases/{case_no}/add/`` (the parent): add a matter the resident needs."""
+
+    @extend_schema(request=AddInput, operation_id="bundles_add")
+    def post(self, request: Request, case_no: str) -> Response:
+        parent = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        data = AddInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.bundle_child_add(actor=request.user, parent=parent, **data.validated_data)
+        return Response(bundle_case_json(parent), status=status.HTTP_201_CREATED)
+
+
+class BundleDropView(APIView):
+    """``POST /api/v1/bundles/cases/{case_no}/drop/`` (a member): withdraw or refuse it with a reason."""
+
+    @extend_schema(request=DropInput, operation_id="bundles_drop")
+    def post(self, request: Request, case_no: str) -> Response:
+        child = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        data = DropInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = services.bundle_child_drop(actor=request.user, child=child, **data.validated_data)
+        return _detail_response(request, updated)
+
+
+class BundleStatsView(APIView):
+    """``GET /api/v1/bundles/stats/?site=&from=&to=``: bundles (counted once each) beside single matters."""
+
+    @extend_schema(operation_id="bundles_stats")
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        scope = stats_scope(user=request.user, site_code=params.get("site") or params.get("scope"))
+        period = period_parse(params.get("from"), params.get("to"))
+        return Response(selectors.bundle_stats(scope=scope, period=period))

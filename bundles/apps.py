@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class BundlesConfig(AppConfig):
+    name = "bundles"
+    verbose_name = "一件事"
+
+    def ready(self) -> None:
+        # workflows may not import bundles: its transition path calls the hooks registered here (see
+        # workflows.hooks) so a member case's completion/withdrawal moves its bundle on.
+        from bundles.services import on_case_changed
+        from workflows.hooks import register_case_changed
+
+        register_case_changed(on_case_changed)

@@ -1,0 +1,62 @@
+"""How far a 一件事 has got, from its member cases' statuses (issue 15).
+
+Lives in ``workflows`` because the resident's track page (here) shows it for a parent case; the
+``bundles`` app, which owns the catalog and the parent/child bookkeeping, uses the same words.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from core.labels import choice_label
+
+DONE_STATUSES = frozenset({"completed", "rectifying", "closed"})
+DROPPED_STATUSES = frozenset({"withdrawn", "rejected"})
+
+
+def bundle_progress_label(statuses: Iterable[str]) -> str:
+    """``4 项中已办结 2 项`` (plus how many were withdrawn or refused, if any)."""
+    values = list(statuses)
+    done = sum(1 for s in values if s in DONE_STATUSES)
+    dropped = sum(1 for s in values if s in DROPPED_STATUSES)
+    label = f"{len(values)} 项中已办结 {done} 项"
+    if dropped:
+        label += f"，{dropped} 项已撤回或不予受理"
+    return label
+
+
+def bundle_views(parent_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """For the resident's list: each 一件事 parent among ``parent_ids`` → its progress, members and merged
+    materials. One query (two when some case is a bundle); nothing for a list of single matters."""
+    from workflows.models import Case
+
+    if not parent_ids:
+        return {}
+    rows = list(
+        Case.objects.filter(bundle_parent_id__in=parent_ids)
+        .order_by("id")
+        .values_list("bundle_parent_id", "case_no", "matter__name", "status", "due_at")
+    )
+    if not rows:
+        return {}
+    members: dict[int, list[dict[str, Any]]] = {}
+    for parent_id, case_no, matter, status, due_at in rows:
+        members.setdefault(parent_id, []).append(
+            {
+                "case_no": case_no,
+                "matter": matter,
+                "status": status,
+                "status_label": choice_label(Case.Status, status),
+                "due_at": due_at,
+            }
+        )
+    materials = dict(Case.objects.filter(pk__in=list(members)).values_list("id", "matter__materials"))
+    return {
+        pk: {
+            "progress": bundle_progress_label(m["status"] for m in items),
+            "done": sum(1 for m in items if m["status"] in DONE_STATUSES),
+            "total": len(items),
+            "children": items,
+            "materials": [str(x) for x in (materials.get(pk) or [])],
+        }
+        for pk, items in members.items()
+    }
