@@ -381,7 +381,8 @@ def resident_case_get(*, phone: str, case_no: str) -> Case:
     case = None
     if is_valid_case_no(number):
         case = (
-            Case.objects.filter(case_no=number, resident_phone=phone)
+            # a 一件事's member is seen and rated through its bundle (the parent), not on its own
+            Case.objects.filter(case_no=number, resident_phone=phone, bundle_parent__isnull=True)
             .select_related("site", "matter", "assigned_agent")
             .first()
         )
