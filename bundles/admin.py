@@ -25,7 +25,9 @@ class MemberFormSet(forms.BaseInlineFormSet):
             if not data or data.get("DELETE") or not data.get("matter"):
                 continue
             specs.append(
-                MemberSpec(matter=data["matter"], depends_on=list(data.get("depends_on") or []), order=data["order"])
+                MemberSpec(
+                    matter=data["matter"], depends_on=list(data.get("depends_on") or []), order=data["order"]
+                )
             )
         sites = getattr(self.instance, "_pending_sites", None)
         if sites is None and self.instance.pk:

@@ -21,8 +21,20 @@ ID = "居民身份证"
 
 # (code, name, category, limit, materials): matters a life event needs that the base catalog lacks
 EXTRA_MATTERS: tuple[tuple[str, str, str, int, list[str]], ...] = (
-    ("HJ001", "新生儿出生登记（户口申报）", C.DOCUMENT, 5, ["出生医学证明", "父母双方居民身份证", "户口簿", "结婚证"]),
-    ("HJ002", "死亡人员户口注销", C.DOCUMENT, 3, ["居民死亡医学证明（推断）书", "逝者户口簿", "经办人居民身份证"]),
+    (
+        "HJ001",
+        "新生儿出生登记（户口申报）",
+        C.DOCUMENT,
+        5,
+        ["出生医学证明", "父母双方居民身份证", "户口簿", "结婚证"],
+    ),
+    (
+        "HJ002",
+        "死亡人员户口注销",
+        C.DOCUMENT,
+        3,
+        ["居民死亡医学证明（推断）书", "逝者户口簿", "经办人居民身份证"],
+    ),
     (
         "SB004",
         "丧葬补助金、抚恤金申领",
@@ -101,7 +113,9 @@ def load_bundles_demo(**_: Any) -> dict[str, int]:
             guide=f"{summary}\n材料按清单一次备齐，共用的材料只需提供一份；各事项按顺序自动启动，进度可在“进度查询”中查看。",
             sort_order=index,
             sites=sites,
-            members=[MemberSpec(matter=matters[m], depends_on=[matters[d] for d in deps]) for m, deps in members],
+            members=[
+                MemberSpec(matter=matters[m], depends_on=[matters[d] for d in deps]) for m, deps in members
+            ],
         )
         made += 1
     _remote_demo(matters)

@@ -50,7 +50,9 @@ class Bundle(models.Model):
 class BundleMember(models.Model):
     """A member matter of a bundle, in order; ``depends_on`` members must be done before it starts."""
 
-    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="members", verbose_name=_("一件事"))
+    bundle = models.ForeignKey(
+        Bundle, on_delete=models.CASCADE, related_name="members", verbose_name=_("一件事")
+    )
     matter = models.ForeignKey(
         "agency.Matter", on_delete=models.PROTECT, related_name="bundle_members", verbose_name=_("事项")
     )
@@ -78,7 +80,9 @@ class BundleMember(models.Model):
 class BundleCase(models.Model):
     """The parent case of one bundle intake."""
 
-    bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="cases", verbose_name=_("一件事"))
+    bundle = models.ForeignKey(
+        Bundle, on_delete=models.PROTECT, related_name="cases", verbose_name=_("一件事")
+    )
     case = models.OneToOneField(
         "workflows.Case", on_delete=models.CASCADE, related_name="bundle_case", verbose_name=_("主案件")
     )
@@ -97,12 +101,19 @@ class BundleCase(models.Model):
 class BundleChild(models.Model):
     """One member case of a bundle intake (``member`` is null for a matter staff added later)."""
 
-    parent = models.ForeignKey(BundleCase, on_delete=models.CASCADE, related_name="children", verbose_name=_("一件事办件"))
+    parent = models.ForeignKey(
+        BundleCase, on_delete=models.CASCADE, related_name="children", verbose_name=_("一件事办件")
+    )
     case = models.OneToOneField(
         "workflows.Case", on_delete=models.CASCADE, related_name="bundle_child", verbose_name=_("子案件")
     )
     member = models.ForeignKey(
-        BundleMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("成员")
+        BundleMember,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("成员"),
     )
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     # Matter ids of the siblings this child waits for (copied from the member at intake).

@@ -22,7 +22,9 @@ def bundles_published(*, site: Site | None = None) -> QuerySet[Bundle]:
     qs = Bundle.objects.filter(is_active=True, matter__isnull=False)
     if site is not None:
         qs = qs.filter(sites=site)
-    members = BundleMember.objects.select_related("matter").prefetch_related("depends_on").order_by("order", "id")
+    members = (
+        BundleMember.objects.select_related("matter").prefetch_related("depends_on").order_by("order", "id")
+    )
     return qs.prefetch_related(Prefetch("members", queryset=members), "sites").order_by("sort_order", "code")
 
 
@@ -106,7 +108,9 @@ def bundle_stats(*, scope: Scope, period: Period, now: dt.datetime | None = None
         .values("bundle__code", "bundle__name")
         .annotate(
             received=Count("id", filter=period.q("case__created_at")),
-            open=Count("id", filter=period.q("case__created_at") & Q(case__status__in=sorted(Case.Status.OPEN))),  # type: ignore[attr-defined]
+            open=Count(
+                "id", filter=period.q("case__created_at") & Q(case__status__in=sorted(Case.Status.OPEN))
+            ),  # type: ignore[attr-defined]
             completed=Count("id", filter=done_q),
             on_time=Count("id", filter=done_q & on_time),
         )
@@ -125,10 +129,18 @@ def bundle_stats(*, scope: Scope, period: Period, now: dt.datetime | None = None
     ]
     completed = sum(r["completed"] for r in by_bundle)
     on_time_n = sum(r["on_time"] for r in by_bundle)
-    single = Case.objects.filter(scope.q(), period.q("created_at"), bundle_parent__isnull=True, bundle_case__isnull=True)
+    single = Case.objects.filter(
+        scope.q(), period.q("created_at"), bundle_parent__isnull=True, bundle_case__isnull=True
+    )
     single_done = Case.objects.filter(
-        scope.q(), period.q("completed_at"), completed_at__isnull=False, bundle_parent__isnull=True, bundle_case__isnull=True
-    ).aggregate(n=Count("id"), on_time=Count("id", filter=Q(due_at__isnull=True) | Q(completed_at__lte=F("due_at"))))
+        scope.q(),
+        period.q("completed_at"),
+        completed_at__isnull=False,
+        bundle_parent__isnull=True,
+        bundle_case__isnull=True,
+    ).aggregate(
+        n=Count("id"), on_time=Count("id", filter=Q(due_at__isnull=True) | Q(completed_at__lte=F("due_at")))
+    )
     return {
         "bundles": {
             "received": received.count(),

@@ -73,7 +73,7 @@ def _cycle(graph: dict[int, set[int]]) -> list[int] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return path[path.index(nxt) :] + [nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -124,7 +124,9 @@ def bundle_check(*, members: Sequence[MemberSpec], sites: Iterable[Site]) -> Non
     if not site_list:
         return
     offered = set(
-        SiteMatter.objects.filter(site__in=site_list, matter_id__in=list(by_id)).values_list("site_id", "matter_id")
+        SiteMatter.objects.filter(site__in=site_list, matter_id__in=list(by_id)).values_list(
+            "site_id", "matter_id"
+        )
     )
     problems = []
     for site in site_list:
@@ -239,7 +241,8 @@ def _new_child(*, parent: Case, matter: Matter, actor: Any) -> Case:
             bundle_parent=parent,
         )
         child.full_clean(
-            exclude=["process", "site", "matter", "grid", "created_by", "bundle_parent"], validate_unique=False
+            exclude=["process", "site", "matter", "grid", "created_by", "bundle_parent"],
+            validate_unique=False,
         )
         try:
             with transaction.atomic():
@@ -259,8 +262,12 @@ def _child_start(*, child: Case, parent: Case, actor: Any) -> None:
     child.process = CaseFlow.start.run(case=child)
     child.save(update_fields=["status", "due_at", "process", "updated_at"])
     BundleChild.objects.filter(case=child).update(started_at=now)
-    _event(case=child, kind="created", note=f"已受理：{child.matter.name}（{parent.matter.name}）", actor=actor)
-    _event(case=parent, kind="bundle", note=f"「{child.matter.name}」已启动办理（{child.case_no}）", actor=actor)
+    _event(
+        case=child, kind="created", note=f"已受理：{child.matter.name}（{parent.matter.name}）", actor=actor
+    )
+    _event(
+        case=parent, kind="bundle", note=f"「{child.matter.name}」已启动办理（{child.case_no}）", actor=actor
+    )
 
 
 @transaction.atomic
@@ -298,12 +305,16 @@ def bundle_intake(
         id_number=id_number,
     )
     holder = BundleCase.objects.create(bundle=bundle, case=parent)
-    members = list(bundle.members.select_related("matter").prefetch_related("depends_on").order_by("order", "id"))
+    members = list(
+        bundle.members.select_related("matter").prefetch_related("depends_on").order_by("order", "id")
+    )
     made: list[tuple[Case, list[int]]] = []
     for member in members:
         child = _new_child(parent=parent, matter=member.matter, actor=actor)
         waits = sorted(d.pk for d in member.depends_on.all())
-        BundleChild.objects.create(parent=holder, case=child, member=member, order=member.order, waits_for=waits)
+        BundleChild.objects.create(
+            parent=holder, case=child, member=member, order=member.order, waits_for=waits
+        )
         made.append((child, waits))
     names = "、".join(m.matter.name for m in members)
     _event(case=parent, kind="bundle", note=f"一件事联办：{names}（共 {len(members)} 项）", actor=actor)
@@ -317,17 +328,19 @@ def bundle_intake(
 
 
 def _lock_parent(parent_id: int) -> Case:
-    return Case.objects.select_for_update(of=("self",)).select_related("site", "matter", "assigned_agent").get(
-        pk=parent_id
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("site", "matter", "assigned_agent")
+        .get(pk=parent_id)
     )
 
 
 def _start_ready(*, parent: Case, actor: Any) -> None:
     """Start every waiting member whose dependencies are all resolved (done, withdrawn or refused)."""
     rows = list(
-        BundleChild.objects.filter(parent__case=parent).select_related("case").values_list(
-            "case_id", "case__matter_id", "case__status", "waits_for"
-        )
+        BundleChild.objects.filter(parent__case=parent)
+        .select_related("case")
+        .values_list("case_id", "case__matter_id", "case__status", "waits_for")
     )
     status_by_matter: dict[int, str] = {}
     for _case_id, matter_id, status, _waits in rows:
@@ -391,11 +404,17 @@ def _child_changed(*, child: Case, action: str, actor: Any, reason: str = "") ->
     note = f"「{child.matter.name}」{words}（{child.case_no}）：{progress}"
     if reason:
         note += f"。原因：{reason}"
-    _event(case=parent, kind="bundle", note=note, actor=actor, data={"child": child.case_no, "action": action})
+    _event(
+        case=parent, kind="bundle", note=note, actor=actor, data={"child": child.case_no, "action": action}
+    )
     if child.status in DONE_STATUSES:
         # one milestone SMS per member done — the bundle's stream, not the member's
         case_services._notify_resident(
-            parent, "bundle_progress", f"member:{child.case_no}:done", member=child.matter.name, progress=progress
+            parent,
+            "bundle_progress",
+            f"member:{child.case_no}:done",
+            member=child.matter.name,
+            progress=progress,
         )
     if child.status in RESOLVED:
         _start_ready(parent=parent, actor=actor)
@@ -418,7 +437,9 @@ def _withdraw_open_children(*, parent: Case, actor: Any, reason: str) -> int:
                 .get(pk=case_id)
             )
         except DatabaseError as exc:
-            raise ApplicationError("一件事的子事项正在被他人处理，请稍后重试。", {"reason": "busy"}, status=409) from exc
+            raise ApplicationError(
+                "一件事的子事项正在被他人处理，请稍后重试。", {"reason": "busy"}, status=409
+            ) from exc
         if child.status not in S.OPEN and child.status != S.WAITING:  # type: ignore[attr-defined]
             continue
         child.status = S.WITHDRAWN
@@ -429,7 +450,9 @@ def _withdraw_open_children(*, parent: Case, actor: Any, reason: str) -> int:
             _run_step(child, action="withdraw", actor=actor)
         done += 1
     if done:
-        _event(case=parent, kind="bundle", note=f"随一件事撤回 {done} 项未办结事项", actor=actor, public=False)
+        _event(
+            case=parent, kind="bundle", note=f"随一件事撤回 {done} 项未办结事项", actor=actor, public=False
+        )
     return done
 
 
@@ -445,8 +468,14 @@ def on_case_changed(*, case: Case, action: str, actor: Any) -> None:
             reason = _last_reason(case, case.status) if case.status in DROPPED_STATUSES else ""
             _child_changed(child=case, action=action, actor=actor, reason=reason)
         return
-    if action in {"withdraw", "reject"} and case.status in DROPPED_STATUSES and BundleCase.objects.filter(case=case).exists():
-        _withdraw_open_children(parent=case, actor=actor, reason=_last_reason(case, case.status) or "一件事撤回")
+    if (
+        action in {"withdraw", "reject"}
+        and case.status in DROPPED_STATUSES
+        and BundleCase.objects.filter(case=case).exists()
+    ):
+        _withdraw_open_children(
+            parent=case, actor=actor, reason=_last_reason(case, case.status) or "一件事撤回"
+        )
 
 
 # --- staff on one member ---------------------------------------------------------------------------------
@@ -501,8 +530,12 @@ def bundle_child_add(*, actor: Any, parent: Case, matter: Matter, reason: str) -
         if holder is None:
             raise ApplicationError("该案件不是一件事。", {"case_no": parent.case_no}, status=409)
         if locked.status not in S.OPEN:  # type: ignore[attr-defined]
-            raise ApplicationError("一件事已办结或关闭，不能再添加事项。", {"status": locked.status}, status=409)
-        live = Case.objects.filter(bundle_parent=locked, matter=matter).exclude(status__in=sorted(DROPPED_STATUSES))
+            raise ApplicationError(
+                "一件事已办结或关闭，不能再添加事项。", {"status": locked.status}, status=409
+            )
+        live = Case.objects.filter(bundle_parent=locked, matter=matter).exclude(
+            status__in=sorted(DROPPED_STATUSES)
+        )
         if live.exists():
             raise ValidationError({"matter": [f"「{matter.name}」已在本一件事中。"]})
         child = _new_child(parent=locked, matter=matter, actor=actor)

@@ -31,9 +31,13 @@ class RemoteMatter(models.Model):
         "agency.Matter", on_delete=models.CASCADE, related_name="remote", verbose_name=_("事项")
     )
     scope = models.CharField(_("通办范围"), max_length=16, choices=Scope.choices)
-    region = models.CharField(_("受理地区"), max_length=64, help_text=_("如：河南省郑州市；按群众户籍地填写时可留空"), blank=True)
+    region = models.CharField(
+        _("受理地区"), max_length=64, help_text=_("如：河南省郑州市；按群众户籍地填写时可留空"), blank=True
+    )
     authority = models.CharField(_("受理机关"), max_length=128, blank=True)
-    channel = models.CharField(_("默认渠道"), max_length=16, choices=Channel.choices, default=Channel.PLATFORM)
+    channel = models.CharField(
+        _("默认渠道"), max_length=16, choices=Channel.choices, default=Channel.PLATFORM
+    )
     note = models.CharField(_("说明"), max_length=255, blank=True)
 
     class Meta:
@@ -51,7 +55,9 @@ class Handoff(models.Model):
         COMPLETED = "completed", _("已办结")
         REFUSED = "refused", _("不予办理")
 
-    case = models.ForeignKey("workflows.Case", on_delete=models.CASCADE, related_name="handoffs", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "workflows.Case", on_delete=models.CASCADE, related_name="handoffs", verbose_name=_("案件")
+    )
     scope = models.CharField(_("通办范围"), max_length=16, choices=Scope.choices)
     region = models.CharField(_("受理地区"), max_length=64)
     authority = models.CharField(_("受理机关"), max_length=128)
@@ -60,7 +66,12 @@ class Handoff(models.Model):
     note = models.TextField(_("说明"), blank=True)
     sent_at = models.DateTimeField(_("转出时间"), default=timezone.now)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("经办人")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("经办人"),
     )
     outbox_key = models.CharField(_("发件箱去重键"), max_length=191, blank=True)
     reference_no = models.CharField(_("对方受理号"), max_length=64, blank=True)
@@ -71,7 +82,12 @@ class Handoff(models.Model):
     outcome_note = models.TextField(_("结果说明"), blank=True)
     returned_at = models.DateTimeField(_("结果返回时间"), null=True, blank=True)
     returned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登记人")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登记人"),
     )
 
     class Meta:
@@ -80,7 +96,9 @@ class Handoff(models.Model):
         verbose_name_plural = _("异地转办")
         indexes = [
             # the reminder sweep: open hand-offs whose reminder is due
-            models.Index(fields=["remind_at"], name="handoff_open_remind_idx", condition=Q(returned_at__isnull=True)),
+            models.Index(
+                fields=["remind_at"], name="handoff_open_remind_idx", condition=Q(returned_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -55,7 +55,9 @@ def _check(*, actor: Any, case: Case, statuses: Iterable[str]) -> None:
         raise ApplicationError("您无权执行此操作。", status=403)
     if case.status not in set(statuses):
         raise ApplicationError(
-            f"案件当前状态为「{case.get_status_display()}」，不能执行此操作。", {"status": case.status}, status=409
+            f"案件当前状态为「{case.get_status_display()}」，不能执行此操作。",
+            {"status": case.status},
+            status=409,
         )
 
 
@@ -116,7 +118,8 @@ def handoff_send(
         _event(
             case=c,
             kind="handed_off",
-            note=f"{Scope(scope).label}：已通过{channel_label}转交{region}{authority}办理" + (f"。{note}" if note else ""),
+            note=f"{Scope(scope).label}：已通过{channel_label}转交{region}{authority}办理"
+            + (f"。{note}" if note else ""),
             actor=actor,
             data={"handoff_id": handoff.pk, "region": region, "authority": authority, "channel": channel},
         )
@@ -165,7 +168,12 @@ def handoff_record_reference(*, actor: Any, case: Case, reference_no: str) -> Ha
         handoff.save(update_fields=["reference_no", "reference_at"])
         c.reference_no = reference_no
         _save(c, ["reference_no"])
-        _event(case=c, kind="progress", note=f"{handoff.region}{handoff.authority}已受理，受理号 {reference_no}", actor=actor)
+        _event(
+            case=c,
+            kind="progress",
+            note=f"{handoff.region}{handoff.authority}已受理，受理号 {reference_no}",
+            actor=actor,
+        )
     return handoff
 
 
@@ -185,9 +193,19 @@ def handoff_return(*, actor: Any, case: Case, outcome: str, result: str) -> Case
         handoff.save(update_fields=["outcome", "outcome_note", "returned_at", "returned_by"])
         where = f"{handoff.region}{handoff.authority}"
         if outcome == Handoff.Outcome.COMPLETED:
-            case_services._complete_fields(c, result=result, delivery_method=Case.DeliveryMethod.MAIL, tracking_no="")
-            _event(case=c, kind="handoff_returned", note=f"{where}已办结：{result}", actor=actor, data={"handoff_id": handoff.pk})
-            case_services._notify_resident(c, "result_ready", "completed", result=result, delivery="", tracking_no="")
+            case_services._complete_fields(
+                c, result=result, delivery_method=Case.DeliveryMethod.MAIL, tracking_no=""
+            )
+            _event(
+                case=c,
+                kind="handoff_returned",
+                note=f"{where}已办结：{result}",
+                actor=actor,
+                data={"handoff_id": handoff.pk},
+            )
+            case_services._notify_resident(
+                c, "result_ready", "completed", result=result, delivery="", tracking_no=""
+            )
             case_services._notify_resident(
                 c, "feedback_request", "feedback", track_url=case_services._feedback_link(c)
             )
@@ -195,10 +213,18 @@ def handoff_return(*, actor: Any, case: Case, outcome: str, result: str) -> Case
             c.status = S.REJECTED
             c.closed_at = now
             _save(c, ["status", "closed_at"])
-            _event(case=c, kind="rejected", note=f"{where}不予办理：{result}", actor=actor, data={"handoff_id": handoff.pk})
+            _event(
+                case=c,
+                kind="rejected",
+                note=f"{where}不予办理：{result}",
+                actor=actor,
+                data={"handoff_id": handoff.pk},
+            )
             case_services._notify_resident(c, "case_rejected", "rejected", reason=result)
         _run_step(c, action="handoff_return", actor=actor)
-        case_changed(case=c, action="handoff_return" if outcome == Handoff.Outcome.COMPLETED else "reject", actor=actor)
+        case_changed(
+            case=c, action="handoff_return" if outcome == Handoff.Outcome.COMPLETED else "reject", actor=actor
+        )
     return c
 
 

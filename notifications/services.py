@@ -414,7 +414,10 @@ def notification_deliver(*, notification_id: int) -> str:
         return "failed"
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        if row.attempts >= int(_setting("NOTIFICATIONS_MAX_ATTEMPTS")) and row.channel != Notification.Channel.HANDOFF:
+        if (
+            row.attempts >= int(_setting("NOTIFICATIONS_MAX_ATTEMPTS"))
+            and row.channel != Notification.Channel.HANDOFF
+        ):
             _finish(row, status=Notification.Status.FAILED, last_error=error, next_attempt_at=None)
             logger.error(
                 "notifications: %s failed after %s attempts: %s", row.dedupe_key, row.attempts, error

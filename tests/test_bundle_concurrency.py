@@ -24,13 +24,20 @@ def setup(with_third: bool):
     members = [MemberSpec(matter=a), MemberSpec(matter=b)]
     if with_third:
         members.append(MemberSpec(matter=c, depends_on=[a, b]))
-    bundle = bundle_save(code="race", name="并发一件事", life_event="测试", sites=[w.station], members=members)
+    bundle = bundle_save(
+        code="race", name="并发一件事", life_event="测试", sites=[w.station], members=members
+    )
     return w, bundle, (a, b, c)
 
 
 def submitted_pair(w, bundle, a, b, phone):
     parent = bundle_intake(
-        actor=w.grid_worker, site=w.station, bundle=bundle, resident_name="赵敏", resident_phone=phone, address="一组"
+        actor=w.grid_worker,
+        site=w.station,
+        bundle=bundle,
+        resident_name="赵敏",
+        resident_phone=phone,
+        address="一组",
     )
     kids = []
     for m in (a, b):
@@ -82,7 +89,9 @@ def test_parent_withdrawn_while_a_member_completes_ends_consistent():
         parent, (ka, _kb) = submitted_pair(w, bundle, a, b, f"1350013500{n}")
         results = race(
             complete(w, ka),
-            lambda p=parent: services.case_withdraw(actor=w.staff, case=Case.objects.get(pk=p.pk), reason="不办了"),
+            lambda p=parent: services.case_withdraw(
+                actor=w.staff, case=Case.objects.get(pk=p.pk), reason="不办了"
+            ),
         )
         errors = [r for r in results if not isinstance(r, Case)]
         assert all(isinstance(e, ApplicationError) and e.status == 409 for e in errors), results

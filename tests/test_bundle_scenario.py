@@ -29,7 +29,9 @@ def resident() -> APIClient:
     client = APIClient(REMOTE_ADDR="10.1.1.2")
     assert client.post("/api/v1/track/otp/", {"phone": PHONE}, format="json").status_code == 202
     otp = Notification.objects.filter(template="otp_code", recipient_phone=PHONE).order_by("-id").first()
-    response = client.post("/api/v1/track/verify/", {"phone": PHONE, "code": otp.context["code"]}, format="json")
+    response = client.post(
+        "/api/v1/track/verify/", {"phone": PHONE, "code": otp.context["code"]}, format="json"
+    )
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
     return client
 
@@ -61,8 +63,13 @@ def test_birth_bundle_end_to_end():
     body = ok(
         worker.post(
             "/api/v1/bundles/intake/",
-            {"site": bw.w.station.code, "bundle": "birth", "resident_name": "李娜",
-             "resident_phone": "139 0013 9000", "address": "幸福村5组8号"},  # fmt: skip
+            {
+                "site": bw.w.station.code,
+                "bundle": "birth",
+                "resident_name": "李娜",
+                "resident_phone": "139 0013 9000",
+                "address": "幸福村5组8号",
+            },
             format="json",
         ),
         201,
@@ -78,18 +85,33 @@ def test_birth_bundle_end_to_end():
     hukou_no = kids[bw.hukou.name]["case_no"]
     agent = api(bw.w.grid_worker)
     ok(staff.post(f"/api/v1/cases/{hukou_no}/assign/", {"agent": bw.w.grid_worker.username}, format="json"))
-    ok(agent.post(f"/api/v1/cases/{hukou_no}/visit/", {"note": "材料齐全", "materials_missing": []}, format="json"))
+    ok(
+        agent.post(
+            f"/api/v1/cases/{hukou_no}/visit/", {"note": "材料齐全", "materials_missing": []}, format="json"
+        )
+    )
     handed = ok(
         agent.post(
             f"/api/v1/cases/{hukou_no}/handoff/",
-            {"region": "河南省郑州市", "authority": "金水区公安分局", "channel": "window", "scope": "cross_province"},
+            {
+                "region": "河南省郑州市",
+                "authority": "金水区公安分局",
+                "channel": "window",
+                "scope": "cross_province",
+            },
             format="json",
         )
     )
     assert handed["status"] == "handed_off"
     assert Notification.objects.filter(channel="handoff", dedupe_key__startswith="handoff:").count() == 1
     ok(agent.post(f"/api/v1/cases/{hukou_no}/handoff/reference/", {"reference_no": "HN-0001"}, format="json"))
-    ok(staff.post(f"/api/v1/cases/{hukou_no}/handoff/return/", {"outcome": "completed", "result": "已落户"}, format="json"))
+    ok(
+        staff.post(
+            f"/api/v1/cases/{hukou_no}/handoff/return/",
+            {"outcome": "completed", "result": "已落户"},
+            format="json",
+        )
+    )
 
     # the members waiting for 户口 start now; 医保缴费 still waits for 医保参保
     body = ok(staff.get(f"/api/v1/bundles/cases/{parent_no}/"))
@@ -116,7 +138,9 @@ def test_birth_bundle_end_to_end():
     assert_flow_in_step(parent)
 
     # SMS: only the bundle's stream — accepted, each member done, all done + the rating invitation
-    resident_sms = Notification.objects.filter(recipient_phone=PHONE, channel="sms").exclude(template="otp_code")
+    resident_sms = Notification.objects.filter(recipient_phone=PHONE, channel="sms").exclude(
+        template="otp_code"
+    )
     keys = sorted(resident_sms.values_list("dedupe_key", flat=True))
     assert all(k.startswith(f"case:{parent_no}:") for k in keys), keys
     templates = sorted(resident_sms.values_list("template", flat=True))
@@ -125,8 +149,15 @@ def test_birth_bundle_end_to_end():
     # one rating, for the bundle; a member cannot be rated on its own
     [item] = ok(me.get("/api/v1/track/cases/"))
     assert item["feedback_allowed"] is True and item["bundle"]["progress"] == "4 项中已办结 4 项"
-    ok(me.post(f"/api/v1/track/cases/{parent_no}/feedback/", {"rating": 5, "comment": "一次办好"}, format="json"), 201)
-    assert me.post(f"/api/v1/track/cases/{hukou_no}/feedback/", {"rating": 5}, format="json").status_code == 404
+    ok(
+        me.post(
+            f"/api/v1/track/cases/{parent_no}/feedback/", {"rating": 5, "comment": "一次办好"}, format="json"
+        ),
+        201,
+    )
+    assert (
+        me.post(f"/api/v1/track/cases/{hukou_no}/feedback/", {"rating": 5}, format="json").status_code == 404
+    )
     assert Rating.objects.count() == 1 and Rating.objects.get().case.case_no == parent_no
 
     # dashboards: one bundle beside the single matters

@@ -22,8 +22,8 @@ from core.exceptions import ApplicationError
 from core.labels import choice_label
 from core.masking import mask_name, mask_phone, phone_tail
 from core.prepared import PreparedQuery
-from workflows.case_numbers import is_valid_case_no, normalize_case_no
 from workflows.bundle_progress import bundle_views
+from workflows.case_numbers import is_valid_case_no, normalize_case_no
 from workflows.models import Case, CaseEvent
 from workflows.resident_models import Rating, Rectification
 from workflows.resident_services import rating_kind_allowed

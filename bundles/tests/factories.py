@@ -28,10 +28,16 @@ class BundleWorld:
 
 def make_bundle_world() -> BundleWorld:
     w = make_world()
-    hukou = MatterFactory(name="新生儿出生登记", time_limit_days=5, materials=["出生医学证明", "户口簿", "父母身份证"])
-    yibao = MatterFactory(name="城乡居民医保参保登记", time_limit_days=3, materials=["户口簿", "出生医学证明"])
+    hukou = MatterFactory(
+        name="新生儿出生登记", time_limit_days=5, materials=["出生医学证明", "户口簿", "父母身份证"]
+    )
+    yibao = MatterFactory(
+        name="城乡居民医保参保登记", time_limit_days=3, materials=["户口簿", "出生医学证明"]
+    )
     jiaofei = MatterFactory(name="城乡居民医保费代缴", time_limit_days=1, materials=["户口簿"])
-    sbk = MatterFactory(name="社会保障卡申领", time_limit_days=10, materials=["近期免冠白底一寸照片", "户口簿"])
+    sbk = MatterFactory(
+        name="社会保障卡申领", time_limit_days=10, materials=["近期免冠白底一寸照片", "户口簿"]
+    )
     for m in (hukou, yibao, jiaofei, sbk):
         SiteMatter.objects.create(site=w.station, matter=m)
     bundle = bundle_save(

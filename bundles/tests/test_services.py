@@ -53,7 +53,9 @@ def test_a_member_the_site_does_not_offer_is_refused(bw):
 def test_a_dependency_outside_the_bundle_is_refused(bw):
     other = MatterFactory(name="居住证明")
     with pytest.raises(ValidationError, match="不是本一件事的成员"):
-        bundle_save(code="x", name="x", life_event="x", members=[MemberSpec(matter=bw.hukou, depends_on=[other])])
+        bundle_save(
+            code="x", name="x", life_event="x", members=[MemberSpec(matter=bw.hukou, depends_on=[other])]
+        )
 
 
 def test_bundle_matter_carries_merged_materials_once(bw):
@@ -123,7 +125,12 @@ def test_withdrawing_the_parent_withdraws_each_open_child_exactly_once(bw):
     case_services.case_withdraw(actor=bw.w.staff, case=parent, reason="群众不再办理")
     kids = list(Case.objects.filter(bundle_parent=parent))
     statuses = {c.matter_id: c.status for c in kids}
-    assert statuses == {bw.hukou.pk: "completed", bw.yibao.pk: "withdrawn", bw.jiaofei.pk: "withdrawn", bw.sbk.pk: "withdrawn"}
+    assert statuses == {
+        bw.hukou.pk: "completed",
+        bw.yibao.pk: "withdrawn",
+        bw.jiaofei.pk: "withdrawn",
+        bw.sbk.pk: "withdrawn",
+    }
     for c in kids:
         expected = 0 if c.matter_id == bw.hukou.pk else 1
         assert CaseEvent.objects.filter(case=c, kind="withdrawn").count() == expected
@@ -156,7 +163,10 @@ def test_staff_add_a_matter_the_resident_needs(bw):
     added = bundle_child_add(actor=bw.w.staff, parent=parent, matter=extra, reason="落户需要")
     assert added.bundle_parent_id == parent.pk and added.status == "new"
     assert_flow_in_step(added)
-    assert CaseEvent.objects.filter(case=parent, kind="bundle", note__contains="增加事项「居住证明」").count() == 1
+    assert (
+        CaseEvent.objects.filter(case=parent, kind="bundle", note__contains="增加事项「居住证明」").count()
+        == 1
+    )
     assert CaseEvent.objects.filter(case=added, kind="created").count() == 1
     with pytest.raises(ValidationError):
         bundle_child_add(actor=bw.w.staff, parent=parent, matter=extra, reason="重复")

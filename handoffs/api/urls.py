@@ -9,5 +9,9 @@ urlpatterns = [
         views.HandoffReferenceView.as_view(),
         name="api-case-handoff-reference",
     ),
-    path("cases/<str:case_no>/handoff/return/", views.HandoffReturnView.as_view(), name="api-case-handoff-return"),
+    path(
+        "cases/<str:case_no>/handoff/return/",
+        views.HandoffReturnView.as_view(),
+        name="api-case-handoff-return",
+    ),
 ]

@@ -10,10 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workflows.api.serializers import CleanCharField
 from handoffs import services
 from handoffs.models import Channel, Handoff, Scope
 from workflows import selectors
+from workflows.api.serializers import CleanCharField
 from workflows.api.views import _detail_response
 
 

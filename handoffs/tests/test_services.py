@@ -44,7 +44,12 @@ def flaky(settings):
 
 def send(world, case=None, **kw):
     case = case or drive_to(world, "visited")
-    params = {"region": "河南省郑州市", "authority": "金水区公安分局", "channel": "window", "scope": "cross_province"}
+    params = {
+        "region": "河南省郑州市",
+        "authority": "金水区公安分局",
+        "channel": "window",
+        "scope": "cross_province",
+    }
     params.update(kw)
     return handoff_send(actor=world.grid_worker, case=case, **params)
 
@@ -156,7 +161,10 @@ def test_the_hand_off_reminds_the_station_when_nothing_comes_back(world, setting
         assert handoff_remind_due() == 1
     keys = list(Notification.objects.filter(template="handoff_remind").values_list("dedupe_key", flat=True))
     case_no = handoff.case.case_no
-    assert keys == [f"case:{case_no}:handoff:{handoff.pk}:remind:2", f"case:{case_no}:handoff:{handoff.pk}:remind:1"]
+    assert keys == [
+        f"case:{case_no}:handoff:{handoff.pk}:remind:2",
+        f"case:{case_no}:handoff:{handoff.pk}:remind:1",
+    ]
     handoff_return(actor=world.staff, case=handoff.case, outcome="completed", result="已办结")
     with freeze_time("2026-12-10 04:00:00"):
         assert handoff_remind_due() == 0
@@ -166,13 +174,23 @@ def test_api(world, client):
     case = drive_to(world, "visited")
     client.force_login(world.grid_worker)
     url = f"/api/v1/cases/{case.case_no}/handoff/"
-    bad = client.post(url, {"region": "x", "authority": "y", "channel": "pigeon"}, content_type="application/json")
+    bad = client.post(
+        url, {"region": "x", "authority": "y", "channel": "pigeon"}, content_type="application/json"
+    )
     assert bad.status_code == 400 and "channel" in bad.json()
-    ok = client.post(url, {"region": "河北省", "authority": "省平台", "channel": "platform"}, content_type="application/json")
+    ok = client.post(
+        url,
+        {"region": "河北省", "authority": "省平台", "channel": "platform"},
+        content_type="application/json",
+    )
     assert ok.status_code == 200 and ok.json()["status"] == "handed_off"
     ref = client.post(url + "reference/", {"reference_no": "HB-1"}, content_type="application/json")
     assert ref.status_code == 200 and ref.json()["reference_no"] == "HB-1"
-    done = client.post(url + "return/", {"outcome": "completed", "result": "已办结"}, content_type="application/json")
+    done = client.post(
+        url + "return/", {"outcome": "completed", "result": "已办结"}, content_type="application/json"
+    )
     assert done.status_code == 200 and done.json()["status"] == "completed"
-    again = client.post(url + "return/", {"outcome": "completed", "result": "已办结"}, content_type="application/json")
+    again = client.post(
+        url + "return/", {"outcome": "completed", "result": "已办结"}, content_type="application/json"
+    )
     assert again.status_code == 409

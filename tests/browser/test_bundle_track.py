@@ -40,7 +40,9 @@ def test_bundle_card_shows_progress_and_merged_materials(phone_page, live_server
     assert any(bw.hukou.name in m and "已办结" in m for m in members), members
     assert any(bw.jiaofei.name in m and "待启动" in m for m in members), members
     materials = box.locator(".bundle-materials li").all_inner_texts()
-    assert materials.count("户口簿") == 1 and "出生医学证明" in materials and "近期免冠白底一寸照片" in materials
+    assert (
+        materials.count("户口簿") == 1 and "出生医学证明" in materials and "近期免冠白底一寸照片" in materials
+    )
     assert box.is_visible()
     assert_fits_phone(page)
     assert axe_violations(page) == []

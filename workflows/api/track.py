@@ -163,7 +163,9 @@ class ResidentCaseSerializer(serializers.Serializer):
     site_phone = serializers.CharField()
     resident_name = serializers.CharField(help_text="masked")
     resident_phone = serializers.CharField(help_text="masked")
-    bundle = BundleOutSerializer(allow_null=True, help_text="一件事: progress and members; null for one matter")
+    bundle = BundleOutSerializer(
+        allow_null=True, help_text="一件事: progress and members; null for one matter"
+    )
 
 
 def _iso(value: dt.datetime, tz: dt.tzinfo) -> str:
