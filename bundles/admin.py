@@ -67,8 +67,8 @@ class BundleAdmin(admin.ModelAdmin):
 class BundleChildInline(admin.TabularInline):
     model = BundleChild
     extra = 0
-    fields = ["case", "member", "order", "waits_for", "started_at"]
-    readonly_fields = fields
+    fields = ("case", "member", "order", "waits_for", "started_at")
+    readonly_fields = ("case", "member", "order", "waits_for", "started_at")
     can_delete = False
 
 

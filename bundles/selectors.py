@@ -17,6 +17,9 @@ from workflows.models import Case
 from workflows.stats import Period, Scope
 
 
+OPEN = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
+
+
 def bundles_published(*, site: Site | None = None) -> QuerySet[Bundle]:
     """Active bundles (of one site if given), with members, their matters and dependencies prefetched."""
     qs = Bundle.objects.filter(is_active=True, matter__isnull=False)
@@ -108,9 +111,7 @@ def bundle_stats(*, scope: Scope, period: Period, now: dt.datetime | None = None
         .values("bundle__code", "bundle__name")
         .annotate(
             received=Count("id", filter=period.q("case__created_at")),
-            open=Count(
-                "id", filter=period.q("case__created_at") & Q(case__status__in=sorted(Case.Status.OPEN))
-            ),  # type: ignore[attr-defined]
+            open=Count("id", filter=period.q("case__created_at") & Q(case__status__in=OPEN)),
             completed=Count("id", filter=done_q),
             on_time=Count("id", filter=done_q & on_time),
         )
