@@ -76,6 +76,27 @@ MATTERS: list[tuple[str, str, str, str, int, bool, str, list[str]]] = [
     ),
     ("ZJ002", "居民身份证换领代办", C.DOCUMENT, L.DISTRICT, 15, False, "工本费20元", [HUKOU, "原居民身份证"]),
     ("ZJ003", "老年人优待证办理", C.DOCUMENT, L.TOWN, 5, True, "", [ID, "近期免冠一寸照片1张"]),
+    # issue 15: members of the 出生/身后一件事 (bundles/demo.py)
+    (
+        "HJ001",
+        "新生儿出生登记（户口申报）",
+        C.DOCUMENT,
+        L.DISTRICT,
+        5,
+        True,
+        "",
+        ["出生医学证明", "父母双方居民身份证", HUKOU, "结婚证"],
+    ),
+    (
+        "HJ002",
+        "死亡人员户口注销",
+        C.DOCUMENT,
+        L.DISTRICT,
+        3,
+        True,
+        "",
+        ["居民死亡医学证明（推断）书", "逝者户口簿", "经办人居民身份证"],
+    ),
     # 农业服务
     (
         "NY001",
@@ -149,6 +170,16 @@ MATTERS: list[tuple[str, str, str, str, int, bool, str, list[str]]] = [
         [ID, HUKOU, "社保卡或银行卡"],
     ),
     ("SB003", "社会保障卡申领", C.SOCIAL_INSURANCE, L.TOWN, 10, True, "", [ID, "近期免冠白底一寸照片"]),
+    (
+        "SB004",
+        "丧葬补助金、抚恤金申领",
+        C.SOCIAL_INSURANCE,
+        L.TOWN,
+        10,
+        True,
+        "",
+        ["居民死亡医学证明（推断）书", "亲属关系证明", "经办人居民身份证", "社保卡或银行卡"],
+    ),
     # 民政
     ("MZ001", "居家养老服务补贴申请", C.CIVIL_AFFAIRS, L.TOWN, 15, True, "", [ID, HUKOU, "老年人能力评估表"]),
     (

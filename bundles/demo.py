@@ -1,8 +1,8 @@
 """The demo district's 一件事目录 (CONTRACT §3 extended by issue 15). Idempotent.
 
-Built from the demo catalog's matters (``agency.demo``) plus the few a life event needs that the catalog
-lacks (出生登记, 死亡户口注销, 丧葬补助金); each bundle is offered at every center/station that offers all
-of its members. Called from ``manage.py demo_data`` through ``settings.DEMO_DATA_HOOKS``.
+Built from the demo catalog's matters (``agency.demo``, which lists 出生登记, 死亡户口注销 and 丧葬补助金 for
+them); each bundle is offered at every center/station that offers all of its members. Called from
+``manage.py demo_data`` through ``settings.DEMO_DATA_HOOKS``.
 """
 
 from __future__ import annotations
@@ -11,38 +11,9 @@ from typing import Any
 
 from django.db import transaction
 
-from agency import services as agency_services
 from agency.models import Matter, Site, SiteMatter
 from bundles.models import Bundle
 from bundles.services import MemberSpec, bundle_save
-
-C = Matter.Category
-ID = "居民身份证"
-
-# (code, name, category, limit, materials): matters a life event needs that the base catalog lacks
-EXTRA_MATTERS: tuple[tuple[str, str, str, int, list[str]], ...] = (
-    (
-        "HJ001",
-        "新生儿出生登记（户口申报）",
-        C.DOCUMENT,
-        5,
-        ["出生医学证明", "父母双方居民身份证", "户口簿", "结婚证"],
-    ),
-    (
-        "HJ002",
-        "死亡人员户口注销",
-        C.DOCUMENT,
-        3,
-        ["居民死亡医学证明（推断）书", "逝者户口簿", "经办人居民身份证"],
-    ),
-    (
-        "SB004",
-        "丧葬补助金、抚恤金申领",
-        C.SOCIAL_INSURANCE,
-        10,
-        ["居民死亡医学证明（推断）书", "亲属关系证明", "经办人居民身份证", "社保卡或银行卡"],
-    ),
-)
 
 # code, name, life event, limit, summary, [(member, [depends on])]
 BUNDLES: tuple[tuple[str, str, str, int, str, list[tuple[str, list[str]]]], ...] = (
@@ -83,17 +54,8 @@ BUNDLES: tuple[tuple[str, str, str, int, str, list[tuple[str, list[str]]]], ...]
 
 @transaction.atomic
 def load_bundles_demo(**_: Any) -> dict[str, int]:
-    """Create/refresh the extra matters, offer them where the base catalog offers 户籍/社保 matters, and the
-    four bundles. Returns counts for the command's summary line."""
+    """Create/refresh the four bundles and the demo's 跨省通办 matter. Returns counts."""
     service_sites = list(Site.objects.filter(kind__in=[Site.Kind.CENTER, Site.Kind.STATION], is_active=True))
-    for code, name, category, limit, materials in EXTRA_MATTERS:
-        matter = Matter.objects.filter(code=code).first()
-        if matter is None:
-            matter = agency_services.matter_create(
-                code=code, name=name, category=category, time_limit_days=limit, materials=materials
-            )
-        for site in service_sites:
-            agency_services.site_matter_enable(site=site, matter=matter)
     matters = {m.code: m for m in Matter.objects.all()}
     made = 0
     for index, (code, name, event, limit, summary, members) in enumerate(BUNDLES, 1):

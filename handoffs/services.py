@@ -241,7 +241,7 @@ def handoff_remind_due(*, now: dt.datetime | None = None, batch_size: int = 500)
     for handoff_id in ids:
         with transaction.atomic():
             handoff = (
-                Handoff.objects.select_for_update()
+                Handoff.objects.select_for_update(of=("self",))
                 .select_related("case", "case__site", "case__matter", "case__assigned_agent")
                 .get(pk=handoff_id)
             )

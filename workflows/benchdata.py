@@ -381,6 +381,7 @@ class Generator:
                 created + tpl.closed if tpl.closed is not None else None,
                 self.due(completed.astimezone(tz).date(), FEEDBACK_WINDOW_WORKDAYS) if completed else None,
                 None,  # visit_at
+                None,  # bundle_parent_id
             )
         )
         rating_ids: dict[int, int] = {}
@@ -697,6 +698,7 @@ class Generator:
                 fields["closed_at"],
                 fields["feedback_due_at"],
                 None,  # visit_at: bulk cases carry no agreed visit time
+                None,  # bundle_parent_id: bulk cases are single matters
             )
         )
         for at, kind, note, user, name, public, data in events:
@@ -885,6 +887,7 @@ _EXPECTED = {
         "closed_at",
         "feedback_due_at",
         "visit_at",
+        "bundle_parent_id",
     ],
     "event": ["id", "case_id", "at", "kind", "note", "actor_id", "actor_name", "public", "data"],
     "rating": [

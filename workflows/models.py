@@ -118,6 +118,13 @@ class Case(models.Model):
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     feedback_due_at = models.DateTimeField(_("评价截止"), null=True, blank=True)
+    visit_at = models.DateTimeField(
+        _("预约上门时间"),
+        null=True,
+        blank=True,
+        help_text=_("与群众约定的上门时间；预约后提前一天和两小时提醒群众，前一天提醒帮办员。"),
+    )
+
     # issue 15: a 一件事 member case points at its bundle's parent case (``bundles`` keeps the rest).
     bundle_parent = models.ForeignKey(
         "self",
@@ -126,12 +133,6 @@ class Case(models.Model):
         on_delete=models.CASCADE,
         related_name="bundle_children",
         verbose_name=_("所属一件事"),
-    )
-    visit_at = models.DateTimeField(
-        _("预约上门时间"),
-        null=True,
-        blank=True,
-        help_text=_("与群众约定的上门时间；预约后提前一天和两小时提醒群众，前一天提醒帮办员。"),
     )
 
     class Meta:

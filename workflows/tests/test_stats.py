@@ -102,7 +102,7 @@ def test_district_figures(world, fx):
     assert s["bad_ratings"] == 2
     assert s["by_status"] == {
         "new": 2, "assigned": 1, "visited": 0, "awaiting_materials": 0, "submitted": 1, "completed": 1,
-        "rectifying": 1, "closed": 1, "rejected": 1, "withdrawn": 0,
+        "rectifying": 1, "closed": 1, "rejected": 1, "withdrawn": 0, "waiting": 0, "handed_off": 0,
     }  # fmt: skip
     assert s["by_matter"] == [
         {"matter": world.matter.code, "name": world.matter.name, "n": 6},
