@@ -39,7 +39,13 @@ def outbox_status() -> dict[str, Any]:
     )["oldest"]
     held = Notification.objects.filter(status=Notification.Status.PENDING, send_after__gt=now).count()
     age: dt.timedelta | None = (now - oldest) if oldest else None
+    # issue 15: outbound hand-offs share the outbox; operators see how many wait to reach the other region
+    handoffs = Notification.objects.filter(
+        channel=Notification.Channel.HANDOFF,
+        status__in=[Notification.Status.PENDING, Notification.Status.SENDING],
+    ).count()
     return {
+        "handoff_pending": handoffs,
         "counts": counts,
         "held": held,
         "oldest_pending_at": oldest,

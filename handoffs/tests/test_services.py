@@ -90,7 +90,11 @@ def test_failed_sends_stay_pending_and_are_retried_never_given_up(world, flaky, 
         assert row.status == "pending" and row.last_error
     out = StringIO()
     call_command("notifications_status", "--json", stdout=out)
-    assert json.loads(out.getvalue())["counts"]["pending"] >= 1
+    status = json.loads(out.getvalue())
+    assert status["counts"]["pending"] >= 1 and status["handoff_pending"] == 1
+    out = StringIO()
+    call_command("notifications_status", stdout=out)
+    assert "hand-offs waiting to go out (异地转办): 1" in out.getvalue()
     assert _deliver(row) == "sent"
     row.refresh_from_db()
     assert row.status == "sent" and row.attempts == 6

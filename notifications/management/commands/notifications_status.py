@@ -27,6 +27,7 @@ class Command(BaseCommand):
         for name, n in status["counts"].items():
             self.stdout.write(f"{name}: {n}")
         self.stdout.write(f"held (quiet hours / cap): {status['held']}")
+        self.stdout.write(f"hand-offs waiting to go out (异地转办): {status['handoff_pending']}")
         age = status["oldest_pending_age_seconds"]
         if age is None:
             self.stdout.write("oldest pending: none")
