@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from agency import selectors
@@ -32,6 +34,8 @@ def _context(site: Site) -> dict[str, Any]:
         "on_duty": [e for e in roster if e.on_duty],
         "matters": selectors.site_matters_public(site),
         "track_url": track_url(),
+        # sections other apps add (e.g. the 一件事 a site offers): agency cannot import them, settings name them
+        "extra_sections": [import_string(path)(site) for path in getattr(settings, "SITE_PAGE_SECTIONS", ())],
     }
 
 

@@ -16,7 +16,6 @@ from workflows.bundle_progress import bundle_progress_label
 from workflows.models import Case
 from workflows.stats import Period, Scope
 
-
 OPEN = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
 
 
@@ -57,8 +56,17 @@ def bundle_card(bundle: Bundle) -> dict[str, Any]:
     }
 
 
-def site_bundle_names(site: Site) -> list[str]:
-    return list(Bundle.objects.filter(is_active=True, sites=site).values_list("name", flat=True))
+def site_page_section(site: Site) -> dict[str, Any]:
+    """The 一件事 a site offers, for its roster and hall screen (``settings.SITE_PAGE_SECTIONS``)."""
+    rows = (
+        Bundle.objects.filter(is_active=True, sites=site)
+        .annotate(n=Count("members"))
+        .order_by("sort_order", "code")
+    )
+    return {
+        "title": "一件事（一次申请、联办多个事项）",
+        "items": [{"name": b.name, "detail": f"{b.n} 项联办，{b.time_limit_days} 个工作日"} for b in rows],
+    }
 
 
 @dataclass

@@ -333,4 +333,6 @@ CELERY_BEAT_SCHEDULE["handoffs-remind"] = {
 }
 # ``manage.py demo_data`` calls these after the demo district is loaded (agency cannot import bundles).
 DEMO_DATA_HOOKS = ["bundles.demo.load_bundles_demo"]
+# Extra sections of a site's roster and hall-screen pages: ``f(site) -> {"title", "items": [{name, detail}]}``.
+SITE_PAGE_SECTIONS = ["bundles.selectors.site_page_section"]
 # --- end issue 15 ------------------------------------------------------------------------------------------

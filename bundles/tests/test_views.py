@@ -1,0 +1,175 @@
+"""一件事 over HTTP: the admin's validation, the public catalog (page + API), intake (form + API), staff
+changes to one member, the figures, and the roster/screen section."""
+
+import pytest
+from django.urls import reverse
+
+from bundles.models import Bundle
+from bundles.tests.factories import PHONE, child, finish, intake
+from workflows.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+def _admin_post(client, bw, members, sites):
+    data = {
+        "code": "new-one", "name": "新一件事", "life_event": "测试", "summary": "", "guide": "",
+        "time_limit_days": 10, "sort_order": 0, "is_active": "on", "sites": [s.pk for s in sites],
+        "members-TOTAL_FORMS": len(members), "members-INITIAL_FORMS": 0,
+        "members-MIN_NUM_FORMS": 0, "members-MAX_NUM_FORMS": 1000,
+    }  # fmt: skip
+    for i, (matter, deps) in enumerate(members):
+        data[f"members-{i}-matter"] = matter.pk
+        data[f"members-{i}-order"] = i + 1
+        data[f"members-{i}-depends_on"] = [d.pk for d in deps]
+    client.force_login(bw.w.admin)
+    return client.post(reverse("admin:bundles_bundle_add"), data)
+
+
+def test_admin_refuses_a_cycle(client, bw):
+    response = _admin_post(client, bw, [(bw.hukou, [bw.yibao]), (bw.yibao, [bw.hukou])], [bw.w.station])
+    assert response.status_code == 200
+    assert "前置事项形成循环" in response.content.decode()
+    assert not Bundle.objects.filter(code="new-one").exists()
+
+
+def test_admin_refuses_a_site_that_does_not_offer_a_member(client, bw):
+    response = _admin_post(client, bw, [(bw.hukou, [])], [bw.w.station2])
+    assert response.status_code == 200
+    assert f"{bw.w.station2.name}未开通事项" in response.content.decode()
+    assert not Bundle.objects.filter(code="new-one").exists()
+
+
+def test_admin_saves_a_good_bundle_with_its_matter(client, bw):
+    response = _admin_post(client, bw, [(bw.hukou, []), (bw.sbk, [bw.hukou])], [bw.w.station])
+    assert response.status_code == 302, response.content.decode()[:2000]
+    bundle = Bundle.objects.get(code="new-one")
+    assert bundle.matter.name == "新一件事" and bundle.matter.time_limit_days == 10
+    assert bundle.matter.materials.count("户口簿") == 1
+
+
+def test_public_api_lists_bundles_per_site(client, bw):
+    [card] = client.get(f"/api/v1/bundles/?site={bw.w.station.code}").json()
+    assert card["code"] == "birth" and card["time_limit_days"] == 20
+    assert card["materials"].count("户口簿") == 1
+    assert [m["depends_on"] for m in card["members"]] == [
+        [],
+        [bw.hukou.code],
+        [bw.yibao.code],
+        [bw.hukou.code],
+    ]
+    assert client.get(f"/api/v1/bundles/?site={bw.w.station2.code}").json() == []
+    assert client.get("/api/v1/bundles/?site=nope").status_code == 404
+    assert client.get("/api/v1/bundles/birth/").json()["name"] == "出生一件事"
+    assert client.get("/api/v1/bundles/none/").status_code == 404
+
+
+def test_public_pages(client, bw):
+    page = client.get(f"/bundles/?site={bw.w.station.code}").content.decode()
+    assert "出生一件事" in page and "一次性告知" in page
+    guide = client.get("/bundles/birth/").content.decode()
+    assert bw.w.station.name in guide
+
+
+def test_roster_and_screen_show_the_bundles_a_site_offers(client, bw):
+    for name in ("site-roster", "site-screen"):
+        page = client.get(reverse(name, args=[bw.w.station.code])).content.decode()
+        assert "出生一件事" in page and "4 项联办" in page
+        other = client.get(reverse(name, args=[bw.w.station2.code])).content.decode()
+        assert "出生一件事" not in other
+
+
+def test_api_intake_and_bad_input(client, bw):
+    client.force_login(bw.w.grid_worker)
+    payload = {"site": bw.w.station.code, "bundle": "birth", "resident_name": "李娜", "resident_phone": "139 0013 9000",
+               "address": "幸福村5组8号"}  # fmt: skip
+    bad = client.post(
+        "/api/v1/bundles/intake/", {**payload, "bundle": "nope"}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and "bundle" in bad.json()
+    bad = client.post(
+        "/api/v1/bundles/intake/", {**payload, "resident_phone": "12"}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and "resident_phone" in bad.json()
+    assert not Case.objects.exists()
+    made = client.post("/api/v1/bundles/intake/", payload, content_type="application/json")
+    assert made.status_code == 201
+    body = made.json()
+    assert body["progress"] == "4 项中已办结 0 项" and len(body["children"]) == 4
+    client.force_login(bw.w.outsider)
+    assert client.get(f"/api/v1/bundles/cases/{body['case_no']}/").status_code == 404
+
+
+def test_api_add_and_drop(client, bw):
+    parent = intake(bw)
+    client.force_login(bw.w.staff)
+    from agency.tests.factories import MatterFactory
+
+    extra = MatterFactory(name="居住证明")
+    added = client.post(
+        f"/api/v1/bundles/cases/{parent.case_no}/add/",
+        {"matter": extra.code, "reason": "需要"},
+        content_type="application/json",
+    )
+    assert added.status_code == 201 and len(added.json()["children"]) == 5
+    sbk = child(parent, bw.sbk)
+    dropped = client.post(
+        f"/api/v1/bundles/cases/{sbk.case_no}/drop/",
+        {"action": "withdraw", "reason": "已有"},
+        content_type="application/json",
+    )
+    assert dropped.status_code == 200 and dropped.json()["status"] == "withdrawn"
+    no_reason = client.post(
+        f"/api/v1/bundles/cases/{parent.case_no}/drop/",
+        {"action": "withdraw"},
+        content_type="application/json",
+    )
+    assert no_reason.status_code == 400
+
+
+def test_intake_form_at_the_door(client, bw):
+    client.force_login(bw.w.grid_worker)
+    page = client.get("/m/bundles/")
+    assert "出生一件事" in page.content.decode()
+    form = client.get("/m/bundles/birth/")
+    assert form.status_code == 200 and "户口簿" in form.content.decode()
+    response = client.post(
+        "/m/bundles/birth/",
+        {
+            "resident_phone": "139 0013 9000",
+            "resident_name": "李娜",
+            "address": "幸福村5组8号",
+            "description": "",
+            "site": str(bw.w.station.pk),
+        },  # fmt: skip
+    )
+    assert response.status_code == 302
+    parent = Case.objects.get(bundle_case__isnull=False)
+    assert response.url == f"/m/bundles/case/{parent.case_no}/"
+    assert str(parent.resident_phone) == PHONE
+    page = client.get(response.url).content.decode()
+    assert "4 项中已办结 0 项" in page and "待启动" in page
+
+
+def test_staff_page_adds_and_drops(client, bw):
+    parent = intake(bw)
+    finish(bw, child(parent, bw.hukou))
+    client.force_login(bw.w.staff)
+    url = f"/m/bundles/case/{parent.case_no}/"
+    sbk = child(parent, bw.sbk)
+    assert (
+        client.post(url, {"op": "withdraw", "child": sbk.case_no, "reason": "已有社保卡"}).status_code == 302
+    )
+    assert child(parent, bw.sbk).status == "withdrawn"
+    refused = client.post(url, {"op": "withdraw", "child": sbk.case_no, "reason": "再次"})
+    assert refused.status_code == 409
+    assert "4 项中已办结 1 项，1 项已撤回或不予受理" in client.get(url).content.decode()
+
+
+def test_stats_need_an_oversight_role(client, bw):
+    intake(bw)
+    client.force_login(bw.w.grid_worker)
+    assert client.get("/api/v1/bundles/stats/").status_code == 403
+    client.force_login(bw.w.staff)
+    body = client.get("/api/v1/bundles/stats/").json()
+    assert body["bundles"]["received"] == 1 and body["bundles"]["completed"] == 0
