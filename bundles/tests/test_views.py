@@ -141,7 +141,7 @@ def test_intake_form_at_the_door(client, bw):
             "address": "幸福村5组8号",
             "description": "",
             "site": str(bw.w.station.pk),
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302
     parent = Case.objects.get(bundle_case__isnull=False)
@@ -173,3 +173,19 @@ def test_stats_need_an_oversight_role(client, bw):
     client.force_login(bw.w.staff)
     body = client.get("/api/v1/bundles/stats/").json()
     assert body["bundles"]["received"] == 1 and body["bundles"]["completed"] == 0
+
+
+def test_dashboard_page_and_csv(client, bw):
+    parent = intake(bw)
+    for m in (bw.hukou, bw.yibao, bw.jiaofei, bw.sbk):
+        finish(bw, child(parent, m))
+    client.force_login(bw.w.staff)
+    page = client.get("/dashboard/bundles/?period=month")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "出生一件事" in html and "100%" in html
+    csv_text = client.get("/dashboard/bundles/?period=month&format=csv").content.decode("utf-8-sig")
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("类别,名称") and lines[1] == "一件事,出生一件事,1,0,1,100%"
+    client.force_login(bw.w.grid_worker)
+    assert client.get("/dashboard/bundles/").status_code == 403
