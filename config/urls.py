@@ -34,4 +34,5 @@ urlpatterns = [
     path("api/v1/", include("handoffs.api.urls")),
     path("api/v1/", include("bundles.api.urls")),
     path("", include("bundles.urls")),
+    path("", include("handoffs.urls")),
 ]

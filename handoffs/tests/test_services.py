@@ -198,3 +198,33 @@ def test_api(world, client):
         url + "return/", {"outcome": "completed", "result": "已办结"}, content_type="application/json"
     )
     assert again.status_code == 409
+
+
+def test_page_sends_records_reference_and_outcome(world, client):
+    case = drive_to(world, "visited")
+    client.force_login(world.grid_worker)
+    url = f"/m/handoffs/{case.case_no}/"
+    assert "转交外地办理" in client.get(f"/m/cases/{case.case_no}/").content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and "转出" in page.content.decode()
+    bad = client.post(url, {"op": "send", "region": "", "authority": "x", "channel": "mail"})
+    assert bad.status_code == 400
+    sent = client.post(
+        url,
+        {
+            "op": "send",
+            "region": "山东省济南市",
+            "authority": "历下区医保局",
+            "channel": "mail",
+            "materials_sent": ["户口簿"],
+        },
+    )
+    assert sent.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "handed_off"
+    assert client.post(url, {"op": "reference", "reference_no": "JN-9"}).status_code == 302
+    assert client.post(url, {"op": "return", "outcome": "completed", "result": "已办结"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == "completed" and case.reference_no == "JN-9"
+    client.force_login(world.outsider)
+    assert client.get(url).status_code == 404
