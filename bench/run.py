@@ -211,6 +211,10 @@ class Fixtures:
         matter = station.matters.filter(is_active=True, is_consultation=False).order_by("code").first()
         assert matter is not None
         self.matter = matter.code
+        from bundles.models import Bundle  # issue 15: the bundle-intake figure
+
+        bundle = Bundle.objects.filter(sites=station, is_active=True).order_by("sort_order", "code").first()
+        self.bundle = bundle.code if bundle is not None else None
         self.lifecycle_phone = "+8613900000000"
         self.lifecycle_token = resident_services._token_issue(phone=self.lifecycle_phone, now=now).token
 
@@ -297,7 +301,22 @@ def scenarios(fx: Fixtures) -> list[tuple[str, Any, str | None]]:
             decode=False,
         )
 
+    def bundle_intake(client: Client, worker: int, i: int) -> None:
+        body = intake_body(fx, worker, i)
+        del body["matter"]
+        body["bundle"] = fx.bundle
+        client.request(
+            "POST",
+            "/api/v1/bundles/intake/",
+            body=body,
+            headers=fx.auth("staff"),
+            expect=(201,),
+            decode=False,
+        )
+
     admin = fx.auth("admin")
+    # one 一件事 intake = its parent case + one case per member (出生一件事: 1 + 4)
+    bundle_rows = [("bundle intake POST /api/v1/bundles/intake/", bundle_intake, None)] if fx.bundle else []
     return [
         ("ceiling /healthz", get("/healthz"), "/healthz"),
         ("resident lookup", get(lookup_path), "lookup"),
@@ -311,6 +330,7 @@ def scenarios(fx: Fixtures) -> list[tuple[str, Any, str | None]]:
         ("case detail", get(detail_path, admin), "detail"),
         ("district dashboard /api/v1/stats/", get("/api/v1/stats/", admin), "stats"),
         ("intake POST /api/v1/cases/", intake, None),
+        *bundle_rows,
         ("case life cycle to completed (5 requests)", lifecycle(fx, full=False), None),
         ("case life cycle to closed (7 requests)", lifecycle(fx), None),
     ]
