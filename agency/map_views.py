@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agency import map_selectors, standards
@@ -38,6 +39,13 @@ def map_page(request: HttpRequest) -> HttpResponse:
     elif not query.origin_label:
         query.origin_label = "我的位置"
     entries = map_selectors.map_entries(query)
+    # names other apps add per site (e.g. the 一件事 offered there), one batch call each: agency cannot import them
+    badges: dict[int, list[str]] = {}
+    for path in getattr(settings, "SITE_MAP_BADGES", ()):
+        for site_id, names in import_string(path)([e.site.pk for e in entries]).items():
+            badges.setdefault(site_id, []).extend(names)
+    for entry in entries:
+        setattr(entry, "badges", badges.get(entry.site.pk, []))  # noqa: B010 (not a MapEntry field)
     tile_url = getattr(settings, "MAP_TILE_URL", "") or ""
     context: dict[str, Any] = {
         "entries": entries,

@@ -69,6 +69,17 @@ def site_page_section(site: Site) -> dict[str, Any]:
     }
 
 
+def sites_bundle_names(site_ids: list[int]) -> dict[int, list[str]]:
+    """For the service map: the 一件事 each site offers (one query for the page)."""
+    out: dict[int, list[str]] = {}
+    rows = Bundle.sites.through.objects.filter(site_id__in=site_ids, bundle__is_active=True).order_by(
+        "bundle__sort_order", "bundle__code"
+    )
+    for site_id, name in rows.values_list("site_id", "bundle__name"):
+        out.setdefault(site_id, []).append(name)
+    return out
+
+
 @dataclass
 class ChildView:
     case_no: str

@@ -189,3 +189,9 @@ def test_dashboard_page_and_csv(client, bw):
     assert lines[0].startswith("类别,名称") and lines[1] == "一件事,出生一件事,1,0,1,100%"
     client.force_login(bw.w.grid_worker)
     assert client.get("/dashboard/bundles/").status_code == 403
+
+
+def test_service_map_shows_the_bundles_of_each_site(client, bw):
+    html = client.get(reverse("service-map")).content.decode()
+    assert "<dt>一件事</dt><dd>出生一件事</dd>" in html
+    assert html.count("<dd>出生一件事</dd>") == 1  # only the one station that offers it

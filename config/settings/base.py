@@ -335,4 +335,6 @@ CELERY_BEAT_SCHEDULE["handoffs-remind"] = {
 DEMO_DATA_HOOKS = ["bundles.demo.load_bundles_demo"]
 # Extra sections of a site's roster and hall-screen pages: ``f(site) -> {"title", "items": [{name, detail}]}``.
 SITE_PAGE_SECTIONS = ["bundles.selectors.site_page_section"]
+# Names shown on each site of the service map: ``f(site_ids) -> {site_id: [name, ...]}`` (one call per page).
+SITE_MAP_BADGES = ["bundles.selectors.sites_bundle_names"]
 # --- end issue 15 ------------------------------------------------------------------------------------------
