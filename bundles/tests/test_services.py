@@ -203,3 +203,21 @@ def test_a_child_rejected_before_start_in_an_unlucky_bundle_withdraws_the_parent
     parent.refresh_from_db()
     assert parent.status == "withdrawn" and timezone.now() >= parent.closed_at
     assert_flow_in_step(parent)
+
+
+def test_a_bad_rating_of_the_bundle_runs_the_rectification_loop_on_the_parent(bw):
+    from workflows.resident_services import rating_create
+
+    parent = intake(bw)
+    for m in (bw.hukou, bw.yibao, bw.jiaofei, bw.sbk):
+        finish(bw, child(parent, m))
+    parent.refresh_from_db()
+    rating = rating_create(case=parent, value=2, comment="跑了好几趟", aspects={"服务态度": 2})
+    parent.refresh_from_db()
+    assert rating.case_id == parent.pk and parent.status == "rectifying"
+    assert_flow_in_step(parent)
+    parent = case_services.case_rectify(actor=bw.w.staff, case=parent, note="已回访并改进")
+    assert parent.status == "completed"
+    assert_flow_in_step(parent)
+    # members were never rated and take no part in it
+    assert all(c.status == "completed" for c in Case.objects.filter(bundle_parent=parent))
