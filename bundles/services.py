@@ -317,7 +317,14 @@ def bundle_intake(
         )
         made.append((child, waits))
     names = "、".join(m.matter.name for m in members)
+    # The parent itself is not worked on: its members are. It waits where a case handled by departments waits
+    # (``submitted``, the flow's ``handling`` step), so no "unassigned" alert fires for it, its due date (the
+    # bundle's limit) still counts, and it completes from there when the last member is done.
+    parent.status = S.SUBMITTED
+    parent.department = "一件事联办"
+    _save(parent, ["status", "department"])
     _event(case=parent, kind="bundle", note=f"一件事联办：{names}（共 {len(members)} 项）", actor=actor)
+    _run_step(parent, action="bundle", actor=actor)
     for child, waits in made:
         if not waits:
             _child_start(child=child, parent=parent, actor=actor)

@@ -68,7 +68,7 @@ def test_sibling_members_finished_at_once_start_their_dependant_once():
         assert sum("3 项中已办结 2 项" in x for x in notes) == 1, notes
         assert sum("「丙事项」已启动" in x for x in notes) == 1, notes
         parent.refresh_from_db()
-        assert parent.status == "new"
+        assert parent.status == "submitted"
 
 
 def test_last_two_members_finished_at_once_complete_the_parent_once():
@@ -102,6 +102,6 @@ def test_parent_withdrawn_while_a_member_completes_ends_consistent():
             for k in kids:
                 assert CaseEvent.objects.filter(case=k, kind="withdrawn").count() == (k.status == "withdrawn")
         else:
-            assert parent.status == "new" and Case.objects.get(pk=ka.pk).status == "completed"
+            assert parent.status == "submitted" and Case.objects.get(pk=ka.pk).status == "completed"
         for case in (parent, *kids):
             assert_flow_in_step(case)

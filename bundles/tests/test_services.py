@@ -68,7 +68,7 @@ def test_bundle_matter_carries_merged_materials_once(bw):
 
 def test_intake_makes_a_parent_and_children_and_starts_only_the_free_ones(bw):
     parent = intake(bw)
-    assert parent.matter_id == bw.bundle.matter_id and parent.status == "new"
+    assert parent.matter_id == bw.bundle.matter_id and parent.status == "submitted"
     assert_flow_in_step(parent)
     kids = {c.matter_id: c for c in Case.objects.filter(bundle_parent=parent)}
     assert set(kids) == {bw.hukou.pk, bw.yibao.pk, bw.jiaofei.pk, bw.sbk.pk}
@@ -76,6 +76,8 @@ def test_intake_makes_a_parent_and_children_and_starts_only_the_free_ones(bw):
     assert_flow_in_step(kids[bw.hukou.pk])
     for m in (bw.yibao, bw.jiaofei, bw.sbk):
         assert kids[m.pk].status == "waiting" and kids[m.pk].process_id is None and kids[m.pk].due_at is None
+    # the parent waits in the handling step (no "unassigned" alert), due by the bundle's total limit
+    assert parent.department == "一件事联办"
     # one SMS to the resident: the bundle's acceptance
     sms = Notification.objects.filter(recipient_phone=PHONE)
     assert list(sms.values_list("dedupe_key", flat=True)) == [f"case:{parent.case_no}:received"]
@@ -107,7 +109,7 @@ def test_parent_completes_when_every_child_is_done_or_withdrawn(bw):
     assert jiaofei.status == "new"
     finish(bw, child(parent, bw.sbk))
     parent.refresh_from_db()
-    assert parent.status == "new"  # one member still open
+    assert parent.status == "submitted"  # one member still open
     finish(bw, jiaofei)
     parent.refresh_from_db()
     assert parent.status == "completed" and parent.completed_at is not None
@@ -152,7 +154,7 @@ def test_reject_one_started_child_keeps_the_bundle_going(bw):
     # everything after 户口 no longer waits for it; the parent is still open with one row per change
     assert child(parent, bw.yibao).status == "new" and child(parent, bw.sbk).status == "new"
     parent.refresh_from_db()
-    assert parent.status == "new"
+    assert parent.status == "submitted"
     row = CaseEvent.objects.filter(case=parent, kind="bundle", data__child=hukou.case_no).get()
     assert "不予受理" in row.note and "材料不符" in row.note
 
