@@ -423,6 +423,15 @@ def _child_changed(*, child: Case, action: str, actor: Any, reason: str = "") ->
             member=child.matter.name,
             progress=progress,
         )
+    elif child.status == S.REJECTED:
+        # a refused member matters to the resident too (a withdrawal they asked for themselves)
+        case_services._notify_resident(
+            parent,
+            "case_rejected",
+            f"member:{child.case_no}:rejected",
+            matter=f"{parent.matter.name}·{child.matter.name}",
+            reason=reason or "详情请咨询本站",
+        )
     if child.status in RESOLVED:
         _start_ready(parent=parent, actor=actor)
         _parent_finish(parent=parent, actor=actor)

@@ -157,6 +157,8 @@ def test_reject_one_started_child_keeps_the_bundle_going(bw):
     assert parent.status == "submitted"
     row = CaseEvent.objects.filter(case=parent, kind="bundle", data__child=hukou.case_no).get()
     assert "不予受理" in row.note and "材料不符" in row.note
+    sms = Notification.objects.get(dedupe_key=f"case:{parent.case_no}:member:{hukou.case_no}:rejected")
+    assert sms.recipient_phone == PHONE and "出生一件事·新生儿出生登记" in sms.text and "材料不符" in sms.text
 
 
 def test_staff_add_a_matter_the_resident_needs(bw):
