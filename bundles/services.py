@@ -424,7 +424,7 @@ def _child_changed(*, child: Case, action: str, actor: Any, reason: str = "") ->
             progress=progress,
         )
     elif child.status == S.REJECTED:
-        # a refused member matters to the resident too (a withdrawal they asked for themselves)
+        # a refused member matters to the resident too (a withdrawal is their own request: no SMS)
         case_services._notify_resident(
             parent,
             "case_rejected",
