@@ -63,6 +63,17 @@ class StandardCriterion(models.Model):
     note = models.CharField(_("说明"), max_length=255, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+    # The policy table's own wording for this row and cell (附件1/附件2), shown next to the checkboxes.
+    name = models.CharField(_("表中名称"), max_length=64, blank=True)
+    text = models.CharField(_("政策原文"), max_length=255, blank=True)
+    # Structure a plain minimum or item list cannot hold: staffing (leaders, window staff and their kind,
+    # establishment; full/part-time counts, 两委 cadre, attendance), a practice the row asks for
+    # (``practice`` + ``practice_required``: encouraged practices never block) and ``optional_items``
+    # (有条件的可…: shown, never required).
+    spec = models.JSONField(_("结构化要求"), default=dict, blank=True)
+    # What the policy itself says for this cell, as shipped (agency/data/station_standards.json). When the
+    # row's own values differ, staff have revised it: pages show "本区修订" with this value beside.
+    policy = models.JSONField(_("政策原值"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["site_kind", "sort_order", "key", "tier"]
@@ -74,6 +85,19 @@ class StandardCriterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_site_kind_display()}·{self.get_tier_display()}·{self.get_key_display()}"
+
+    def own_value(self) -> dict:
+        """This row's values in the shape of ``policy`` (so the two compare)."""
+        return {
+            "min_value": None if self.min_value is None else float(self.min_value),
+            "required_items": list(self.required_items or []),
+            "spec": dict(self.spec or {}),
+        }
+
+    @property
+    def is_revised(self) -> bool:
+        """True when staff changed the row since the policy's value was loaded ("本区修订")."""
+        return bool(self.policy) and self.own_value() != self.policy
 
 
 class SiteProfile(models.Model):
