@@ -28,9 +28,12 @@ def _count(raw: dict[str, list[str]], name: str, label: str) -> int:
     if text == "":
         return 0
     try:
-        value = int(text)
-    except ValueError:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or number != number.to_integral_value():
         raise ApplicationError(f"{label}须为整数。", {"field": name, "value": text[:32]})
+    value = int(number)
     if value < 0:
         raise ApplicationError(f"{label}不能为负数。", {"field": name, "value": text[:32]})
     if value > MAX_COUNT:

@@ -12,19 +12,25 @@ from decimal import Decimal
 from django.db import transaction
 
 from agency.models import Agent, Site
+from agency.standards_models import TIER_ORDER
 from core.models import User
 from standards import services
 from standards.models import Assessment
-from standards.tiers import Table, table_load
+from standards.tiers import Table, fmt_number, table_load
 
 # In site-code order: the tier each demo site is filled to ("below": under 基础型; None: never assessed).
 CENTER_PLAN = ["standard", "basic", "benchmark"]
 STATION_PLAN = ["benchmark", "standard", "basic", "below", "standard:pending", "basic", None]
 
 
-def answers_for_tier(table: Table, tier: str) -> dict[str, list[str]]:
-    """Form values (``raw``) that meet exactly ``tier``'s minimum in every row of ``table``."""
+def answers_for_tier(table: Table, tier: str, *, cumulative: bool = True) -> dict[str, list[str]]:
+    """Form values (``raw``) that meet exactly ``tier``'s minimum in every row of ``table``.
+
+    ``cumulative``: also tick the lower tiers' items (a real site at 标准型 kept what 基础型 asked for, e.g.
+    附件1's 考核管理制度); without it, only ``tier``'s own full lists.
+    """
     raw: dict[str, list[str]] = {}
+    upto = TIER_ORDER[: TIER_ORDER.index(tier) + 1] if cumulative else (tier,)
     for row in table.rows:
         cell = row.cells.get(tier)
         if cell is None:
@@ -33,7 +39,7 @@ def answers_for_tier(table: Table, tier: str) -> dict[str, list[str]]:
             spec = cell.spec
             if table.kind == "center":
                 raw["staffing-leaders"] = list(spec.get("leaders", []))
-                raw["staffing-full_time"] = [str(int(cell.min_value or 0))]
+                raw["staffing-full_time"] = [fmt_number(cell.min_value or 0)]
                 if spec.get("establishment_defined"):
                     raw["staffing-establishment_defined"] = ["1"]
             else:
@@ -43,8 +49,13 @@ def answers_for_tier(table: Table, tier: str) -> dict[str, list[str]]:
                     raw["staffing-cadre_in_charge"] = ["1"]
                 raw["staffing-attendance"] = [str(spec.get("attendance", ""))]
         elif cell.min_value is not None:
-            raw[f"{row.key}-value"] = [str(cell.min_value)]
-        items = list(cell.items) + ([cell.practice] if cell.practice_required else [])
+            raw[f"{row.key}-value"] = [fmt_number(cell.min_value)]
+        items: list[str] = []
+        for lower in upto:
+            c = row.cells.get(lower)
+            if c is not None:
+                wanted = list(c.items) + ([c.practice] if c.practice_required else [])
+                items += [i for i in wanted if i not in items]
         if items:
             raw[f"{row.key}-items"] = items
     return raw

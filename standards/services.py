@@ -98,7 +98,7 @@ def assessment_submit(
                     uploaded_at=now,
                 )
                 evidence.photo.save(f"{site.code}-{key}.{image.extension}", image.content, save=False)
-                saved.append(evidence.photo.name)
+                saved.append(str(evidence.photo.name))
                 evidence.full_clean()
                 evidence.save()
             if previous is not None:  # carry earlier photos forward (same stored file, a new row)

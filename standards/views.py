@@ -121,7 +121,11 @@ def site_page(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "GET":
         return _render_site(request, site)
     raw = {name: request.POST.getlist(name) for name in request.POST if name != "csrfmiddlewaretoken"}
-    photos = {name.removesuffix("-photo"): f for name, f in request.FILES.items() if f.size}
+    photos = {}
+    for name in request.FILES:
+        upload = request.FILES.get(name)
+        if upload is not None and upload.size:  # an empty file input sends nothing worth checking
+            photos[name.removesuffix("-photo")] = upload
     try:
         services.assessment_submit(actor=request.user, site=site, raw=raw, photos=photos)  # type: ignore[arg-type]
     except ApplicationError as exc:

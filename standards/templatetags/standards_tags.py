@@ -25,7 +25,7 @@ def tier_badge(context: Any, site: Any) -> str:
         tiers = approved_tiers()
         if request is not None:
             request._standards_tiers = tiers
-    tier = tiers.get(getattr(site, "pk", None), "")
+    tier = tiers.get(int(getattr(site, "pk", 0) or 0), "")
     if tier not in TIER_LABELS:
         return ""
     return format_html(
