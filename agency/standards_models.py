@@ -5,8 +5,11 @@
 zones …) must be. Rows are data (seeded by a data migration, editable in the admin), so a new policy
 edition is an edit, not a release.
 
-``SiteProfile`` records what a site actually has; every change writes a ``SiteProfileChange`` row (who,
-when, which fields from → to). ``agency.standards.site_tier_compute`` compares the two.
+The figures are the policy's (``agency/data/station_standards.json``, loaded by migration 0005_i13); what a site
+has is recorded by its self-assessment in the ``standards`` app, which also computes tiers.
+
+``SiteProfile``/``SiteProfileChange`` are the earlier town-recorded profiles, kept read-only (admin) as history;
+nothing writes them any more.
 
 Loaded by the last line of ``agency/models.py`` so Django registers these models with the app.
 """
@@ -23,10 +26,9 @@ TIER_ORDER = ("basic", "standard", "benchmark")
 class StandardCriterion(models.Model):
     """One cell of a construction-standard table: for ``site_kind`` at ``tier``, item ``key`` must be …
 
-    Numeric items (``area``, ``windows``, ``seats``, ``staffing``, ``matters``) need ``min_value`` or more;
-    ``signage`` needs the profile's flag; list items (``zones``, ``equipment``, ``facilities``, ``network``,
-    ``rules``) need every entry of ``required_items``. A tier is met when every active row of that tier
-    and of each lower tier is met.
+    ``min_value`` is a minimum (area, seats; a center's window staff), ``required_items`` the tier's full
+    list as the table writes it, ``spec`` the structure a number or list cannot hold (see the field).
+    ``standards.tiers`` evaluates them: a tier is met when every active row of that tier is met.
     """
 
     class SiteKind(models.TextChoices):

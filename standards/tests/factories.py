@@ -2,6 +2,7 @@
 
 import io
 from dataclasses import dataclass
+from typing import cast
 
 import factory
 from django.utils import timezone
@@ -49,11 +50,12 @@ class World:
 
 
 def build_world() -> World:
-    center_a, center_b = CenterFactory(), CenterFactory()
-    station_a, station_b = StationFactory(parent=center_a), StationFactory(parent=center_b)
+    center_a, center_b = cast(Site, CenterFactory()), cast(Site, CenterFactory())
+    station_a = cast(Site, StationFactory(parent=center_a))
+    station_b = cast(Site, StationFactory(parent=center_b))
 
-    def agent(kind: str, site: Site) -> User:
-        return AgentFactory(kind=kind, sites=[site]).user
+    def agent(kind: str, site: Site | None) -> User:
+        return cast(Agent, AgentFactory(kind=kind, sites=[site] if site else [])).user  # type: ignore[return-value]
 
     return World(
         center_a=center_a,
@@ -64,6 +66,6 @@ def build_world() -> World:
         town_a=agent(Agent.Kind.TOWN_STAFF, center_a),
         staff_b=agent(Agent.Kind.STATION_STAFF, station_b),
         town_b=agent(Agent.Kind.TOWN_STAFF, center_b),
-        district=AgentFactory(kind=Agent.Kind.DISTRICT_ADMIN).user,
+        district=agent(Agent.Kind.DISTRICT_ADMIN, None),
         grid_a=agent(Agent.Kind.GRID_WORKER, station_a),
     )

@@ -118,7 +118,7 @@ def test_campaign_page_and_export(w):
     assert html.count("never-assessed") == 1  # center_b was never assessed
     assert "中心达基础型及以上 1/2" in html
     assert "达标准型、标杆型 1/4" in html and "中心和站点达基础型及以上 2/4" in html
-    assert 'id="row-%s"' % w.station_b.code in html and "面积差 10㎡" in html
+    assert f'id="row-{w.station_b.code}"' in html and "面积差 10㎡" in html
     town = _client(w.town_a).get(reverse("standards-report")).content.decode()
     assert w.station_b.name not in town and w.station_a.name in town
     export = _client(w.district).get(reverse("standards-export"))
