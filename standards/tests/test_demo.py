@@ -4,9 +4,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from agency.models import Site
+from core.models import User
 from standards.models import Assessment, AssessmentEvent, SiteStanding
 
 pytestmark = pytest.mark.django_db
@@ -34,3 +35,15 @@ def test_demo_assessments_exercise_every_tier_and_are_idempotent():
         AssessmentEvent.objects.count(),
         SiteStanding.objects.count(),
     ) == counts
+
+
+def test_demo_pages_render_for_every_site():
+    _demo()
+    client = Client()
+    client.force_login(User.objects.get(username="admin"))
+    html = client.get("/standards/").content.decode()
+    assert "未达基础型" in html and "标杆型" in html and "never-assessed" in html
+    for site in Site.objects.filter(kind__in=[Site.Kind.CENTER, Site.Kind.STATION]):
+        page = client.get(f"/standards/{site.code}/")
+        assert page.status_code == 200, site.code
+    assert client.get("/standards/export.xlsx").status_code == 200

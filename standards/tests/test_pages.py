@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from agency.standards_models import StandardCriterion
+from agency.tests.factories import StationFactory
 from standards import services
 from standards.demo import answers_for_tier
 from standards.models import Assessment, Evidence
@@ -143,3 +144,35 @@ def test_roster_and_map_show_the_approved_tier_badge(w):
     assert "达标：标杆型" in Client().get(roster).content.decode()
     html = Client().get("/map/").content.decode()
     assert "达标：标杆型" in html
+
+
+def test_center_form_structured_staffing_through_the_page(w):
+    page = _client(w.town_a).get(reverse("standards-site", args=[w.center_a.code]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert (
+        'name="staffing-leaders" value="副主任"' in html and 'name="staffing-establishment_defined"' in html
+    )
+    assert "有条件的可选，不影响达标" in html and "鼓励，不影响达标" in html
+    raw = answers_for_tier(table_load("center"), "benchmark")
+    assert _client(w.town_a).post(reverse("standards-site", args=[w.center_a.code]), raw).status_code == 302
+    assessment = Assessment.objects.get(site=w.center_a)
+    assert assessment.computed_tier == "benchmark"
+    assert assessment.answers["staffing"]["leaders"] == ["主任", "副主任"]
+    # the district reviews a town center; the town itself may not
+    review = reverse("standards-review", args=[w.center_a.code])
+    assert _client(w.town_a).post(review, {"decision": "approve"}).status_code == 403
+    assert _client(w.district).post(review, {"decision": "approve"}).status_code == 302
+    html = _client(w.town_a).get(reverse("standards-report")).content.decode()
+    assert 'data-tier="benchmark"' in html and "已达最高等级" in html
+
+
+def test_campaign_query_count_does_not_grow_with_sites(w, django_assert_max_num_queries):
+    _approve(w, w.station_a, "basic")
+    client = _client(w.district)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("standards-report")).status_code == 200
+    for _ in range(5):
+        StationFactory(parent=w.center_a)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("standards-report")).status_code == 200
