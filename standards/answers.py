@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.exceptions import ApplicationError
-from standards.tiers import ATTENDANCE, Row, Table
+from standards.tiers import ATTENDANCE, Row, Table, fmt_number
 
 MAX_AREA = Decimal(100_000)
 MAX_COUNT = 999
@@ -59,7 +59,7 @@ def _number(row: Row, raw: dict[str, list[str]]) -> str | None:
         raise ApplicationError(f"{label}不能为负数。", {"field": name, "value": text[:32]})
     if value > MAX_AREA:
         raise ApplicationError(f"{label}不能超过 {MAX_AREA}。", {"field": name, "value": text[:32]})
-    return str(value.quantize(Decimal("0.1")).normalize())
+    return fmt_number(value.quantize(Decimal("0.1")))  # "50", "45.5" — never "5E+1"
 
 
 def _items(row: Row, raw: dict[str, list[str]], name: str, allowed: list[str]) -> list[str]:

@@ -37,8 +37,9 @@ def tier_label(tier: str) -> str:
 
 
 def fmt_number(value: Decimal | int | float) -> str:
+    """``50``, ``45.5``: plain digits (``Decimal.normalize`` alone would give ``5E+1``)."""
     d = Decimal(str(value))
-    return str(d.quantize(Decimal(1))) if d == d.to_integral_value() else str(d.normalize())
+    return str(d.quantize(Decimal(1))) if d == d.to_integral_value() else format(d.normalize(), "f")
 
 
 def practice_item(wording: str) -> str:

@@ -188,3 +188,11 @@ def test_empty_assessment_is_below_basic_with_every_gap(tables):
     assert result.met_tier == "" and result.next_tier == "basic"
     assert "面积差 20㎡" in result.gaps
     assert "事项清单缺：证明出具、代缴收费、社会救助、证件代办" in result.gaps
+
+
+def test_numbers_are_stored_as_plain_digits(tables):
+    table = tables["station"]
+    assert answers_parse(table, {"area-value": ["50"]})["area"]["value"] == "50"
+    assert answers_parse(table, {"area-value": ["50.00"]})["area"]["value"] == "50"
+    assert answers_parse(table, {"area-value": ["45.55"]})["area"]["value"] in ("45.6", "45.5")
+    assert answers_parse(table, {"area-value": ["1,200"]})["area"]["value"] == "1200"
