@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "agency",
     "workflows",
     "notifications",
+    "standards",
 ]
 
 MIDDLEWARE = [
@@ -320,3 +321,6 @@ _logging.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.
 for _handler in _logging["handlers"].values():
     _handler.setdefault("filters", []).append("mask_personal_data")
 # --- end Security (axes) ------------------------------------------------------------------------------
+
+# Demo-data steps of apps that build on agency (agency.demo.load_demo calls each, in order, after its own).
+DEMO_DATA_STEPS = ["standards.demo.standards_demo_load"]

@@ -196,6 +196,13 @@ MATRIX: dict[str, Entry] = {
     "standards-site": Entry(
         R("standards-site", lambda sw: sw.world.station.code), (302, 302, 404, 404, 200, 404, 200, 200)
     ),
+    "standards-export": Entry(Q("/standards/export.xlsx"), (302, 302, 404, 404, 200, 200, 200, 200)),
+    "standards-review": Entry(
+        R("standards-review", lambda sw: sw.world.station.code),
+        (302, 302, 404, 404, 403, 404, 400, 400),
+        method="post",
+    ),
+    "standards-evidence": Entry(R("standards-evidence", 999999), (302, 302, 404, 404, 404, 404, 404, 404)),
     "open311-services": Entry(Q("/open311/v2/services.json"), PUBLIC),
     "open311-service": Entry(lambda sw: f"/open311/v2/services/{sw.world.matter.code}.xml", PUBLIC),
     "open311-requests": Entry(Q("/open311/v2/requests.json"), PUBLIC),
