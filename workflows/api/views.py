@@ -141,7 +141,9 @@ ACTION_VIEWS: dict[str, type[APIView]] = {
         "预约上门时间（帮办员或站点工作人员）。",
     ),
     "submit": _action_view("submit", s.SubmitInput, services.case_submit, "代为报送部门。"),
-    "progress": _action_view("progress", s.NoteInput, services.case_progress, "进度更新。"),
+    "progress": _action_view(
+        "progress", s.ProgressInput, services.case_progress, "进度更新；notify_resident=true 时短信告知群众。"
+    ),
     "complete": _action_view("complete", s.CompleteInput, services.case_complete, "办结并送达结果。"),
     "answer": _action_view("answer", s.AnswerInput, services.case_answer, "政策咨询答复并办结。"),
     "reject": _action_view("reject", s.ReasonInput, services.case_reject, "不予受理（须说明理由）。"),
