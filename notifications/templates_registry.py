@@ -211,6 +211,12 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "station",
         "【{site_name}】新预约{ref}：{date}{half_day}{matter}，尾号{phone_tail}，请及时确认。",
     ),
+    DefaultTemplate(
+        "calendar_missing",
+        "节假日安排未录入（区级）",
+        "district",
+        "【{site_name}】{year}年节假日安排尚未录入，到期日将按普通周末计算，请在管理后台导入放假安排。",
+    ),
 )
 
 DEFAULTS_BY_CODE: dict[str, DefaultTemplate] = {t.code: t for t in DEFAULT_TEMPLATES}

@@ -1,4 +1,4 @@
-"""Seed the issue-20 templates: transfer, withdrawal, progress note and the appointment loop."""
+"""Seed the issue-20 templates: transfer, withdrawal, progress note and the appointment loop, the calendar alert."""
 
 from django.db import migrations
 
@@ -9,6 +9,7 @@ CODES = (
     "appointment_confirmed",
     "appointment_declined",
     "appointment_requested",
+    "calendar_missing",
 )
 
 
