@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError
-from core.pagination import PageNumberPagination
+from core.pagination import CappedPageNumberPagination
 from workflows import selectors, services
 from workflows.api import serializers as s
 from workflows.models import Case, CaseEvent
@@ -40,12 +40,20 @@ class CaseListCreateView(APIView):
             OpenApiParameter("agent", str, description="assigned agent's username"),
             OpenApiParameter("overdue", bool),
             OpenApiParameter("page", int),
+            OpenApiParameter(
+                "count",
+                str,
+                enum=["capped"],
+                description="capped: count only up to LIST_COUNT_CAP (count_at_least + count_capped, no count)",
+            ),
         ],
         operation_id="cases_list",
         responses=inline_serializer(
             "PaginatedCaseList",
             {
                 "count": serializers.IntegerField(),
+                "count_at_least": serializers.IntegerField(required=False),
+                "count_capped": serializers.BooleanField(required=False),
                 "next": serializers.URLField(allow_null=True),
                 "previous": serializers.URLField(allow_null=True),
                 "results": s.CaseListItemSerializer(many=True),
@@ -69,7 +77,7 @@ class CaseListCreateView(APIView):
             qs = qs.filter(assigned_agent__user__username=params["agent"])
         if params.get("overdue") in ("1", "true", "yes"):
             qs = qs.filter(status__in=sorted(Case.Status.OPEN), due_at__lt=timezone.now())  # type: ignore[attr-defined]
-        paginator = PageNumberPagination()
+        paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(qs.order_by("-created_at", "-id"), request, view=self)
         return paginator.get_paginated_response([s.case_list_item(c) for c in page or []])
 
