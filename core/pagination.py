@@ -29,7 +29,7 @@ class CappedPageNumberPagination(PageNumberPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:
-        if not self.capped_mode:
+        if not self.capped_mode or self.page is None:
             return super().get_paginated_response(data)
         paginator = cast(CappedPaginator, self.page.paginator)
         return Response(
