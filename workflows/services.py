@@ -783,7 +783,8 @@ def case_reroute_away_sweep() -> int:
     """Beat sweep for AB岗: every away agent with open cases and a usable backup hands them over.
 
     ``agency`` may not import ``workflows``, so marking an agent away cannot call us directly; this sweep
-    (and the staff page, via ``case_reroute_for_away_agent``) closes that gap. Returns cases moved.
+    (and the staff page ``/staff/away/``, ``workflows.reroute_views``, via ``case_reroute_for_away_agent``)
+    closes that gap. Returns cases moved.
     """
     agent_ids = (
         Case.objects.filter(
