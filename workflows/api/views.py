@@ -51,7 +51,8 @@ class CaseListCreateView(APIView):
         responses=inline_serializer(
             "PaginatedCaseList",
             {
-                "count": serializers.IntegerField(),
+                # always present, except with ?count=capped (then count_at_least + count_capped instead)
+                "count": serializers.IntegerField(required=False),
                 "count_at_least": serializers.IntegerField(required=False),
                 "count_capped": serializers.BooleanField(required=False),
                 "next": serializers.URLField(allow_null=True),
