@@ -30,4 +30,7 @@ urlpatterns = [
     path("", include("workflows.rating_urls")),
     path("", include("workflows.track_urls")),
     path("", include("notifications.urls")),
+    path("api/v1/", include("uploads.api_urls")),
+    path("", include("uploads.urls")),
+    path("", include("workflows.offline_urls")),
 ]

@@ -223,3 +223,4 @@ class CaseEvent(models.Model):
 
 from workflows.oversight_models import *  # noqa: E402,F403
 from workflows.resident_models import *  # noqa: E402,F403
+from workflows.intake_models import *  # noqa: E402,F403
