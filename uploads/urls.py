@@ -8,5 +8,5 @@ app_name = "uploads"
 
 urlpatterns = [
     path("m/materials/<str:case_no>/", views.m_materials, name="m-materials"),
-    path("m/photos/<int:photo_id>/", views.photo_file, name="photo-file"),
+    path("m/photos/<int:photo_id>/", views.PhotoFileView.as_view(), name="photo-file"),
 ]

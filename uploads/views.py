@@ -9,7 +9,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError
 from uploads import selectors, services
@@ -71,19 +74,19 @@ def m_materials(request: HttpRequest, case_no: str) -> HttpResponse:
     )
 
 
-@require_GET
-@login_required
-def photo_file(request: HttpRequest, photo_id: int) -> FileResponse:
-    """The photo's bytes, only for users whose scope covers its case (404 otherwise, like an unknown id)."""
-    try:
+class PhotoFileView(APIView):
+    """The photo's bytes, only for users whose scope covers its case (404 otherwise, like an unknown id).
+
+    A DRF view so that the API's token and the pages' session both work (an img tag on a page, a client).
+    """
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, photo_id: int) -> FileResponse:
         photo = selectors.photo_get_for_actor(user=request.user, photo_id=photo_id)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from exc
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    # personal documents: never stored by a shared cache or the service worker, never sniffed as HTML
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = (
-        f'inline; filename="photo-{photo.pk}.{photo.file.name.rsplit(".", 1)[-1]}"'
-    )
-    return response
+        response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+        # personal documents: never kept by a shared cache or the service worker, never sniffed as HTML
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        ext = photo.file.name.rsplit(".", 1)[-1]
+        response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.{ext}"'
+        return response
