@@ -335,7 +335,9 @@
     pendingPhotos.forEach(function (p, index) {
       var li = el("li", { "class": "photo-pending" });
       var img = el("img", { alt: (p.material || "其他材料") + " 照片", "class": "photo-thumb" });
-      img.src = URL.createObjectURL(p.blob);
+      var reader = new FileReader(); // a data: URL (the pages' CSP allows data: images, not blob:)
+      reader.onload = function () { img.src = reader.result; };
+      reader.readAsDataURL(p.blob);
       li.appendChild(img);
       li.appendChild(el("span", {}, p.material || "其他材料"));
       var rm = el("button", { type: "button", "class": "btn btn-secondary", "data-remove-photo": String(index) }, "删除");
@@ -375,6 +377,7 @@
     var phoneInput = document.getElementById("off-phone");
     phoneInput.addEventListener("change", prefill);
     phoneInput.addEventListener("keyup", prefill);
+    phoneInput.addEventListener("input", prefill);
     document.getElementById("off-photo").addEventListener("change", function (event) {
       var files = event.target.files || [];
       var material = document.getElementById("off-photo-material").value;
@@ -388,8 +391,15 @@
       var index = event.target.getAttribute("data-remove-photo");
       if (index !== null) { pendingPhotos.splice(Number(index), 1); renderPhotos(); }
     });
+    // mobile.js disables a form's buttons on submit (no double posts); this form never leaves the page.
+    var enableButtons = function () {
+      window.setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+      }, 0);
+    };
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      enableButtons();
       var body = formBody(form);
       var missing = [];
       if (!body.matter) { missing.push("事项"); }
@@ -414,6 +424,7 @@
         : Promise.resolve({ id: newId(), user: USER, created_at: new Date().toISOString(), body: body, photos: pendingPhotos, state: "pending", message: "" });
       save.then(function (item) { return putItem(item); }).then(function () {
         resetForm(form);
+        enableButtons();
         return refreshCount();
       }).then(function () { if (navigator.onLine) { syncAll(); } });
     });
