@@ -76,13 +76,13 @@ def material_photo_add(
             photo.save()
     except IntegrityError:
         # the same client id sent twice at once: the other upload won; drop our copy of the file
-        photo.file.storage.delete(photo.file.name)
+        photo.file.storage.delete(photo.file.name or "")
         found = _existing(actor, client_id, case)
         if found is None:
             raise
         return found, False
     except BaseException:
-        photo.file.storage.delete(photo.file.name)
+        photo.file.storage.delete(photo.file.name or "")
         raise
     audit_log(
         actor=actor,
@@ -113,7 +113,7 @@ def material_photos_purge(*, now: dt.datetime | None = None) -> int:
             break
         for photo in batch:
             if photo.file.name:
-                photo.file.storage.delete(photo.file.name)
+                photo.file.storage.delete(photo.file.name or "")
         deleted, _ = MaterialPhoto.objects.filter(pk__in=[p.pk for p in batch]).delete()
         total += deleted
     logger.info("material photos purged: %d (retention %d days)", total, retention_days())

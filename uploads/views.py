@@ -87,6 +87,6 @@ class PhotoFileView(APIView):
         # personal documents: never kept by a shared cache or the service worker, never sniffed as HTML
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
-        ext = photo.file.name.rsplit(".", 1)[-1]
+        ext = (photo.file.name or "").rsplit(".", 1)[-1]
         response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.{ext}"'
         return response

@@ -14,14 +14,18 @@ from workflows.tests.helpers import new_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-QUEUE_STATES = "() => new Promise((ok) => { const r = indexedDB.open('bangban-offline', 1); r.onsuccess = () => {" \
-    " const q = r.result.transaction('queue').objectStore('queue').getAll(); q.onsuccess = () => ok(q.result.map(" \
+QUEUE_STATES = (
+    "() => new Promise((ok) => { const r = indexedDB.open('bangban-offline', 1); r.onsuccess = () => {"
+    " const q = r.result.transaction('queue').objectStore('queue').getAll(); q.onsuccess = () => ok(q.result.map("
     "(i) => [i.state, i.case_no || null, (i.photos || []).filter((p) => p.done).length])); }; })"
+)
 # A lost response: the phone never heard that its sends arrived, so every item goes back to "pending".
-FORGET_SYNC = "() => new Promise((ok) => { const r = indexedDB.open('bangban-offline', 1); r.onsuccess = () => {" \
-    " const t = r.result.transaction('queue', 'readwrite'); const s = t.objectStore('queue'); const q = s.getAll();" \
-    " q.onsuccess = () => q.result.forEach((i) => { i.state = 'pending'; delete i.case_no;" \
+FORGET_SYNC = (
+    "() => new Promise((ok) => { const r = indexedDB.open('bangban-offline', 1); r.onsuccess = () => {"
+    " const t = r.result.transaction('queue', 'readwrite'); const s = t.objectStore('queue'); const q = s.getAll();"
+    " q.onsuccess = () => q.result.forEach((i) => { i.state = 'pending'; delete i.case_no;"
     " (i.photos || []).forEach((p) => { p.done = false; }); s.put(i); }); t.oncomplete = () => ok(true); }; })"
+)
 
 
 def _fill(page, *, phone: str, name: str, address: str, material: str, photo_name: str) -> None:
@@ -63,11 +67,23 @@ def test_offline_requests_sync_exactly_once(page_360, live_server, login, screen
     page.fill("#off-name", "")
     page.fill("#off-address", "")
 
-    _fill(page, phone="138 0013 8000", name="王秀英", address="测试村3组12号",
-          material=world.matter.materials[0], photo_name="id.jpg")
+    _fill(
+        page,
+        phone="138 0013 8000",
+        name="王秀英",
+        address="测试村3组12号",
+        material=world.matter.materials[0],
+        photo_name="id.jpg",
+    )
     expect(page.locator("#queue-status")).to_have_text("待同步 1 条")
-    _fill(page, phone="137 0013 7000", name="张建国", address="测试村1组2号",
-          material=world.matter.materials[1], photo_name="hukou.jpg")
+    _fill(
+        page,
+        phone="137 0013 7000",
+        name="张建国",
+        address="测试村1组2号",
+        material=world.matter.materials[1],
+        photo_name="hukou.jpg",
+    )
     expect(page.locator("#queue-status")).to_have_text("待同步 2 条")
     expect(page.locator(".queue-item[data-state=pending]")).to_have_count(2)
     assert_fits_phone(page)
@@ -109,7 +125,9 @@ def test_offline_requests_sync_exactly_once(page_360, live_server, login, screen
     # The case page links to the materials checklist: both photos show as collected for their material.
     case = Case.objects.get(resident_name="王秀英")
     page.goto(f"{live_server.url}/m/materials/{case.case_no}/")
-    expect(page.locator(f"[data-material='{world.matter.materials[0]}']")).to_have_attribute("data-collected", "1")
+    expect(page.locator(f"[data-material='{world.matter.materials[0]}']")).to_have_attribute(
+        "data-collected", "1"
+    )
     expect(page.locator("#materials-missing")).to_contain_text(world.matter.materials[1])
     assert_fits_phone(page)
 

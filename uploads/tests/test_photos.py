@@ -16,8 +16,8 @@ from core.models import AuditLog
 from uploads.models import MaterialPhoto
 from uploads.tasks import material_photos_purge
 from uploads.tests.factories import MaterialPhotoFactory, jpeg_bytes
-from workflows.models import Case
 from workflows import services
+from workflows.models import Case
 from workflows.tests.helpers import new_case
 
 pytestmark = pytest.mark.django_db
