@@ -148,3 +148,33 @@ def test_case_steps_say_they_need_the_network(page_360, live_server, login):
     page.context.set_offline(False)
     case.refresh_from_db()
     assert case.status == Case.Status.ASSIGNED
+
+
+def test_refused_request_stays_on_the_phone_editable_and_resendable(page_360, live_server, login):
+    world = make_world()
+    SiteMatterFactory(site=world.station, matter=world.matter)
+    page = page_360
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/offline/")
+    page.wait_for_selector("html[data-offline-ready='1']")
+    page.context.set_offline(True)
+    page.fill("#off-phone", "12345")  # not a mobile number: the server will refuse it
+    page.fill("#off-name", "王秀英")
+    page.fill("#off-address", "测试村3组12号")
+    page.click("#offline-save")
+    expect(page.locator("#queue-status")).to_have_text("待同步 1 条")
+
+    page.context.set_offline(False)
+    page.click("#sync-btn")
+    item = page.locator(".queue-item[data-state=error]")
+    expect(item).to_contain_text("请输入有效的手机号码")  # the server's own message, kept on the phone
+    expect(page.locator("#queue-status")).to_have_text("待同步 1 条")
+    assert Case.objects.count() == 0
+
+    item.locator("[data-edit]").click()
+    expect(page.locator("#off-name")).to_have_value("王秀英")
+    page.fill("#off-phone", "138 0013 8000")
+    page.click("#offline-save")  # saved back as pending and sent at once (online)
+    expect(page.locator(".queue-item[data-state=done]")).to_have_count(1, timeout=20000)
+    expect(page.locator("#queue-status")).to_have_text("待同步 0 条")
+    assert list(Case.objects.values_list("resident_name", flat=True)) == ["王秀英"]
