@@ -31,4 +31,7 @@ urlpatterns = [
     path("", include("workflows.track_urls")),
     path("", include("notifications.urls")),
     path("", include("standards.urls")),
+    path("api/v1/", include("uploads.api_urls")),
+    path("", include("uploads.urls")),
+    path("", include("workflows.offline_urls")),
 ]

@@ -336,3 +336,21 @@ for _handler in _logging["handlers"].values():
 
 # Demo-data steps of apps that build on agency (agency.demo.load_demo calls each, in order, after its own).
 DEMO_DATA_STEPS = ["standards.demo.standards_demo_load"]
+# --- Offline intake and material photos (issue 14) -------------------------------------------------------
+INSTALLED_APPS.append("uploads")
+# Intake Idempotency-Key rows are kept this many days (values below 7 count as 7).
+INTAKE_KEY_RETENTION_DAYS = env.int("INTAKE_KEY_RETENTION_DAYS", default=30)
+# Material photos (上门收件): kept this many days after their case closed (closed/rejected/withdrawn).
+MATERIAL_PHOTO_RETENTION_DAYS = env.int("MATERIAL_PHOTO_RETENTION_DAYS", default=180)
+# Where photos are stored: a Django storage alias of STORAGES ("default": MEDIA_ROOT on local disk; point
+# STORAGES["default"] at any django-storages backend in production). Never served from a public URL.
+MATERIAL_PHOTO_STORAGE = env.str("MATERIAL_PHOTO_STORAGE", default="default")
+UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+UPLOAD_IMAGE_MAX_SIDE = env.int("UPLOAD_IMAGE_MAX_SIDE", default=2048)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "uploads-photos-purge": {"task": "uploads.tasks.material_photos_purge", "schedule": 86400.0},
+        "workflows-intake-keys-purge": {"task": "workflows.tasks.intake_keys_purge", "schedule": 86400.0},
+    }
+)
+# --- end Offline intake and material photos -------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from tests.security.conftest import ROLES, SecWorld
 from tests.security.routes import all_routes
+from uploads.tests.factories import MaterialPhotoFactory
 from workflows import resident_services
 
 
@@ -58,6 +59,12 @@ def _note_id(sw: SecWorld) -> int:
             send_after=timezone.now(),
         )
     return row.pk
+
+
+def _photo_id(sw: SecWorld) -> int:
+    # a material photo of the world's case: only those whose scope covers the case may fetch its bytes
+    photo = sw.case.material_photos.first() or MaterialPhotoFactory(case=sw.case)
+    return photo.pk
 
 
 def R(name: str, *args: Any) -> Callable[[SecWorld], str]:
@@ -280,6 +287,16 @@ MATRIX: dict[str, Entry] = {
     "notification-read": Entry(
         R("notification-read", _note_id), (302, 302, 404, 404, 302, 404, 404, 404), method="post"
     ),
+    # --- offline shell and material photos (issue 14) ---------------------------------------------------
+    "m_offline:sw": Entry(Q("/m/sw.js"), PUBLIC),
+    "m_offline:manifest": Entry(Q("/m/manifest.webmanifest"), PUBLIC),
+    "m_offline:page": Entry(Q("/m/offline/"), (302, 302, 200, 200, 200, 200, 200, 200)),
+    "m_offline:data": Entry(Q("/m/offline/data.json"), (302, 302, 200, 200, 200, 200, 200, 200)),
+    "uploads:m-materials": Entry(R("uploads:m-materials", _case), (302, 302, 200, 200, 200, 404, 200, 200)),
+    "uploads:photo-file": Entry(
+        R("uploads:photo-file", lambda sw: _photo_id(sw)), (401, 401, 200, 200, 200, 404, 200, 200), api=True
+    ),
+    "api-case-photos": Entry(R("api-case-photos", _case), (401, 401, 200, 200, 200, 404, 200, 200), api=True),
 }
 
 

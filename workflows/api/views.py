@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from core.exceptions import ApplicationError
 from core.pagination import CappedPageNumberPagination
 from workflows import selectors, services
+from workflows.api import intake as intake_api
 from workflows.api import serializers as s
 from workflows.models import Case, CaseEvent
 
@@ -82,17 +83,26 @@ class CaseListCreateView(APIView):
         page = paginator.paginate_queryset(qs.order_by("-created_at", "-id"), request, view=self)
         return paginator.get_paginated_response([s.case_list_item(c) for c in page or []])
 
-    @extend_schema(request=s.CaseCreateInput, responses={201: s.CaseDetailSerializer})
+    @extend_schema(
+        request=s.CaseCreateInput,
+        parameters=[intake_api.IDEMPOTENCY_KEY_PARAMETER],
+        responses=intake_api.CREATE_RESPONSES,
+    )
     def post(self, request: Request) -> Response:
+        return intake_api.post_once(request, self._create)
+
+    def _create(self, request: Request) -> tuple[Case, Response]:
         data = s.CaseCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         events: list[CaseEvent] = []
         case = services.case_create(actor=request.user, events_out=events, **data.validated_data)
         if not selectors.case_in_scope(user=request.user, case=case):
-            return _detail_response(request, case, http_status=status.HTTP_201_CREATED)
+            return case, _detail_response(request, case, http_status=status.HTTP_201_CREATED)
         # Answer from the instance just written and its one event: reading them back costs two queries.
         actions = selectors.case_allowed_actions(user=request.user, case=case, events=events)
-        return Response(s.case_detail(case, events=events, actions=actions), status=status.HTTP_201_CREATED)
+        return case, Response(
+            s.case_detail(case, events=events, actions=actions), status=status.HTTP_201_CREATED
+        )
 
 
 class CaseDetailView(APIView):
