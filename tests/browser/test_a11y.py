@@ -140,3 +140,38 @@ def test_hall_screen_refreshes_in_place(new_page, live_server):
     assert page.evaluate("window.__same_document") is True  # swapped in, the page never reloaded
     assert "更新于" in page.locator("#screen-live .updated").inner_text()
     assert page.js_errors == []
+
+
+def test_map_schematic_pin_jumps_to_its_card(new_page, live_server, settings):
+    settings.MAP_TILE_URL = ""
+    world = _world()
+    page = new_page(360)
+    page.goto(f"{live_server.url}/map/")
+    pin = page.locator(f'svg.map-schematic a[href="#site-{world.station.code}"]')
+    assert pin.count() == 1
+    pin.click()
+    assert page.url.endswith(f"#site-{world.station.code}")
+    card = page.locator(f"#site-{world.station.code}")
+    assert card.evaluate("el => el.matches(':target')")
+    assert card.is_visible()
+    assert scroll_width(page) <= 360
+
+
+def test_map_with_tiles_draws_leaflet_markers_that_jump_to_cards(new_page, live_server, settings, axe_path):
+    # tiles from our own (404-answering) origin: the test needs no network; markers do not depend on tiles
+    settings.MAP_TILE_URL = f"{live_server.url}/static/no-tiles/{{z}}/{{x}}/{{y}}.png"
+    world = _world()
+    page = new_page(360)
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_selector("#service-map.leaflet-container")
+    assert page.locator("#service-map svg.map-schematic").count() == 0  # the fallback made way for Leaflet
+    markers = page.locator("#service-map path.leaflet-interactive")
+    assert markers.count() == 3
+    markers.first.click(force=True)
+    page.wait_for_function("location.hash.startsWith('#site-')")
+    code = page.evaluate("location.hash.slice(6)")
+    assert code in {world.station.code, world.station_b.code, world.center.code}
+    assert page.evaluate("document.activeElement.id") == f"site-{code}"
+    assert scroll_width(page) <= 360
+    assert serious_violations(page, axe_path) == []
+    assert page.js_errors == []
