@@ -3,6 +3,7 @@
 3840 px panel and refreshes its live part in place (no reload)."""
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,18 @@ def test_public_pages_pass_axe_and_fit_360(new_page, live_server, axe_path):
 
 
 def test_grid_worker_pages_pass_axe_and_fit_360(new_page, live_server, axe_path):
+    from notifications.services import notification_enqueue
+
     world = _world()
+    for n in range(3):  # unread messages: the bell shows its count
+        notification_enqueue(
+            dedupe_key=f"a11y:{n}",
+            template="case_assigned",
+            context={"case_no": f"BB{n}", "site_name": world.station.name},
+            channel="inapp",
+            audience="staff",
+            recipient_user_id=world.grid_worker.pk,
+        )
     page = new_page(360)
     _login(page, live_server.url, "w_grid")
     for path in ("/m/", "/m/new/", f"/m/new/matter/{world.matter.code}/"):
@@ -111,6 +123,14 @@ def test_grid_worker_pages_pass_axe_and_fit_360(new_page, live_server, axe_path)
         assert response is not None and response.status == 200, path
         assert scroll_width(page) <= 360, (path, scroll_width(page))
         assert serious_violations(page, axe_path) == [], path
+    page.goto(f"{live_server.url}/m/")
+    bell = page.locator("a.notification-bell")
+    assert bell.locator("svg.icon").is_visible() and bell.locator(".bell-label").inner_text() == "消息"
+    assert bell.locator(".badge").inner_text() == "3"
+    assert (
+        page.get_by_role("link", name=re.compile(r"^消息\s*3\s*条未读$")).count() == 1
+    )  # name = visible label
+    assert bell.locator("svg.icon").bounding_box()["width"] >= 16  # drawn, not an empty emoji box
     assert page.js_errors == []
 
 
