@@ -195,3 +195,29 @@ def test_map_with_tiles_draws_leaflet_markers_that_jump_to_cards(new_page, live_
     assert scroll_width(page) <= 360
     assert serious_violations(page, axe_path) == []
     assert page.js_errors == []
+
+
+def test_map_sorts_by_distance_when_the_browser_shares_its_location(browser, live_server, settings):
+    settings.MAP_TILE_URL = ""
+    world = _world()
+    near = world.station_b  # put the phone right next to this station
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale="zh-CN",
+        geolocation={"latitude": float(near.lat), "longitude": float(near.lng)},
+        permissions=["geolocation"],
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/map/")
+        button = page.get_by_role("button", name="用我的位置找最近的网点")
+        assert button.is_visible()  # shown only where the browser can locate (progressive enhancement)
+        button.click()
+        page.wait_for_url(re.compile(r".*/map/\?.*lat=.*"))
+        assert "按距离“我的位置”由近到远排列" in page.content()
+        cards = page.locator(".site-card")
+        assert cards.first.get_attribute("id") == f"site-{near.code}"
+        assert page.locator(".site-card .distance").first.is_visible()
+        assert page.locator("svg.map-schematic .map-origin").count() == 1
+    finally:
+        context.close()
