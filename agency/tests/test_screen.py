@@ -20,10 +20,8 @@ def test_page_shows_updated_time_and_points_at_the_json() -> None:
         html = Client().get(f"/sites/{station.code}/screen/").content.decode()
     assert "更新于 <time" in html and ">09:07</time>" in html
     assert f'data-src="/sites/{station.code}/screen/data/"' in html
-    assert (
-        re.search(r'data-refresh="(\d+)"', html)
-        and 60 <= int(re.search(r'data-refresh="(\d+)"', html)[1]) <= 600
-    )
+    refresh = re.search(r'data-refresh="(\d+)"', html)
+    assert refresh is not None and 60 <= int(refresh[1]) <= 600
     assert "/static/js/screen.js" in html
     assert "页面不会自动刷新" in html  # the no-JavaScript fallback says so
     assert "http-equiv" not in html

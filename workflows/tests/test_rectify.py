@@ -30,6 +30,7 @@ def _api(user) -> APIClient:  # type: ignore[no-untyped-def]
 
 
 def _via_case_action(world: World, rating: Rating) -> int:
+    assert rating.case is not None
     response = _api(world.staff).post(
         f"/api/v1/cases/{rating.case.case_no}/rectify/", {"note": "已约谈帮办员，重新上门办理"}, format="json"
     )
@@ -47,6 +48,7 @@ def _via_rating_endpoint(world: World, rating: Rating) -> int:
 
 
 def _via_staff_case_page(world: World, rating: Rating) -> int:
+    assert rating.case is not None
     client = Client()
     client.force_login(world.staff)
     response = client.post(
