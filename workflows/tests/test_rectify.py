@@ -178,3 +178,22 @@ def test_case_action_validation_and_roles_unchanged(world, outbox):  # noqa: F81
     assert _api(world.staff2).post(url, {"note": "x"}, format="json").status_code == 404
     assert not Rectification.objects.exists()
     assert not Notification.objects.filter(template="rectification_done").exists()
+
+
+def test_migration_backfills_rectifications_filed_through_the_old_case_door(world, outbox):  # noqa: F811
+    import importlib
+
+    from django.apps import apps
+
+    case = completed_case(world)
+    rating = resident_services.rating_create(case=case, value=1)
+    _via_case_action(world, rating)
+    Rectification.objects.all().delete()  # what the old case action left: the event, no record
+    untouched = resident_services.rating_create(case=completed_case(world, phone="13900139000"), value=2)
+    migration = importlib.import_module("workflows.migrations.0007_i17_backfill_rectifications")
+    migration.backfill(apps, None)
+    migration.backfill(apps, None)  # idempotent
+    rect = Rectification.objects.get()
+    assert rect.rating_id == rating.pk and rect.report == "已约谈帮办员，重新上门办理"
+    assert not Rectification.objects.filter(rating=untouched).exists()  # still in rectification
+    assert resident_services.rating_kind_allowed(Case.objects.get(pk=case.pk)) is True
