@@ -1,7 +1,8 @@
 """Public service map (/map/) page (the standards pages live in the ``standards`` app).
 
-The map is one server-rendered list that works without JavaScript and offline; when ``MAP_TILE_URL`` is
-set, ``static/js/map.js`` adds a Leaflet map (served from ``static/vendor/leaflet``) above the list.
+The map is one server-rendered list that works without JavaScript and offline, under a picture of where the
+sites are: with ``MAP_TILE_URL`` set, ``static/js/map.js`` draws a Leaflet map (``static/vendor/leaflet``);
+without, the server draws an SVG schematic from the coordinates (``agency.map_schematic``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from agency import map_selectors
+from agency.map_schematic import schematic_svg
 from agency.models import Matter, Site
 
 
@@ -34,13 +36,17 @@ def map_page(request: HttpRequest) -> HttpResponse:
         query.origin_label = "我的位置"
     entries = map_selectors.map_entries(query)
     tile_url = getattr(settings, "MAP_TILE_URL", "") or ""
+    origin = {"lat": query.lat, "lng": query.lng} if query.lat is not None and query.lng is not None else None
     context: dict[str, Any] = {
         "entries": entries,
         "query": query,
         "matters": Matter.objects.filter(is_active=True).order_by("sort_order", "code"),
         "kinds": Site.Kind.choices,
         "tile_url": tile_url,
+        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "") or "",
         "markers": [map_selectors.as_marker(e) for e in entries if e.lat is not None] if tile_url else [],
-        "origin": {"lat": query.lat, "lng": query.lng} if query.lat is not None else None,
+        "origin": origin,
+        # the picture without tiles, and the fallback inside the Leaflet box until (unless) Leaflet runs
+        "schematic": schematic_svg(entries, origin),
     }
     return render(request, "agency/map/map.html", context)

@@ -161,6 +161,12 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "station",
         "【{site_name}】尾号{phone_tail}的群众申请上门服务：{note}。请尽快电话联系。",
     ),
+    DefaultTemplate(
+        "rectification_done",
+        "差评整改结果（居民）",
+        "resident",
+        "【{site_name}】{matter}({case_no})已整改，{invite}：{track_url}",
+    ),
     # --- Escalation ladder ---------------------------------------------------------------------------
     DefaultTemplate(
         "escalation_town",

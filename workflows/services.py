@@ -536,15 +536,28 @@ def case_autoclose_from_flow(*, case_id: int | None) -> None:
 
 
 def case_rectify(*, actor: Any, case: Case, note: str) -> Case:
-    """Station staff file the rectification report for a bad rating: back to ``completed``, open for a
-    follow-up rating (a new feedback window), then ``close``."""
+    """Station staff file the rectification report for a bad rating (the case action): the one service both
+    doors share, ``workflows.rectify.rectification_report`` (record, resident SMS, timeline, follow-up)."""
+    from workflows.rectify import rectification_report
+
+    updated, _ = rectification_report(actor=actor, case=case, note=note)
+    assert updated is not None
+    return updated
+
+
+def case_rectify_apply(
+    *, actor: Any, case: Case, note: str, record: Callable[[Case, str], dict[str, Any]]
+) -> Case:
+    """The case half of a rectification: back to ``completed``, open for a follow-up rating (a new feedback
+    window), then ``close``. ``record`` writes the rectification's own rows under the lock (``workflows.rectify``)
+    and returns what the one ``rectified`` timeline row keeps of them."""
     note = _text(note, field="note", max_length=2000, required=True)
 
     def apply(c: Case) -> None:
         c.status = S.COMPLETED
         c.feedback_due_at = add_working_days(timezone.now(), feedback_window_workdays())
         _save(c, ["status", "feedback_due_at"])
-        _event(case=c, kind="rectified", note=note, actor=actor)
+        _event(case=c, kind="rectified", note=note, actor=actor, data=record(c, note))
 
     return _transition(actor=actor, case=case, action="rectify", apply=apply)
 

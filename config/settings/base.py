@@ -226,6 +226,7 @@ TRACK_RATE_LIMITS = env.str(
     default="otp_phone=5/h,otp_ip=30/h,verify_phone=5/15m,verify_ip=20/15m,lookup_ip=30/m",
 )
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")  # shown on the Leaflet map (e.g. 审图号)
 
 # --- Residents (issue 5: /track/, 好差评 feedback, bad-rating loop) -----------------------------------------
 TRACK_OTP_TTL_SECONDS = env.int("TRACK_OTP_TTL_SECONDS", default=300)

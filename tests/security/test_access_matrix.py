@@ -199,6 +199,7 @@ MATRIX: dict[str, Entry] = {
     # --- public pages -----------------------------------------------------------------------------------
     "site-roster": Entry(R("site-roster", lambda sw: sw.world.station.code), PUBLIC),
     "site-screen": Entry(R("site-screen", lambda sw: sw.world.station.code), PUBLIC),
+    "site-screen-data": Entry(R("site-screen-data", lambda sw: sw.world.station.code), PUBLIC),
     "service-map": Entry(Q("/map/"), PUBLIC),
     "standards-report": Entry(Q("/standards/"), (302, 302, 404, 404, 200, 200, 200, 200)),
     "standards-site": Entry(
