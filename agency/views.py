@@ -3,8 +3,9 @@
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
@@ -14,7 +15,7 @@ from agency.models import Site
 from agency.qr import qr_svg, track_url
 from core.exceptions import ApplicationError
 
-SCREEN_REFRESH_SECONDS = 300
+SCREEN_REFRESH_SECONDS = 180  # how often screen.js fetches the live part (no page reload)
 
 
 def _site_or_404(code: str) -> Site:
@@ -36,6 +37,7 @@ def _context(site: Site) -> dict[str, Any]:
         "track_url": track_url(),
         # sections other apps add (e.g. the 一件事 a site offers): agency cannot import them, settings name them
         "extra_sections": [import_string(path)(site) for path in getattr(settings, "SITE_PAGE_SECTIONS", ())],
+        "updated_at": timezone.localtime(),
     }
 
 
@@ -47,10 +49,28 @@ def site_roster_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "agency/roster.html", context)
 
 
-@require_GET
-def site_screen_page(request: HttpRequest, code: str) -> HttpResponse:
-    """The hall TV: roster, matters with time limits and the 制度 in turn (CSS only); meta refresh."""
-    context = _context(_site_or_404(code))
+def _screen_context(site: Site) -> dict[str, Any]:
+    context = _context(site)
     context["qr"] = qr_svg(context["track_url"], scale=6, title="扫码查询办理进度")
     context["refresh_seconds"] = SCREEN_REFRESH_SECONDS
-    return render(request, "agency/screen.html", context)
+    return context
+
+
+@require_GET
+def site_screen_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The hall TV: roster, matters with time limits and the 制度 in turn (CSS only). No meta refresh: with
+    JavaScript the live part is re-fetched from ``site_screen_data``; without, the page stays as loaded."""
+    return render(request, "agency/screen.html", _screen_context(_site_or_404(code)))
+
+
+@require_GET
+def site_screen_data(request: HttpRequest, code: str) -> JsonResponse:
+    """``{"updated": "HH:MM", "updated_at": ISO-8601, "html": the live part}`` for the screen's refresh."""
+    context = _screen_context(_site_or_404(code))
+    html = render_to_string("agency/screen_live.html", context, request=request)
+    updated = context["updated_at"]
+    response = JsonResponse(
+        {"updated": updated.strftime("%H:%M"), "updated_at": updated.isoformat(), "html": html}
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -2,7 +2,7 @@
 
 Built from the demo catalog's matters (``agency.demo``, which lists 出生登记, 死亡户口注销 and 丧葬补助金 for
 them); each bundle is offered at every center/station that offers all of its members. Called from
-``manage.py demo_data`` through ``settings.DEMO_DATA_HOOKS``.
+``manage.py demo_data`` through ``settings.DEMO_DATA_STEPS``.
 """
 
 from __future__ import annotations

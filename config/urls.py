@@ -35,4 +35,8 @@ urlpatterns = [
     path("api/v1/", include("bundles.api.urls")),
     path("", include("bundles.urls")),
     path("", include("handoffs.urls")),
+    path("", include("standards.urls")),
+    path("api/v1/", include("uploads.api_urls")),
+    path("", include("uploads.urls")),
+    path("", include("workflows.offline_urls")),
 ]

@@ -21,8 +21,8 @@ Bulk rows carry no Viewflow ``Process`` (``Case.process`` is null): ``workflows.
 for such cases and no selector reads Viewflow tables. Cases made through the API get their process.
 
 Writing: PostgreSQL uses ``COPY`` (psycopg 3); ids are assigned here and the sequences moved past them at the
-end. A fresh load is one transaction with FK triggers off and the plain secondary indexes rebuilt at the end
-(see ``bench_load``). Other databases use ``bulk_create``.
+end. A fresh load is one transaction with FK triggers off (superuser) or checked at once per ``COPY`` (an
+ordinary database owner) and the plain secondary indexes rebuilt at the end (see ``bench_load``). Other databases use ``bulk_create``.
 """
 
 from __future__ import annotations
@@ -973,6 +973,11 @@ def _pg_prepare_fast_load(progress: Callable[[str], None] | None) -> list[str]:
             with transaction.atomic():
                 cursor.execute("SET LOCAL session_replication_role = replica")
         except DatabaseError:
+            # An ordinary database owner keeps the FK triggers. Django's FKs are DEFERRABLE INITIALLY
+            # DEFERRED: left so, every COPY queues its checks until commit, and the index rebuild at the end
+            # fails ("cannot CREATE INDEX ... because it has pending trigger events"), besides holding
+            # millions of queued events in memory. IMMEDIATE checks each COPY's rows as it ends.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             if progress:
                 progress("not a superuser: foreign keys are checked row by row (slower)")
         tables = [model._meta.db_table for _k, model, _f, _a in TABLES]
@@ -1084,6 +1089,8 @@ def bench_load(
         if rebuild:
             t0 = time.monotonic()
             with connection.cursor() as cursor:
+                # nothing may stay queued when the indexes are rebuilt (see _pg_prepare_fast_load)
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
                 for sql in rebuild:
                     cursor.execute(sql)

@@ -1,7 +1,7 @@
 """Writes for residents: SMS codes, resident tokens, 好差评 ratings, the bad-rating loop, doorstep visits.
 
 Case state changes are never made here: a 差评 calls ``workflows.services.case_mark_rectifying``, a
-rectification report ``case_rectify``, an auto-close ``case_autoclose`` (the case workflow owns its rules).
+rectification report ``workflows.rectify`` (shared with the case action), an auto-close ``case_autoclose`` (the case workflow owns its rules).
 """
 
 import datetime as dt
@@ -505,63 +505,14 @@ def rating_callback_log(*, actor: Any, rating: Rating, note: str, reached: bool 
     return callback
 
 
-@transaction.atomic
 def rating_rectification_report(*, actor: Any, rating: Rating, report: str) -> Rectification:
-    """Report the rectification of a 差评.
+    """Report the rectification of a 差评 from the rating (the 差评整改 page and ``/ratings/{id}/rectify/``).
 
-    The case returns to ``completed`` (case workflow's ``case_rectify``),
-    the resident is told the outcome by SMS with a follow-up rating link."""
-    _require_staff_scope(actor=actor, rating=rating)
-    if not rating.is_bad:
-        raise ApplicationError("只有差评需要整改。", {"rating": rating.value}, status=409)
-    text = clean_text(report or "").strip()
-    if not text:
-        raise ApplicationError("请填写整改情况。", {"field": "report"}, status=400)
-    if Rectification.objects.filter(rating=rating).exists():
-        raise ApplicationError("该评价已报告整改。", {}, status=409)
-    case = rating.case
-    if case is not None:
-        from workflows.services import case_rectify
+    The same one service as the case action ``rectify``: ``workflows.rectify.rectification_report``."""
+    from workflows.rectify import rectification_report
 
-        if case.status != Case.Status.RECTIFYING:
-            raise ApplicationError("该案件不在整改中。", {"status": case.status}, status=409)
-        case_rectify(actor=actor, case=case, note=text)
-    rectification = Rectification(rating=rating, at=timezone.now(), by=actor, report=text)
-    rectification.full_clean()
-    rectification.save()
-    _tell_resident_outcome(rectification)
-    audit_log(actor=actor, action="rating.rectified", target_type="rating", target_id=str(rating.pk))
-    return rectification
-
-
-def _tell_resident_outcome(rectification: Rectification) -> None:
-    """The case workflow's ``case_rectify`` already SMSes the resident the outcome (template
-    ``rectification_done``, with the /track/ link where the follow-up rating is given); record that here."""
-    if rectification.rating.case_id is None:
-        return
-    rectification.resident_notified_at = timezone.now()
-    rectification.save(update_fields=["resident_notified_at"])
-
-
-@transaction.atomic
-def rectification_record_from_case(*, rating: Rating) -> Rectification | None:
-    """When staff rectified through the case action (``POST /cases/{no}/rectify/``) rather than through
-    ``rating_rectification_report``, record the report from the timeline (idempotent)."""
-    if rating.case is None or Rectification.objects.filter(rating=rating).exists():
-        return None
-    if rating.case.status == Case.Status.RECTIFYING:
-        return None
-    event = (
-        CaseEvent.objects.filter(case=rating.case, kind=CaseEvent.Kind.RECTIFIED, at__gte=rating.created_at)
-        .order_by("at", "id")
-        .first()
-    )
-    if event is None:
-        return None
-    rectification = Rectification(rating=rating, at=event.at, by=event.actor, report=event.note or "已整改")
-    rectification.full_clean()
-    rectification.save()
-    _tell_resident_outcome(rectification)
+    _, rectification = rectification_report(actor=actor, rating=rating, note=report)
+    assert rectification is not None  # a rating always gets its record
     return rectification
 
 
@@ -631,7 +582,6 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
         )
         if rating is None:
             return steps
-        rectification_record_from_case(rating=rating)
         rectified = Rectification.objects.filter(rating=rating).exists()
         context = _rating_context(rating)
         late_days = 0

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "agency",
     "workflows",
     "notifications",
+    "standards",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.ui_prefs",
+                "core.context_processors.calendar_coverage",
             ],
         },
     }
@@ -224,6 +226,7 @@ TRACK_RATE_LIMITS = env.str(
     default="otp_phone=5/h,otp_ip=30/h,verify_phone=5/15m,verify_ip=20/15m,lookup_ip=30/m",
 )
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")  # shown on the Leaflet map (e.g. 审图号)
 
 # --- Residents (issue 5: /track/, 好差评 feedback, bad-rating loop) -----------------------------------------
 TRACK_OTP_TTL_SECONDS = env.int("TRACK_OTP_TTL_SECONDS", default=300)
@@ -246,6 +249,17 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 # --- end Residents ---------------------------------------------------------------------------------------
+
+# --- Issue 20 ---------------------------------------------------------------------------------------
+# Staff case lists (and GET /api/v1/cases/?count=capped) count at most this many rows, then show "1,000+".
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=1000)
+# Holiday calendar coverage (issue 20): banner when the next N days reach a year nobody entered; from
+# 1 December district admins are alerted daily (deduped: once a week each) until next year is imported.
+CALENDAR_COVERAGE_DAYS = env.int("CALENDAR_COVERAGE_DAYS", default=60)
+CELERY_BEAT_SCHEDULE["calendar-coverage-alert"] = {
+    "task": "notifications.tasks.calendar_coverage_alert",
+    "schedule": _crontab(hour=9, minute=0),
+}
 
 # --- Django REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -331,10 +345,29 @@ CELERY_BEAT_SCHEDULE["handoffs-remind"] = {
     "task": "handoffs.tasks.remind_overdue_handoffs",
     "schedule": 3600.0,
 }
-# ``manage.py demo_data`` calls these after the demo district is loaded (agency cannot import bundles).
-DEMO_DATA_HOOKS = ["bundles.demo.load_bundles_demo"]
 # Extra sections of a site's roster and hall-screen pages: ``f(site) -> {"title", "items": [{name, detail}]}``.
 SITE_PAGE_SECTIONS = ["bundles.selectors.site_page_section"]
 # Names shown on each site of the service map: ``f(site_ids) -> {site_id: [name, ...]}`` (one call per page).
 SITE_MAP_BADGES = ["bundles.selectors.sites_bundle_names"]
 # --- end issue 15 ------------------------------------------------------------------------------------------
+
+# Demo-data steps of apps that build on agency (agency.demo.load_demo calls each, in order, after its own).
+DEMO_DATA_STEPS = ["bundles.demo.load_bundles_demo", "standards.demo.standards_demo_load"]
+# --- Offline intake and material photos (issue 14) -------------------------------------------------------
+INSTALLED_APPS.append("uploads")
+# Intake Idempotency-Key rows are kept this many days (values below 7 count as 7).
+INTAKE_KEY_RETENTION_DAYS = env.int("INTAKE_KEY_RETENTION_DAYS", default=30)
+# Material photos (上门收件): kept this many days after their case closed (closed/rejected/withdrawn).
+MATERIAL_PHOTO_RETENTION_DAYS = env.int("MATERIAL_PHOTO_RETENTION_DAYS", default=180)
+# Where photos are stored: a Django storage alias of STORAGES ("default": MEDIA_ROOT on local disk; point
+# STORAGES["default"] at any django-storages backend in production). Never served from a public URL.
+MATERIAL_PHOTO_STORAGE = env.str("MATERIAL_PHOTO_STORAGE", default="default")
+UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+UPLOAD_IMAGE_MAX_SIDE = env.int("UPLOAD_IMAGE_MAX_SIDE", default=2048)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "uploads-photos-purge": {"task": "uploads.tasks.material_photos_purge", "schedule": 86400.0},
+        "workflows-intake-keys-purge": {"task": "workflows.tasks.intake_keys_purge", "schedule": 86400.0},
+    }
+)
+# --- end Offline intake and material photos -------------------------------------------------------------

@@ -191,13 +191,12 @@ def test_callback_in_time_is_not_escalated(world, outbox):  # noqa: F811
         assert not outbox.of("bad_rating_callback_late")
 
 
-def test_rectify_through_case_action_is_recorded_by_sweep(world, outbox):  # noqa: F811
+def test_rectify_through_case_action_records_at_once(world, outbox):  # noqa: F811
     from workflows import services
 
     case = completed_case(world)
     rating = resident_services.rating_create(case=case, value=1)
     services.case_rectify(actor=world.staff, case=Case.objects.get(pk=case.pk), note="已整改到位")
-    bad_rating_sweep()
     rect = Rectification.objects.get(rating=rating)
     assert rect.report == "已整改到位"
     assert resident_services.rating_kind_allowed(Case.objects.get(pk=case.pk)) is True

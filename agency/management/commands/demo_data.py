@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.module_loading import import_string
 
 from agency.demo import DEFAULT_PASSWORD, load_demo
 
@@ -32,8 +31,6 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("--password must not be empty")
         result = load_demo(password=password)
-        for hook in getattr(settings, "DEMO_DATA_HOOKS", ()):  # apps built on agency add their demo data
-            import_string(hook)()
         counts = ", ".join(f"{key} {value}" for key, value in result.counts.items())
         self.stdout.write(f"demo district loaded: {counts}")
         self.stdout.write("demo accounts (username / role / site), password: " + password)
