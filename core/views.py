@@ -11,6 +11,9 @@ from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
+
+from core.parsers import JSONParser
 
 if TYPE_CHECKING:
     import redis
@@ -56,7 +59,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class TokenView(ObtainAuthToken):
     """``POST {"username", "password"}`` → ``{"token"}``."""
 
-    parser_classes = ObtainAuthToken.parser_classes
+    # DRF's form parsers (the form body is checked by core.middleware) and the project's JSON parser
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     @extend_schema(
         request=inline_serializer(

@@ -320,3 +320,7 @@ _logging.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.
 for _handler in _logging["handlers"].values():
     _handler.setdefault("filters", []).append("mask_personal_data")
 # --- end Security (axes) ------------------------------------------------------------------------------
+# --- Unstorable input (issue 18) --------------------------------------------------------------------------
+# JSON bodies: NUL / lone surrogates anywhere → 400 naming the field (core/parsers.py; forms and query strings:
+# core.middleware.RejectNulBytesMiddleware, same rule from core.text.unstorable_fields).
+_cast(dict[str, _Any], REST_FRAMEWORK)["DEFAULT_PARSER_CLASSES"] = ["core.parsers.JSONParser"]
