@@ -1,6 +1,7 @@
 """Security headers on every response (CSP, referrer, permissions). HSTS comes from SecurityMiddleware."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -34,7 +35,7 @@ class RejectNulBytesMiddleware:
     PostgreSQL text cannot hold a NUL, so a lookup with one (``/open311/v2/services/%00.xml``, ``?site=%00``,
     a page form's ``case_no``) would end in a DataError (500) instead of a clear 4xx; views read
     ``request.GET``/``request.POST`` directly in many places, so the check sits here, once, before any of
-    them. JSON bodies are checked by the API's parser (``core.parsers.JSONParser``) with the same rule.
+    them. API bodies are checked by the API's parsers (``core.parsers``) with the same rule.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -46,11 +47,20 @@ class RejectNulBytesMiddleware:
             return HttpResponse("请求中含有非法字符。", status=400, content_type="text/plain; charset=utf-8")
         if "%00" in query or "\x00" in query:
             return _refuse(request, _problems([(key, request.GET.getlist(key)) for key in request.GET]))
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        # DRF views parse their own bodies (core.parsers, same rule); reading request.POST here would consume
+        # the stream and make DRF see an empty body instead of refusing a media type it does not accept.
+        if getattr(view_func, "cls", None) is not None and hasattr(view_func.cls, "parser_classes"):
+            return None
         if request.method == "POST" and request.content_type in _FORM_TYPES:
             problems = _form_problems(request)
             if problems:
                 return _refuse(request, problems)
-        return self.get_response(request)
+        return None
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

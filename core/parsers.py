@@ -14,13 +14,37 @@ from rest_framework.exceptions import ValidationError
 from core.text import unstorable_fields
 
 
+def _refuse_unstorable(data: Any) -> Any:
+    problems = unstorable_fields(data)
+    if problems:
+        raise ValidationError(problems)
+    return data
+
+
 class JSONParser(parsers.JSONParser):
     """``rest_framework.parsers.JSONParser`` that answers 400 ``{field: [message]}`` for a NUL or a lone
     surrogate anywhere in the body (values and keys, any depth)."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return _refuse_unstorable(super().parse(stream, media_type, parser_context))
+
+
+class FormParser(parsers.FormParser):
+    """DRF's form parser with the same refusal (field values and names)."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
-        problems = unstorable_fields(data)
-        if problems:
-            raise ValidationError(problems)
+        _refuse_unstorable({key: data.getlist(key) for key in data})
         return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser with the same refusal (field values and names, uploaded file names)."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        parsed = super().parse(stream, media_type, parser_context)
+        fields: dict[str, Any] = {key: parsed.data.getlist(key) for key in parsed.data}
+        for key in parsed.files:
+            fields[key] = [f.name or "" for f in parsed.files.getlist(key)]
+        _refuse_unstorable(fields)
+        return parsed

@@ -11,9 +11,8 @@ from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import FormParser, MultiPartParser
 
-from core.parsers import JSONParser
+from core.parsers import FormParser, JSONParser, MultiPartParser
 
 if TYPE_CHECKING:
     import redis
@@ -59,7 +58,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class TokenView(ObtainAuthToken):
     """``POST {"username", "password"}`` → ``{"token"}``."""
 
-    # DRF's form parsers (the form body is checked by core.middleware) and the project's JSON parser
+    # ObtainAuthToken's three, each refusing unstorable text (core.parsers)
     parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     @extend_schema(

@@ -15,10 +15,11 @@ import datetime as dt
 import json
 from collections import Counter
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.test import override_settings
+from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
 from core.text import UNSTORABLE_MESSAGE
@@ -41,7 +42,7 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in node:
         node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
     for combiner in ("allOf", "oneOf", "anyOf"):
-        if combiner in node and node[combiner]:
+        if node.get(combiner):
             return {**_resolve(schema, node[combiner][0]), **{k: v for k, v in node.items() if k != combiner}}
     return node
 
@@ -202,16 +203,23 @@ def test_every_openapi_string_refuses_unstorable_text(sec_world: SecWorld, capsy
 
 @override_settings(TRACK_RATE_LIMITS=LIMITS, AXES_ENABLED=False)
 def test_every_route_refuses_a_nul_form_field_and_query(sec_world: SecWorld) -> None:
+    """Every route of the URL conf (the access matrix has one entry per route): a NUL in the query string is a
+    400 naming the parameter; a NUL in a page's form body is a 400 naming the field. DRF views' bodies are
+    the OpenAPI walk's (their own parsers, reached with the roles that pass authentication)."""
     failures = []
+    pages = 0
     for name, entry in MATRIX.items():
         url = entry.url(sec_world)
         client: Any = sec_world.api("admin") if entry.api else sec_world.client("admin")
-        post = client.post(url, {"note": "a\x00b", "q": "ok"})
-        get = client.get(url, {"q": "a\x00b"})
-        for how, response, field in (("POST form", post, "note"), ("GET query", get, "q")):
+        checks = [("GET query", client.get(url, {"q": "a\x00b"}), "q")]
+        if not hasattr(getattr(resolve(urlsplit(url).path).func, "cls", None), "parser_classes"):
+            pages += 1
+            checks.append(("POST form", client.post(url, {"note": "a\x00b", "q": "ok"}), "note"))
+        for how, response, field in checks:
             text = response.content.decode("utf-8", "replace")
             if response.status_code != 400 or field not in text or UNSTORABLE_MESSAGE not in text:
                 failures.append(f"{name} {how} {url}: {response.status_code} {text[:120]!r}")
+    assert pages > 30
     assert not failures, "\n".join(failures)
 
 
