@@ -54,7 +54,7 @@ class RejectNulBytesMiddleware:
     ) -> HttpResponse | None:
         # DRF views parse their own bodies (core.parsers, same rule); reading request.POST here would consume
         # the stream and make DRF see an empty body instead of refusing a media type it does not accept.
-        if getattr(view_func, "cls", None) is not None and hasattr(view_func.cls, "parser_classes"):
+        if hasattr(getattr(view_func, "cls", None), "parser_classes"):
             return None
         if request.method == "POST" and request.content_type in _FORM_TYPES:
             problems = _form_problems(request)
