@@ -232,3 +232,16 @@ def test_imported_sheet_with_nul_names_line_and_column(sec_world: SecWorld) -> N
         read_csv(sheet.encode("utf-8"))
     assert refused.value.extra == {"line": 3, "field": "姓名"}
     assert UNSTORABLE_MESSAGE in refused.value.message
+
+
+def test_admin_search_and_forms_refuse_a_nul(sec_world: SecWorld) -> None:
+    from django.contrib.auth import get_user_model
+
+    superuser = get_user_model().objects.create_superuser("sec-root", "root@example.com", "x")
+    client = sec_world.client("anonymous")
+    client.force_login(superuser)
+    search = client.get("/admin/agency/site/", {"q": "a\x00b"})
+    add = client.post("/admin/agency/site/add/", {"code": "S\x00", "name": "站"})
+    for response, field in ((search, "q"), (add, "code")):
+        text = response.content.decode()
+        assert response.status_code == 400 and field in text and UNSTORABLE_MESSAGE in text, text[:200]
