@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("workflows.rating_urls")),
     path("", include("workflows.track_urls")),
     path("", include("notifications.urls")),
+    path("", include("standards.urls")),
 ]

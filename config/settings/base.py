@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "agency",
     "workflows",
     "notifications",
+    "standards",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.ui_prefs",
+                "core.context_processors.calendar_coverage",
             ],
         },
     }
@@ -247,6 +249,17 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # --- end Residents ---------------------------------------------------------------------------------------
 
+# --- Issue 20 ---------------------------------------------------------------------------------------
+# Staff case lists (and GET /api/v1/cases/?count=capped) count at most this many rows, then show "1,000+".
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=1000)
+# Holiday calendar coverage (issue 20): banner when the next N days reach a year nobody entered; from
+# 1 December district admins are alerted daily (deduped: once a week each) until next year is imported.
+CALENDAR_COVERAGE_DAYS = env.int("CALENDAR_COVERAGE_DAYS", default=60)
+CELERY_BEAT_SCHEDULE["calendar-coverage-alert"] = {
+    "task": "notifications.tasks.calendar_coverage_alert",
+    "schedule": _crontab(hour=9, minute=0),
+}
+
 # --- Django REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -320,6 +333,9 @@ _logging.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.
 for _handler in _logging["handlers"].values():
     _handler.setdefault("filters", []).append("mask_personal_data")
 # --- end Security (axes) ------------------------------------------------------------------------------
+
+# Demo-data steps of apps that build on agency (agency.demo.load_demo calls each, in order, after its own).
+DEMO_DATA_STEPS = ["standards.demo.standards_demo_load"]
 # --- Unstorable input (issue 18) --------------------------------------------------------------------------
 # JSON bodies: NUL / lone surrogates anywhere → 400 naming the field (core/parsers.py; forms and query strings:
 # core.middleware.RejectNulBytesMiddleware, same rule from core.text.unstorable_fields).

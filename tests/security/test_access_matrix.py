@@ -104,6 +104,7 @@ MATRIX: dict[str, Entry] = {
     ),
     # no or wrong case number / tail: 404 alike (no existence leak)
     "track-lookup": Entry(Q("/api/v1/track/lookup/"), (404,) * 8, api=True),
+    "track-appointment-lookup": Entry(Q("/api/v1/track/appointments/"), (404,) * 8, api=True),
     # --- ratings and doorstep requests (staff oversight) ------------------------------------------------
     "rating-list": Entry(Q("/api/v1/ratings/"), (401, 401, 200, 200, 200, 200, 200, 200), api=True),
     "rating-callback": Entry(
@@ -196,11 +197,19 @@ MATRIX: dict[str, Entry] = {
     "standards-site": Entry(
         R("standards-site", lambda sw: sw.world.station.code), (302, 302, 404, 404, 200, 404, 200, 200)
     ),
+    "standards-export": Entry(Q("/standards/export.xlsx"), (302, 302, 404, 404, 200, 200, 200, 200)),
+    "standards-review": Entry(
+        R("standards-review", lambda sw: sw.world.station.code),
+        (302, 302, 404, 404, 403, 404, 400, 400),
+        method="post",
+    ),
+    "standards-evidence": Entry(R("standards-evidence", 999999), (302, 302, 404, 404, 404, 404, 404, 404)),
     "open311-services": Entry(Q("/open311/v2/services.json"), PUBLIC),
     "open311-service": Entry(lambda sw: f"/open311/v2/services/{sw.world.matter.code}.xml", PUBLIC),
     "open311-requests": Entry(Q("/open311/v2/requests.json"), PUBLIC),
     "open311-request": Entry(lambda sw: f"/open311/v2/requests/{sw.case.case_no}.json", PUBLIC),
     "appointment-new": Entry(Q("/appointments/"), PUBLIC),
+    "appointment-check": Entry(Q("/appointments/check/"), PUBLIC),
     "track": Entry(Q("/track/"), PUBLIC),
     "track-otp-form": Entry(Q("/track/otp/"), (400,) * 8, method="post"),
     "track-code": Entry(Q("/track/code/"), (302,) * 8, method="post"),
@@ -251,6 +260,10 @@ MATRIX: dict[str, Entry] = {
         R("workflows:staff-case-action", _case, "assign"),
         (302, 302, 403, 403, 400, 404, 400, 400),
         method="post",
+    ),
+    "workflows:staff-away": Entry(Q("/staff/away/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "workflows:staff-away-reroute": Entry(
+        R("workflows:staff-away-reroute", 999_999), (302, 302, 403, 403, 404, 404, 404, 404), method="post"
     ),
     "staff_ratings:list": Entry(Q("/staff/ratings/"), (302, 302, 403, 403, 200, 200, 200, 200)),
     "staff_ratings:detail": Entry(
