@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.exceptions import ApplicationError
+from core.text import UNSTORABLE_MESSAGE, field_label, is_storable
 
 REQUIRED_HEADERS = ("姓名", "身份", "手机号", "站点编码")
 
@@ -33,10 +34,22 @@ def _cell(value: Any) -> Any:
     return str(value).strip()
 
 
+def _refuse_unstorable(line: int, headers: list[str], values: list[Any]) -> None:
+    """A NUL or lone surrogate in a cell would fail the database write (500): refuse the sheet, naming the
+    line and column (``core.text``: the rule every text input follows)."""
+    for position, value in enumerate(values):
+        if isinstance(value, str) and not is_storable(value):
+            column = field_label(headers[position]) if position < len(headers) else f"第{position + 1}列"
+            raise ApplicationError(
+                f"第{line}行“{column}”{UNSTORABLE_MESSAGE}", {"line": line, "field": column}
+            )
+
+
 def _rows_from_table(table: list[list[Any]]) -> Rows:
     if not table:
         raise ApplicationError("文件为空。")
     headers = [str(h or "").strip() for h in table[0]]
+    _refuse_unstorable(1, headers, headers)
     missing = [h for h in REQUIRED_HEADERS if h not in headers]
     if missing:
         raise ApplicationError(f"缺少表头：{'、'.join(missing)}", {"missing": missing})
@@ -45,6 +58,7 @@ def _rows_from_table(table: list[list[Any]]) -> Rows:
         values = [_cell(v) for v in raw]
         if not any(values):
             continue
+        _refuse_unstorable(index, headers, values)
         rows.append((index, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}))
     return rows
 

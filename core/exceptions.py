@@ -28,7 +28,10 @@ class ApplicationError(Exception):
 
 def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response({"message": exc.message, "extra": exc.extra}, status=exc.status)
+        answer = Response({"message": exc.message, "extra": exc.extra}, status=exc.status)
+        if exc.status in (429, 503) and isinstance(exc.extra.get("retry_after"), int):
+            answer["Retry-After"] = str(exc.extra["retry_after"])  # seconds (RFC 9110 §10.2.3)
+        return answer
     if isinstance(exc, DjangoValidationError):
         exc = drf_exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

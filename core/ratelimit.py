@@ -12,11 +12,20 @@ Two shapes of limit are offered:
   window the identity is blocked for one whole period (wrong OTP codes).
 
 Identities (phones, IPs) are hashed before they become cache keys so no personal data sits in the cache.
+
+**When the counter store is down** (Redis stopped, unreachable, timing out) the limits cannot be read, and a
+limit that cannot be read must not fail open: every limited call answers 503 ``ApplicationError`` with a
+Chinese message and ``extra.retry_after`` (the API turns it into a ``Retry-After`` header), instead of a 500
+or an unlimited pass. Nothing is sent meanwhile, so an OTP flood during the outage gets no code at all.
+(The alternative, queueing the code in the outbox, would not reach the resident sooner: the Celery broker
+is the same Redis, so the SMS would leave only after the outage, likely after the 5-minute code expired.)
 """
 
+import contextlib
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -73,6 +82,38 @@ def get_limit(key: str) -> Limit:
     return defaults[key]
 
 
+STORE_DOWN_RETRY_AFTER = 30
+STORE_DOWN_MESSAGE = "验证服务暂时不可用，请稍后再试。"
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OSError]  # socket errors, builtin ConnectionError/TimeoutError
+    try:
+        import redis
+
+        errors.append(redis.exceptions.RedisError)  # ConnectionError, TimeoutError, BusyLoadingError …
+    except ImportError:  # pragma: no cover - redis is a dependency; the embedded default uses locmem
+        pass
+    return tuple(errors)
+
+
+_STORE_ERRORS = _store_errors()
+
+
+@contextlib.contextmanager
+def _store(key: str) -> Iterator[None]:
+    """Turn a counter-store failure into 503 (never a 500, never an unlimited pass)."""
+    try:
+        yield
+    except _STORE_ERRORS as exc:
+        logger.warning(
+            "rate limit %s: counter store unavailable (%s); refusing with 503", key, type(exc).__name__
+        )
+        raise ApplicationError(
+            STORE_DOWN_MESSAGE, {"limit": key, "retry_after": STORE_DOWN_RETRY_AFTER}, status=503
+        ) from exc
+
+
 def _ident_hash(ident: str) -> str:
     # Keyed with SECRET_KEY so cache contents do not reveal phone numbers by brute force.
     return hashlib.sha256(f"{settings.SECRET_KEY}:{ident}".encode()).hexdigest()[:32]
@@ -111,7 +152,9 @@ def ratelimit_hit(key: str, ident: str) -> None:
     if not ident:
         return
     limit = get_limit(key)
-    if _incr(_counter_key(key, ident), limit.period) > limit.count:
+    with _store(key):
+        count = _incr(_counter_key(key, ident), limit.period)
+    if count > limit.count:
         raise too_many(key, retry_after=limit.period)
 
 
@@ -119,7 +162,9 @@ def ratelimit_check_blocked(key: str, ident: str) -> None:
     """Raise 429 while ``ident`` is blocked under ``key`` (after too many failures)."""
     if not ident:
         return
-    if cache.get(_block_key(key, ident)):
+    with _store(key):
+        blocked = cache.get(_block_key(key, ident))
+    if blocked:
         raise too_many(key, retry_after=get_limit(key).period)
 
 
@@ -130,18 +175,25 @@ def ratelimit_record_failure(key: str, ident: str) -> bool:
     if not ident:
         return False
     limit = get_limit(key)
-    failures = _incr(_counter_key(key, ident), limit.period)
-    if failures >= limit.count:
-        cache.set(_block_key(key, ident), 1, timeout=limit.period)
-        cache.delete(_counter_key(key, ident))
-        return True
+    with _store(key):
+        failures = _incr(_counter_key(key, ident), limit.period)
+        if failures >= limit.count:
+            cache.set(_block_key(key, ident), 1, timeout=limit.period)
+            cache.delete(_counter_key(key, ident))
+            return True
     return False
 
 
 def ratelimit_reset(key: str, ident: str) -> None:
     """Forget the counter (not an active block) for ``ident``, e.g. after a correct code."""
-    if ident:
+    if not ident:
+        return
+    try:
         cache.delete(_counter_key(key, ident))
+    except _STORE_ERRORS:
+        # the caller already succeeded (a token was issued); a stale failure count only makes the limit
+        # stricter for its window, so it is not worth undoing that success with a 503
+        logger.warning("rate limit %s: counter store unavailable; counter not reset", key)
 
 
 def client_ip(request: HttpRequest) -> str:

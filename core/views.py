@@ -12,6 +12,8 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 
+from core.parsers import FormParser, JSONParser, MultiPartParser
+
 if TYPE_CHECKING:
     import redis
 
@@ -56,7 +58,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class TokenView(ObtainAuthToken):
     """``POST {"username", "password"}`` → ``{"token"}``."""
 
-    parser_classes = ObtainAuthToken.parser_classes
+    # ObtainAuthToken's three, each refusing unstorable text (core.parsers)
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     @extend_schema(
         request=inline_serializer(

@@ -9,8 +9,8 @@ Tunables (all optional Django settings, defaults in ``_setting``):
 - ``NOTIFICATIONS_SMS_PER_PHONE_PER_HOUR`` ``5``: per-recipient cap for non-OTP SMS; an SMS over the cap is
   scheduled one hour after the cap-th latest one instead of being dropped.
 - ``NOTIFICATIONS_MAX_ATTEMPTS`` ``6``: sends tried before a row is ``failed``.
-- ``NOTIFICATIONS_CLAIM_TIMEOUT`` ``180`` s: how long a worker's claim on a row lasts; must exceed the send
-  task's hard time limit so a live worker's claim never expires under it.
+- ``NOTIFICATIONS_CLAIM_TIMEOUT`` ``60`` s: a worker's lease on a row it sends (> the send's 30 s hard limit); a dead
+  worker's rows are settled by the next sweep (README, reliability); ``NOTIFICATIONS_PUBLISH_LEASE`` 120 s: a sweep's.
 - ``NOTIFICATIONS_SWEEP_GRACE`` ``60`` s: a pending row is re-published by the sweep only this long after it
   was due (the on-commit publish normally gets there first).
 - ``NOTIFICATIONS_SIGNATURE`` ``"帮办代办"``: the ``site_name`` used when the caller passes none.
@@ -55,7 +55,8 @@ _DEFAULTS: dict[str, Any] = {
     "NOTIFICATIONS_QUIET_HOURS": (21, 8),
     "NOTIFICATIONS_SMS_PER_PHONE_PER_HOUR": 5,
     "NOTIFICATIONS_MAX_ATTEMPTS": 6,
-    "NOTIFICATIONS_CLAIM_TIMEOUT": 180,
+    "NOTIFICATIONS_CLAIM_TIMEOUT": 60,
+    "NOTIFICATIONS_PUBLISH_LEASE": 120,
     "NOTIFICATIONS_SWEEP_GRACE": 60,
     "NOTIFICATIONS_SIGNATURE": "帮办代办",
     "NOTIFICATIONS_TEMPLATE_CACHE_SECONDS": 60,
@@ -436,15 +437,14 @@ def notification_deliver(*, notification_id: int) -> str:
 
 
 def outbox_take_due(
-    *, now: dt.datetime | None = None, batch_size: int = 500, lease_seconds: int = 300
+    *, now: dt.datetime | None = None, batch_size: int = 500, lease_seconds: int | None = None
 ) -> list[int]:
-    """Ids of pending rows due for (re)publishing, leased so a concurrent sweep skips them.
-
-    Reads only ``status='pending' AND next_attempt_at <= now`` through the index; on PostgreSQL two sweeps
-    take disjoint rows (``SKIP LOCKED``); elsewhere they may overlap, which the send claim makes harmless.
+    """Ids of pending rows due for (re)publishing, leased (``NOTIFICATIONS_PUBLISH_LEASE``) so a concurrent
+    sweep skips them. Reads only ``status='pending' AND next_attempt_at <= now`` through the index; on PostgreSQL
+    two sweeps take disjoint rows (``SKIP LOCKED``); elsewhere they may overlap (the send claim makes it harmless).
     """
     now = now or timezone.now()
-    lease_until = now + dt.timedelta(seconds=lease_seconds)
+    lease_until = now + dt.timedelta(seconds=lease_seconds or _setting("NOTIFICATIONS_PUBLISH_LEASE"))
     if connection.vendor == "postgresql":
         # One statement per batch: pick, lock (skipping rows a concurrent sweep holds) and lease.
         table = Notification._meta.db_table

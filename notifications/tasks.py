@@ -10,12 +10,17 @@ Delivery guarantees (the design in one place):
   (``pending`` → ``sending``, ``claimed_at``, ``attempts + 1``). Only the worker whose UPDATE matched sends;
   a duplicate message (sweep + on-commit publish, broker redelivery after ``acks_late``, two workers) finds
   the row no longer pending and does nothing. A ``sent`` row is never sent again.
-- **A worker killed mid-send.** Its row stays ``sending``. After ``NOTIFICATIONS_CLAIM_TIMEOUT`` (longer
-  than this task's hard time limit, so a live worker always finishes first) the sweep treats it as *in
-  doubt*: re-send only when that cannot duplicate (the backend proves it did not deliver, or deduplicates
-  on the message id), otherwise mark it ``failed`` — at-most-once for a row whose backend call may have
-  happened; at-least-once (retry until sent or attempts run out) for everything that certainly did not
-  reach the backend (broker down, worker killed before claiming, retryable errors).
+- **A worker killed mid-send.** Its row stays ``sending`` under a lease of ``NOTIFICATIONS_CLAIM_TIMEOUT``
+  (60 s; longer than this task's hard time limit, so a live worker always finishes first). The first sweep
+  after the lease ends (beat: every minute) treats it as *in doubt*: back to ``pending`` and re-sent at once
+  when that cannot duplicate (the backend proves it did not deliver, or deduplicates on the message id), marked
+  ``sent`` when the backend proves it did, otherwise ``failed`` — at-most-once for a row whose backend call
+  may have happened. So a code in flight when its worker died reaches the phone within lease + one sweep
+  interval (~2 min), well inside its 5-minute life, and not from the broker's redelivery (visibility
+  timeout 3600 s), whose late copy finds the row settled and does nothing. At-least-once (retry until sent
+  or attempts run out) holds for everything that certainly did not reach the backend (broker down, worker
+  killed before claiming, retryable errors): such rows are pending and the sweep re-publishes them a
+  minute after they were due (``NOTIFICATIONS_SWEEP_GRACE``).
 - **Retries.** Retryable errors (timeouts, 5xx, network) put the row back to ``pending`` and Celery retries
   with exponential backoff and full jitter (``autoretry_for``); the row's ``next_attempt_at`` is set past
   the longest backoff, so the sweep is only a backstop. Permanent errors (4xx) end in ``failed`` with
@@ -33,8 +38,10 @@ from notifications.backends import RetryableSendError
 
 logger = logging.getLogger(__name__)
 
-SEND_SOFT_TIME_LIMIT = 30
-SEND_TIME_LIMIT = 60  # < NOTIFICATIONS_CLAIM_TIMEOUT (180 s by default)
+# A send is one gateway call (SMS_GATEWAY_TIMEOUT 5 s) and two UPDATEs; the hard limit stays below the lease
+# (NOTIFICATIONS_CLAIM_TIMEOUT, 60 s by default) so only a dead worker's lease ever expires.
+SEND_SOFT_TIME_LIMIT = 20
+SEND_TIME_LIMIT = 30
 
 
 @shared_task(

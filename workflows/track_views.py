@@ -84,7 +84,10 @@ def track_otp(request: HttpRequest) -> HttpResponse:
     try:
         services.otp_request(phone=raw, ip=client_ip(request))
     except ApplicationError as exc:
-        return _render(request, "start.html", {"otp_error": exc.message, "phone": raw}, status=exc.status)
+        response = _render(request, "start.html", {"otp_error": exc.message, "phone": raw}, status=exc.status)
+        if isinstance(exc.extra.get("retry_after"), int):  # 429, or 503 while the limits cannot be read
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     response = HttpResponseRedirect(reverse("track-code"))
     _set_cookie(response, PHONE_COOKIE, normalize_phone(raw) or "", int(settings.TRACK_OTP_TTL_SECONDS))
     return response

@@ -371,3 +371,7 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 # --- end Offline intake and material photos -------------------------------------------------------------
+# --- Unstorable input (issue 18) --------------------------------------------------------------------------
+# JSON bodies: NUL / lone surrogates anywhere → 400 naming the field (core/parsers.py; forms and query strings:
+# core.middleware.RejectNulBytesMiddleware, same rule from core.text.unstorable_fields).
+_cast(dict[str, _Any], REST_FRAMEWORK)["DEFAULT_PARSER_CLASSES"] = ["core.parsers.JSONParser"]

@@ -15,3 +15,8 @@ STORAGES = {
 STATS_CACHE_SECONDS = 0
 # Template texts likewise: tests edit them and expect the next message to use the edit (cache tests turn it on).
 NOTIFICATIONS_TEMPLATE_CACHE_SECONDS = 0
+# Fault tests (tests/faults) shorten the outbox's time bounds for the worker subprocesses they start, so a
+# worker killed mid-send is recovered in seconds; unset, the production defaults of notifications.services hold.
+for _name in ("NOTIFICATIONS_CLAIM_TIMEOUT", "NOTIFICATIONS_SWEEP_GRACE", "NOTIFICATIONS_PUBLISH_LEASE"):
+    if env.str(_name, default=""):
+        globals()[_name] = env.int(_name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,98 @@ def test_worker_killed_during_case_action_sends(worker_env, tmp_path: Path, sms_
     print(
         f"worker killed after {at_kill}/{expected} SMS, {in_doubt} in doubt -> {settled}; all {expected} once"
     )
+
+
+# --- Issue 18: a batch of login codes, the worker SIGKILLed mid-batch -------------------------------------
+
+OTP_PHONES = [f"+861390013{i:04d}" for i in range(30)]
+
+
+@pytest.fixture
+def otp_stack(redis_server: Any, tmp_path: Path, sms_file: Path, settings: Any, deliver_now: None):
+    """This process and a worker on a private Redis (broker + the limits' cache), sends that take 0.6 s, and
+    the outbox's time bounds shortened for the test (production: lease 60 s, grace 60 s, sweep every 60 s)."""
+    from tests.faults.celery_harness import broker_at
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.SMS_BACKEND = "file"
+    settings.SMS_FILE_PATH = str(sms_file)
+    settings.NOTIFICATIONS_SWEEP_GRACE = 5  # the rows enqueued here: re-published 5 s after due, not 60
+    settings.TRACK_RATE_LIMITS = "otp_phone=10/h,otp_ip=1000/h"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.RedisCache",
+            "LOCATION": redis_server.url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    env = worker_env_for(
+        redis_server.url,
+        tmp_path,
+        sms_file,
+        NOTIFICATIONS_CLAIM_TIMEOUT="10",
+        NOTIFICATIONS_SWEEP_GRACE="5",
+        NOTIFICATIONS_PUBLISH_LEASE="10",
+        SMS_SLOW_SECONDS="0.3",
+    )
+    env["SMS_BACKEND"] = "tests.faults.slow_sms.SlowFileBackend"
+    with broker_at(redis_server.url):
+        yield env
+
+
+def test_worker_killed_mid_otp_batch_every_phone_gets_one_code(
+    otp_stack, tmp_path: Path, sms_file: Path
+) -> None:
+    from rest_framework.test import APIClient
+
+    from notifications.tasks import sweep_outbox
+
+    client = APIClient()
+    for phone in OTP_PHONES:  # queued in Redis before any worker runs
+        response = client.post("/api/v1/track/otp/", {"phone": phone}, format="json")
+        assert response.status_code == 202, response.content
+    worker = Worker(otp_stack, tmp_path / "worker.log", concurrency=4).start()
+    wait_for(lambda: len(read_sms(sms_file)) >= 5, timeout=60, what="a few codes sent")
+    worker.kill9()
+    at_kill = len(read_sms(sms_file))
+    in_flight = Notification.objects.filter(audience="otp", status="sending").count()
+    assert at_kill < len(OTP_PHONES), "every code was sent before the kill; nothing was tested"
+    assert in_flight > 0, "no send was in flight at the kill; nothing was tested"
+
+    restarted = Worker(otp_stack, tmp_path / "worker2.log", concurrency=4).start()
+    started = time.monotonic()
+    try:
+
+        def all_sent() -> bool:
+            sweep_outbox.delay()  # what beat does every minute (here every 2 s, the lease being 10 s)
+            return Notification.objects.filter(audience="otp", status="sent").count() == len(OTP_PHONES)
+
+        wait_for(all_sent, timeout=120, interval=2, what="every code sent")
+        recovered_in = time.monotonic() - started
+        time.sleep(3)  # late duplicates (a redelivered message, a second sweep) would land by now
+    finally:
+        restarted.stop()
+
+    per_phone = Counter(row["to"] for row in read_sms(sms_file))
+    assert per_phone == Counter(OTP_PHONES), {p: n for p, n in per_phone.items() if n != 1}
+    assert Notification.objects.filter(audience="otp").exclude(status="sent").count() == 0
+    assert recovered_in < 120
+    print(
+        f"OTP batch: worker killed after {at_kill}/30 codes, {in_flight} in flight; all 30 once in {recovered_in:.0f}s"
+    )
+
+
+def test_production_recovery_bound_fits_an_otp_life() -> None:
+    """The documented bound (README, reliability): a code in flight when its worker died is re-sent within the
+    lease plus one sweep interval, about two minutes, inside its life; a live worker's send ends (hard time
+    limit) before its lease does."""
+    from django.conf import settings
+
+    from notifications.services import _DEFAULTS
+    from notifications.tasks import SEND_TIME_LIMIT
+
+    lease = _DEFAULTS["NOTIFICATIONS_CLAIM_TIMEOUT"]
+    sweep_every = settings.CELERY_BEAT_SCHEDULE["notifications-sweep-outbox"]["schedule"]
+    assert SEND_TIME_LIMIT < lease <= 60
+    assert lease + sweep_every <= 120 < settings.TRACK_OTP_TTL_SECONDS
+    assert _DEFAULTS["NOTIFICATIONS_SWEEP_GRACE"] + sweep_every <= 120  # a lost message of a pending row
