@@ -245,3 +245,36 @@ def test_admin_search_and_forms_refuse_a_nul(sec_world: SecWorld) -> None:
     for response, field in ((search, "q"), (add, "code")):
         text = response.content.decode()
         assert response.status_code == 400 and field in text and UNSTORABLE_MESSAGE in text, text[:200]
+
+
+def test_every_api_view_parses_through_the_refusing_parsers() -> None:
+    # The middleware leaves DRF views' bodies to their parsers, so a view that names DRF's own parsers in
+    # parser_classes (as the photo upload once did) would let NUL through unseen.
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from rest_framework.views import APIView
+
+    import core.parsers
+
+    def views(patterns: list[Any]) -> list[type[APIView]]:
+        found: list[type[APIView]] = []
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                found += views(entry.url_patterns)
+            elif isinstance(entry, URLPattern):
+                cls = getattr(entry.callback, "cls", None)
+                if isinstance(cls, type) and issubclass(cls, APIView):
+                    found.append(cls)
+        return found
+
+    ours = (core.parsers.JSONParser, core.parsers.FormParser, core.parsers.MultiPartParser)
+    api_views = views(get_resolver().url_patterns)
+    assert len(api_views) > 20
+    wrong = sorted(
+        f"{cls.__module__}.{cls.__name__}: {parser.__name__}"
+        for cls in api_views
+        for parser in (type(p) for p in cls().get_parsers())
+        if not issubclass(parser, ours)
+    )
+    assert not wrong, "API views parsing with parsers that skip the NUL/surrogate refusal:\n" + "\n".join(
+        wrong
+    )
