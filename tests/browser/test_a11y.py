@@ -2,7 +2,6 @@
 /track/, the roster, the hall screen, /map/, /m/ and the new-request page; the hall screen also reflows up to a
 3840 px panel and refreshes its live part in place (no reload)."""
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 
 from agency.tests.factories import SiteMatterFactory
+from core.testing import require
 from tests.browser.conftest import PASSWORD
 from workflows.tests.factories import World, make_world
 
@@ -21,11 +21,7 @@ AXE = Path(__file__).resolve().parents[2] / "var" / "node" / "node_modules" / "a
 
 @pytest.fixture
 def axe_path() -> Path:
-    if not AXE.exists():
-        message = f"axe-core missing at {AXE} (npm install --prefix var/node axe-core)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    require(AXE.exists(), f"axe-core missing at {AXE} (npm install --prefix var/node axe-core)")
     return AXE
 
 
