@@ -30,4 +30,6 @@ urlpatterns = [
     path("", include("workflows.rating_urls")),
     path("", include("workflows.track_urls")),
     path("", include("notifications.urls")),
+    path("", include("training.urls")),
+    path("", include("showcase.urls")),
 ]

@@ -174,6 +174,13 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "district",
         "【{site_name}】督办：{town_name}{station_name}{case_no}超期{overdue_days}个工作日，已升级区级督办。",
     ),
+    # --- Showcase (典型案例) ---------------------------------------------------------------------------
+    DefaultTemplate(
+        "showcase_consent",
+        "典型案例公开征求同意（居民）",
+        "resident",
+        "【{site_name}】为您办理的{matter}拟作为典型案例宣传（不含个人信息），请确认是否同意：{link}",
+    ),
 )
 
 DEFAULTS_BY_CODE: dict[str, DefaultTemplate] = {t.code: t for t in DEFAULT_TEMPLATES}

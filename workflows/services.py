@@ -31,7 +31,7 @@ from core.phones import normalize_phone
 from core.text import clean_text
 from core.workdays import add_working_days
 from notifications.services import notification_enqueue
-from workflows import permissions, selectors
+from workflows import extensions, permissions, selectors
 from workflows.case_numbers import generate_case_no
 from workflows.flows import CaseFlow, case_in_hand
 from workflows.models import Case, CaseEvent
@@ -372,6 +372,8 @@ def case_assign(*, actor: Any, case: Case, agent: Agent) -> Case:
             actor=actor,
             data={"agent_id": agent.pk},
         )
+        for flag in extensions.assign_flags(c, agent):  # e.g. no qualification for the category: allowed, flagged
+            _event(case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"})
         _notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
 
     return _transition(actor=actor, case=case, action="assign", apply=apply, extra_check=check)

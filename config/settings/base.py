@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "agency",
     "workflows",
     "notifications",
+    "training",
+    "showcase",
 ]
 
 MIDDLEWARE = [

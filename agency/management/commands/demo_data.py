@@ -5,6 +5,7 @@ Idempotent. Refuses to run with ``DJANGO_DEBUG`` off (a production database) unl
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("--password must not be empty")
         result = load_demo(password=password)
+        for app in apps.get_app_configs():  # apps that add demo rows of their own (e.g. training, showcase)
+            getattr(app, "demo_data", lambda result: None)(result)
         counts = ", ".join(f"{key} {value}" for key, value in result.counts.items())
         self.stdout.write(f"demo district loaded: {counts}")
         self.stdout.write("demo accounts (username / role / site), password: " + password)

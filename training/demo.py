@@ -1,0 +1,5 @@
+"""Demo training (placeholder, filled below)."""
+
+
+def load_training_demo() -> None:
+    return None
