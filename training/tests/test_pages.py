@@ -1,7 +1,6 @@
 """Training pages: record an event, import attendance (CSV/XLSX, all-or-nothing), the capability plan page
 and its XLSX export, and the qualified categories on the public roster."""
 
-import datetime as dt
 import io
 from decimal import Decimal
 
