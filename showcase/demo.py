@@ -7,6 +7,8 @@ staff take. Idempotent: a demo case already proposed (same title) is left alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 
 from agency.demo import TOWNS
@@ -18,31 +20,48 @@ from workflows import resident_services
 from workflows import services as wf
 from workflows.models import Case
 
+
+@dataclass(frozen=True)
+class Story:
+    town: int  # index into agency.demo.TOWNS
+    village: int
+    reviewer: str  # username of the town staff / district admin who publishes
+    category: str
+    resident: tuple[str, str, str]  # name, phone, address of the (made-up) source case
+    title: str
+    story: str
+    what_worked: str
+
+
 STORIES = [
-    {
-        "station": (0, 0),
-        "reviewer": "town",
-        "matter_category": Matter.Category.CERTIFICATE,
-        "resident": ("刘桂兰", "+8613905310001", "示范社区5号楼2单元"),
-        "title": "网格员上门，独居老人当天拿到居住证明",
-        "story": "一位行动不便的独居老人需要开具居住证明办理养老待遇。网格员接到电话后当天上门，"
+    Story(
+        0,
+        0,
+        "town",
+        Matter.Category.CERTIFICATE,
+        ("刘桂兰", "+8613905310001", "示范社区5号楼2单元"),
+        "网格员上门，独居老人当天拿到居住证明",
+        "一位行动不便的独居老人需要开具居住证明办理养老待遇。网格员接到电话后当天上门，"
         "现场核对材料、代为填写申请，次日即把证明送到老人家中。",
-        "what_worked": "网格员包片到户、材料一次性告知、办结后上门送达，让群众“一次不用跑”。",
-    },
-    {
-        "station": (1, 0),
-        "reviewer": "admin",
-        "matter_category": Matter.Category.DOCUMENT,
-        "resident": ("赵明远", "+8613905310002", "示范村3组"),
-        "title": "帮办代办员“跑腿”，外出务工人员不返乡办成证件",
-        "story": "一位在外地务工的群众需要办理证件，无法请假返乡。站点帮办代办员通过电话确认材料清单，"
+        "网格员包片到户、材料一次性告知、办结后上门送达，让群众“一次不用跑”。",
+    ),
+    Story(
+        1,
+        0,
+        "admin",
+        Matter.Category.DOCUMENT,
+        ("赵明远", "+8613905310002", "示范村3组"),
+        "帮办代办员“跑腿”，外出务工人员不返乡办成证件",
+        "一位在外地务工的群众需要办理证件，无法请假返乡。站点帮办代办员通过电话确认材料清单，"
         "由家属把材料送到站点，代办员代为报送并跟踪进度，办好后邮寄到务工地。",
-        "what_worked": "电话预审、家属递件、全程代办加邮寄送达，把“群众跑”变成“代办员跑”。",
-    },
+        "电话预审、家属递件、全程代办加邮寄送达，把“群众跑”变成“代办员跑”。",
+    ),
 ]
 
 
-def _drive_to_completed(*, site: Site, matter: Matter, agent_user: User, staff: User, resident: tuple[str, str, str]) -> Case:
+def _drive_to_completed(
+    *, site: Site, matter: Matter, agent_user: User, staff: User, resident: tuple[str, str, str]
+) -> Case:
     name, phone, address = resident
     case = wf.case_create(
         actor=staff, site=site, matter=matter, resident_name=name, resident_phone=phone, address=address,
@@ -62,27 +81,29 @@ def _drive_to_completed(*, site: Site, matter: Matter, agent_user: User, staff: 
 def load_showcase_demo() -> int:
     """Create the demo typical cases that are missing; returns how many are published."""
     for spec in STORIES:
-        if TypicalCase.objects.filter(title=spec["title"]).exists():
+        if TypicalCase.objects.filter(title=spec.title).exists():
             continue
-        t_index, v_index = spec["station"]  # type: ignore[misc]
-        station = Site.objects.filter(code=TOWNS[t_index].villages[v_index].site_code).first()
-        if station is None:
+        station = Site.objects.filter(code=TOWNS[spec.town].villages[spec.village].site_code).first()
+        staff_agent = (
+            Agent.objects.filter(sites=station, kind=Agent.Kind.STATION_STAFF, user__isnull=False).first()
+            if station is not None
+            else None
+        )
+        reviewer = User.objects.filter(username=spec.reviewer).first()
+        if station is None or staff_agent is None or staff_agent.user is None or reviewer is None:
             continue
-        staff_agent = Agent.objects.filter(sites=station, kind=Agent.Kind.STATION_STAFF, user__isnull=False).first()
-        if staff_agent is None or staff_agent.user is None:
-            continue
+        staff = staff_agent.user
         doer = Agent.objects.filter(sites=station, kind=Agent.Kind.GRID_WORKER, user__isnull=False).first()
-        agent_user = doer.user if doer is not None and doer.user is not None else staff_agent.user
-        matter = station.matters.filter(category=spec["matter_category"], is_active=True).order_by("code").first()
-        reviewer = User.objects.filter(username=spec["reviewer"]).first()
-        if matter is None or reviewer is None:
+        agent_user = doer.user if doer is not None and doer.user is not None else staff
+        matter = station.matters.filter(category=spec.category, is_active=True).order_by("code").first()
+        if matter is None:
             continue
         case = _drive_to_completed(
-            site=station, matter=matter, agent_user=agent_user, staff=staff_agent.user, resident=spec["resident"]  # type: ignore[arg-type]
+            site=station, matter=matter, agent_user=agent_user, staff=staff, resident=spec.resident
         )
         typical = services.typical_case_propose(
-            actor=staff_agent.user, case=case, title=spec["title"], story=spec["story"], what_worked=spec["what_worked"]  # type: ignore[arg-type]
+            actor=staff, case=case, title=spec.title, story=spec.story, what_worked=spec.what_worked
         )
-        typical = services.typical_case_consent_verbal(actor=staff_agent.user, typical=typical, given_by="本人")
+        typical = services.typical_case_consent_verbal(actor=staff, typical=typical, given_by="本人")
         services.typical_case_publish(actor=reviewer, typical=typical, note="演示数据")
     return TypicalCase.objects.filter(status=TypicalCase.Status.PUBLISHED).count()

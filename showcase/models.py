@@ -34,9 +34,14 @@ class TypicalCase(models.Model):
     case = models.OneToOneField(
         "workflows.Case", on_delete=models.PROTECT, related_name="typical_case", verbose_name=_("来源案件")
     )
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="typical_cases", verbose_name=_("站点"))
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="typical_cases", verbose_name=_("站点")
+    )
     town = models.ForeignKey(
-        Site, on_delete=models.PROTECT, related_name="town_typical_cases", verbose_name=_("所属镇（街道）中心")
+        Site,
+        on_delete=models.PROTECT,
+        related_name="town_typical_cases",
+        verbose_name=_("所属镇（街道）中心"),
     )
     matter_name = models.CharField(_("事项"), max_length=128)
     matter_category = models.CharField(_("事项类别"), max_length=32)
@@ -46,7 +51,9 @@ class TypicalCase(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
     consent = models.CharField(_("群众同意"), max_length=16, choices=Consent.choices, default=Consent.NONE)
     consent_method = models.CharField(_("同意方式"), max_length=16, choices=ConsentMethod.choices, blank=True)
-    consent_by = models.CharField(_("表示同意的人"), max_length=64, blank=True, help_text=_("如：本人、其女儿"))
+    consent_by = models.CharField(
+        _("表示同意的人"), max_length=64, blank=True, help_text=_("如：本人、其女儿")
+    )
     consent_at = models.DateTimeField(_("同意时间"), null=True, blank=True)
     consent_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -26,7 +26,9 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "")
 
 
-def find_personal_data(text: str, *, names: tuple[str, ...] = (), addresses: tuple[str, ...] = ()) -> list[Finding]:
+def find_personal_data(
+    text: str, *, names: tuple[str, ...] = (), addresses: tuple[str, ...] = ()
+) -> list[Finding]:
     """What in ``text`` looks like personal data; empty when it is clean."""
     plain = _normalise(text)
     squeezed = _SEPARATORS.sub("", plain)

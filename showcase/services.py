@@ -108,13 +108,17 @@ def typical_case_propose(*, actor: Any, case: Case, title: str, story: str, what
 
 
 @transaction.atomic
-def typical_case_edit(*, actor: Any, typical: TypicalCase, title: str, story: str, what_worked: str) -> TypicalCase:
+def typical_case_edit(
+    *, actor: Any, typical: TypicalCase, title: str, story: str, what_worked: str
+) -> TypicalCase:
     """Edit the text of a proposed or returned case (back to 待审核); the same personal-data check."""
     typical = TypicalCase.objects.select_for_update().select_related("case").get(pk=typical.pk)
     _require_staff(actor, typical.case)
     if typical.status == TypicalCase.Status.PUBLISHED:
         raise ApplicationError("已发布的案例不能修改。", status=409)
-    for field, value in clean_story(case=typical.case, title=title, story=story, what_worked=what_worked).items():
+    for field, value in clean_story(
+        case=typical.case, title=title, story=story, what_worked=what_worked
+    ).items():
         setattr(typical, field, value)
     typical.status = TypicalCase.Status.PROPOSED
     typical.full_clean()
@@ -180,7 +184,9 @@ def typical_case_consent_verbal(
     typical.consent_by = given_by
     typical.consent_at = at
     typical.consent_recorded_by = actor
-    typical.save(update_fields=["consent", "consent_method", "consent_by", "consent_at", "consent_recorded_by"])
+    typical.save(
+        update_fields=["consent", "consent_method", "consent_by", "consent_at", "consent_recorded_by"]
+    )
     _audit(actor, "typical_case_consent_verbal", typical, given_by=given_by, at=at.isoformat())
     return typical
 

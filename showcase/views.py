@@ -54,7 +54,9 @@ def consent_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         answer = request.POST.get("answer")
         if answer not in {"agree", "refuse"}:
-            return render(request, "showcase/consent.html", {"t": typical, "error": "请选择同意或不同意。"}, status=400)
+            return render(
+                request, "showcase/consent.html", {"t": typical, "error": "请选择同意或不同意。"}, status=400
+            )
         typical = services.typical_case_consent_answer(token=token, agree=answer == "agree")
         done = answer
     return render(request, "showcase/consent.html", {"t": typical, "done": done})
@@ -104,7 +106,9 @@ def _typical_in_scope(request: HttpRequest, pk: int) -> TypicalCase:
     return get_object_or_404(selectors.proposals_for(request.user), pk=pk)
 
 
-def _detail(request: HttpRequest, typical: TypicalCase, *, error: str = "", status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest, typical: TypicalCase, *, error: str = "", status: int = 200
+) -> HttpResponse:
     role = actor_role(request.user)
     context = {
         "t": typical,
@@ -151,7 +155,10 @@ def staff_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.typical_case_consent_request(actor=request.user, typical=typical)
         elif action == "consent-verbal":
             services.typical_case_consent_verbal(
-                actor=request.user, typical=typical, given_by=post.get("given_by", ""), at=_parse_at(post.get("at", ""))
+                actor=request.user,
+                typical=typical,
+                given_by=post.get("given_by", ""),
+                at=_parse_at(post.get("at", "")),
             )
         elif action == "publish":
             services.typical_case_publish(actor=request.user, typical=typical, note=post.get("note", ""))

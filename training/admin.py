@@ -3,7 +3,6 @@
 from django.contrib import admin
 
 from agency.admin import AuditedAdmin
-
 from training.models import Attendance, CapabilityPlan, QualificationRule, TrainingEvent
 
 

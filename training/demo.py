@@ -49,7 +49,12 @@ def _attend(event: TrainingEvent, agents: list[Agent], *, score_base: int | None
         Attendance.objects.update_or_create(
             event=event,
             agent=agent,
-            defaults={"hours": event.hours, "score": score, "result": result, "award": "一等奖" if i == 0 and score else ""},
+            defaults={
+                "hours": event.hours,
+                "score": score,
+                "result": result,
+                "award": "一等奖" if i == 0 and score else "",
+            },
         )
 
 
@@ -63,7 +68,9 @@ def load_training_demo(*, today: dt.date | None = None) -> dict[str, int]:
             kind=kind, defaults={"required_hours": hours, "required_categories": list(categories)}
         )
     codes = [town.site_code for town in TOWNS]
-    centers = sorted(Site.objects.filter(kind=Site.Kind.CENTER, code__in=codes), key=lambda s: codes.index(s.code))
+    centers = sorted(
+        Site.objects.filter(kind=Site.Kind.CENTER, code__in=codes), key=lambda s: codes.index(s.code)
+    )
     for index, center in enumerate(centers):
         town_agents = Agent.objects.filter(sites__parent=center, is_active=True).distinct().order_by("id")
         cadres = list(town_agents.filter(kind__in=[K.CADRE, K.COMMUNITY_WORKER]))

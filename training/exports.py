@@ -10,7 +10,17 @@ from openpyxl.styles import Font
 from core.masking import mask_phone
 from training.selectors import PlanRow
 
-PLAN_COLUMNS = ["姓名", "身份", "服务站点", "联系电话", "年度学时要求", "已完成学时", "差学时", "未取得资格类别", "是否达标"]
+PLAN_COLUMNS = [
+    "姓名",
+    "身份",
+    "服务站点",
+    "联系电话",
+    "年度学时要求",
+    "已完成学时",
+    "差学时",
+    "未取得资格类别",
+    "是否达标",
+]
 
 
 def plan_workbook(*, title: str, rows: list[PlanRow]) -> bytes:

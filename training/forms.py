@@ -18,9 +18,14 @@ class EventForm(forms.Form):
     hours = forms.DecimalField(label="学时", min_value=0.5, max_value=200, decimal_places=1)
     organiser = forms.CharField(label="组织单位", max_length=128)
     categories = forms.MultipleChoiceField(
-        label="涉及事项类别", choices=Matter.Category.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label="涉及事项类别",
+        choices=Matter.Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
-    grants_qualification = forms.BooleanField(label="计入事项资格（参加且未判定不合格即取得所涉类别资格）", required=False, initial=True)
+    grants_qualification = forms.BooleanField(
+        label="计入事项资格（参加且未判定不合格即取得所涉类别资格）", required=False, initial=True
+    )
     note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, sites: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -39,4 +39,6 @@ def flag_unqualified_assignment(case: Case, agent: Agent) -> list[str]:
         return []
     if category in qualifications_for([agent.pk])[agent.pk]:
         return []
-    return [f"注意：{agent.name}未取得（或已过期）「{category_label(category)}」类事项资格，由工作人员指定分派。"]
+    return [
+        f"注意：{agent.name}未取得（或已过期）「{category_label(category)}」类事项资格，由工作人员指定分派。"
+    ]

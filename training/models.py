@@ -40,7 +40,9 @@ class TrainingEvent(models.Model):
         Site, on_delete=models.PROTECT, related_name="training_events", verbose_name=_("登记站点")
     )
     categories = models.JSONField(_("涉及事项类别"), default=list, blank=True)
-    matters = models.ManyToManyField(Matter, blank=True, related_name="training_events", verbose_name=_("涉及事项"))
+    matters = models.ManyToManyField(
+        Matter, blank=True, related_name="training_events", verbose_name=_("涉及事项")
+    )
     grants_qualification = models.BooleanField(
         _("计入事项资格"), default=True, help_text=_("参加且未判定不合格的人员取得所涉类别的资格")
     )
@@ -76,7 +78,9 @@ class Attendance(models.Model):
     event = models.ForeignKey(
         TrainingEvent, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("活动")
     )
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("人员"))
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("人员")
+    )
     hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1)
     score = models.DecimalField(_("成绩"), max_digits=5, decimal_places=1, null=True, blank=True)
     result = models.CharField(_("结果"), max_length=16, choices=Result.choices, default=Result.ATTENDED)

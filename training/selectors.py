@@ -175,9 +175,9 @@ def plan_shortfall(*, center: Site, year: int, today: dt.date | None = None) -> 
     )
     ids = [a.pk for a in agents]
     hours: dict[int, Decimal] = {pk: Decimal(0) for pk in ids}
-    for agent_id, value in Attendance.objects.filter(
-        agent_id__in=ids, event__date__year=year
-    ).values_list("agent_id", "hours"):
+    for agent_id, value in Attendance.objects.filter(agent_id__in=ids, event__date__year=year).values_list(
+        "agent_id", "hours"
+    ):
         hours[agent_id] += value
     quals = qualifications_for(ids, today=min(today, dt.date(year, 12, 31)))
     rows = []

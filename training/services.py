@@ -88,7 +88,9 @@ def training_event_create(
     event.save()
     if matters:
         event.matters.set(matters)
-    audit_log(actor=actor, action="training_event_create", target_type="training_event", target_id=str(event.pk))
+    audit_log(
+        actor=actor, action="training_event_create", target_type="training_event", target_id=str(event.pk)
+    )
     return event
 
 
@@ -225,5 +227,7 @@ def qualification_rule_set(
     rule.check_on_assign = check_on_assign
     rule.full_clean()
     rule.save()
-    audit_log(actor=actor, action="qualification_rule_set", target_type="qualification_rule", target_id=category)
+    audit_log(
+        actor=actor, action="qualification_rule_set", target_type="qualification_rule", target_id=category
+    )
     return rule

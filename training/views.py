@@ -145,7 +145,10 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
         "year": year,
         "rows": rows,
         "behind": sum(1 for r in rows if r.behind),
-        "plans": [(p, [selectors.category_label(c) for c in p.required_categories]) for p in CapabilityPlan.objects.all()],
+        "plans": [
+            (p, [selectors.category_label(c) for c in p.required_categories])
+            for p in CapabilityPlan.objects.all()
+        ],
         "nav": "training",
     }
     return render(request, "training/plan.html", context)

@@ -372,7 +372,8 @@ def case_assign(*, actor: Any, case: Case, agent: Agent) -> Case:
             actor=actor,
             data={"agent_id": agent.pk},
         )
-        for flag in extensions.assign_flags(c, agent):  # e.g. no qualification for the category: allowed, flagged
+        # e.g. the agent lacks the category's qualification: allowed, but flagged for staff
+        for flag in extensions.assign_flags(c, agent):
             _event(case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"})
         _notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
 

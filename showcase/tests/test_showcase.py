@@ -35,7 +35,12 @@ def test_propose_copies_no_personal_data(world):
     assert typical.town == world.center and typical.site == world.station
     assert typical.matter_name == case.matter.name
     stored = " ".join(str(v) for v in TypicalCase.objects.filter(pk=typical.pk).values().get().values())
-    for personal in (case.resident_name, case.address, str(case.resident_phone), str(case.resident_phone)[3:]):
+    for personal in (
+        case.resident_name,
+        case.address,
+        str(case.resident_phone),
+        str(case.resident_phone)[3:],
+    ):
         assert personal not in stored
 
 
@@ -74,7 +79,9 @@ def test_propose_page_shows_the_refusal_and_keeps_the_text(client, world):
     client.force_login(world.staff)
     home = client.get("/showcase/staff/").content.decode()
     assert case.case_no in home  # a candidate
-    response = client.post(f"/showcase/staff/propose/{case.case_no}/", {**STORY, "story": "电话138 0013 8000"})
+    response = client.post(
+        f"/showcase/staff/propose/{case.case_no}/", {**STORY, "story": "电话138 0013 8000"}
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "案例经过中含有电话号码" in html and "138 0013 8000" in html  # kept for editing
@@ -127,7 +134,8 @@ def test_verbal_consent_records_who_and_when(client, world):
     typical = propose(world)
     client.force_login(world.staff)
     response = client.post(
-        f"/showcase/staff/{typical.pk}/consent-verbal/", {"given_by": "本人（电话回访时）", "at": "2026-05-20T10:30"}
+        f"/showcase/staff/{typical.pk}/consent-verbal/",
+        {"given_by": "本人（电话回访时）", "at": "2026-05-20T10:30"},
     )
     assert response.status_code == 302
     typical.refresh_from_db()

@@ -17,7 +17,9 @@ CERT = Matter.Category.CERTIFICATE
 
 
 def _csv(lines: list[str]) -> SimpleUploadedFile:
-    return SimpleUploadedFile("att.csv", ("\n".join(lines) + "\n").encode("utf-8-sig"), content_type="text/csv")
+    return SimpleUploadedFile(
+        "att.csv", ("\n".join(lines) + "\n").encode("utf-8-sig"), content_type="text/csv"
+    )
 
 
 def _phone(agent: Agent) -> str:
@@ -107,7 +109,9 @@ def test_attendance_import_xlsx_and_dry_run(client, world):
     book = Workbook()
     sheet = book.active
     sheet.append(["姓名", "手机号", "结果"])
-    sheet.append([world.agent_grid.name, int(_phone(world.agent_grid)), "合格"])  # Excel turns it into a number
+    sheet.append(
+        [world.agent_grid.name, int(_phone(world.agent_grid)), "合格"]
+    )  # Excel turns it into a number
     buf = io.BytesIO()
     book.save(buf)
     client.force_login(world.staff)
@@ -129,7 +133,9 @@ def test_attendance_import_refuses_missing_headers(client, world):
 
 
 def _plan_world(world):
-    CapabilityPlan.objects.create(kind=Agent.Kind.GRID_WORKER, required_hours=Decimal(8), required_categories=[CERT])
+    CapabilityPlan.objects.create(
+        kind=Agent.Kind.GRID_WORKER, required_hours=Decimal(8), required_categories=[CERT]
+    )
     # today: the plan counts this calendar year's hours (a date a few days back would fail in early January)
     event = TrainingEventFactory(site=world.center, date=timezone.localdate(), hours=Decimal(8))
     AttendanceFactory(event=event, agent=world.agent_grid)  # 8 hours + 证明出具: on track

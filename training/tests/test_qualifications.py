@@ -29,7 +29,9 @@ def test_attending_a_qualifying_event_grants_its_categories(world):
 
 
 def test_failed_result_and_non_qualifying_events_grant_nothing(world):
-    AttendanceFactory(agent=world.agent_grid2, result=Attendance.Result.FAILED, event__date=dt.date(2026, 3, 1))
+    AttendanceFactory(
+        agent=world.agent_grid2, result=Attendance.Result.FAILED, event__date=dt.date(2026, 3, 1)
+    )
     AttendanceFactory(
         agent=world.agent_volunteer, event__grants_qualification=False, event__date=dt.date(2026, 3, 1)
     )
@@ -48,7 +50,9 @@ def test_qualification_expires_after_the_districts_validity(world):
     AttendanceFactory(agent=world.agent_grid2, event__date=dt.date(2025, 6, 15))
     assert _held(world.agent_grid2, today=dt.date(2026, 6, 15)) == {CERT}  # last valid day
     assert _held(world.agent_grid2, today=dt.date(2026, 6, 16)) == set()
-    expired = selectors.qualifications_for([world.agent_grid2.pk], today=dt.date(2026, 6, 16), include_expired=True)
+    expired = selectors.qualifications_for(
+        [world.agent_grid2.pk], today=dt.date(2026, 6, 16), include_expired=True
+    )
     assert expired[world.agent_grid2.pk][CERT].expires_on == dt.date(2026, 6, 15)
     # a newer training renews it
     AttendanceFactory(agent=world.agent_grid2, event__date=dt.date(2026, 6, 1))
@@ -125,4 +129,6 @@ def test_rule_and_plan_services_validate_categories(world):
     services.qualification_rule_set(actor=world.admin, category=CERT, valid_months=24)
     assert QualificationRule.objects.get(category=CERT).valid_months == 24
     with pytest.raises(ValidationError):
-        services.capability_plan_set(actor=world.admin, kind="grid_worker", required_hours=10, required_categories=["nope"])
+        services.capability_plan_set(
+            actor=world.admin, kind="grid_worker", required_hours=10, required_categories=["nope"]
+        )
