@@ -83,7 +83,11 @@ def clean_story(*, case: Case, title: str, story: str, what_worked: str) -> dict
 @transaction.atomic
 def typical_case_propose(*, actor: Any, case: Case, title: str, story: str, what_worked: str) -> TypicalCase:
     """Staff propose a completed case rated 非常满意 as a typical case; only non-personal facts are copied."""
-    case = Case.objects.select_for_update().select_related("site", "site__parent", "matter").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("site", "site__parent", "matter")
+        .get(pk=case.pk)
+    )
     _require_staff(actor, case)
     if case.status not in ELIGIBLE_STATUSES:
         raise ApplicationError("只有已办结的案件可以推荐为典型案例。", {"status": case.status}, status=409)
@@ -112,7 +116,7 @@ def typical_case_edit(
     *, actor: Any, typical: TypicalCase, title: str, story: str, what_worked: str
 ) -> TypicalCase:
     """Edit the text of a proposed or returned case (back to 待审核); the same personal-data check."""
-    typical = TypicalCase.objects.select_for_update().select_related("case").get(pk=typical.pk)
+    typical = TypicalCase.objects.select_for_update(of=("self",)).select_related("case").get(pk=typical.pk)
     _require_staff(actor, typical.case)
     if typical.status == TypicalCase.Status.PUBLISHED:
         raise ApplicationError("已发布的案例不能修改。", status=409)
@@ -146,7 +150,11 @@ def typical_case_from_token(token: str) -> TypicalCase:
 @transaction.atomic
 def typical_case_consent_request(*, actor: Any, typical: TypicalCase) -> TypicalCase:
     """Send the resident the consent link by SMS (through the outbox; one message per day at most)."""
-    typical = TypicalCase.objects.select_for_update().select_related("case", "case__site").get(pk=typical.pk)
+    typical = (
+        TypicalCase.objects.select_for_update(of=("self",))
+        .select_related("case", "case__site")
+        .get(pk=typical.pk)
+    )
     _require_staff(actor, typical.case)
     if typical.consent == TypicalCase.Consent.GIVEN:
         raise ApplicationError("群众已同意，无需再次发送。", status=409)
@@ -169,7 +177,7 @@ def typical_case_consent_verbal(
     *, actor: Any, typical: TypicalCase, given_by: str, at: dt.datetime | None = None
 ) -> TypicalCase:
     """Record a verbal consent: who gave it (本人 / a relative) and when; the recorder is the actor."""
-    typical = TypicalCase.objects.select_for_update().select_related("case").get(pk=typical.pk)
+    typical = TypicalCase.objects.select_for_update(of=("self",)).select_related("case").get(pk=typical.pk)
     _require_staff(actor, typical.case)
     given_by = clean_text(given_by).strip()
     if not given_by:
@@ -195,7 +203,7 @@ def typical_case_consent_verbal(
 def typical_case_consent_answer(*, token: str, agree: bool) -> TypicalCase:
     """The resident's answer from the SMS link (no account: the signed link is the proof)."""
     typical = typical_case_from_token(token)
-    typical = TypicalCase.objects.select_for_update().get(pk=typical.pk)
+    typical = TypicalCase.objects.select_for_update(of=("self",)).get(pk=typical.pk)
     if typical.status == TypicalCase.Status.PUBLISHED and not agree:
         # a refusal after publication takes the case off the public pages at once
         typical.status = TypicalCase.Status.RETURNED
@@ -213,7 +221,7 @@ def typical_case_consent_answer(*, token: str, agree: bool) -> TypicalCase:
 @transaction.atomic
 def typical_case_publish(*, actor: Any, typical: TypicalCase, note: str = "") -> TypicalCase:
     """The town (or district) reviews and publishes. Needs the resident's consent first."""
-    typical = TypicalCase.objects.select_for_update().select_related("case").get(pk=typical.pk)
+    typical = TypicalCase.objects.select_for_update(of=("self",)).select_related("case").get(pk=typical.pk)
     _require_staff(actor, typical.case, REVIEW_ROLES)
     if typical.status == TypicalCase.Status.PUBLISHED:
         raise ApplicationError("该案例已发布。", status=409)
@@ -236,7 +244,7 @@ def typical_case_publish(*, actor: Any, typical: TypicalCase, note: str = "") ->
 @transaction.atomic
 def typical_case_return(*, actor: Any, typical: TypicalCase, note: str) -> TypicalCase:
     """The town sends a proposal back (or takes a published case down) with a reason."""
-    typical = TypicalCase.objects.select_for_update().select_related("case").get(pk=typical.pk)
+    typical = TypicalCase.objects.select_for_update(of=("self",)).select_related("case").get(pk=typical.pk)
     _require_staff(actor, typical.case, REVIEW_ROLES)
     note = clean_text(note).strip()
     if not note:
