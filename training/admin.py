@@ -1,9 +1,33 @@
 """District admin: events and attendance, qualification rules (validity) and capability plans."""
 
+from django import forms
 from django.contrib import admin
 
 from agency.admin import AuditedAdmin
-from training.models import Attendance, CapabilityPlan, QualificationRule, TrainingEvent
+from training.models import CATEGORY_CHOICES, Attendance, CapabilityPlan, QualificationRule, TrainingEvent
+
+
+def _categories_field(label: str) -> forms.MultipleChoiceField:
+    # the JSON list of category codes as checkboxes (no hand-typed JSON)
+    return forms.MultipleChoiceField(
+        label=label, choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+class TrainingEventForm(forms.ModelForm):
+    categories = _categories_field("涉及事项类别")
+
+    class Meta:
+        model = TrainingEvent
+        fields = "__all__"
+
+
+class CapabilityPlanForm(forms.ModelForm):
+    required_categories = _categories_field("须取得资格的类别")
+
+    class Meta:
+        model = CapabilityPlan
+        fields = "__all__"
 
 
 class AttendanceInline(admin.TabularInline):
@@ -14,6 +38,7 @@ class AttendanceInline(admin.TabularInline):
 
 @admin.register(TrainingEvent)
 class TrainingEventAdmin(AuditedAdmin):
+    form = TrainingEventForm
     list_display = ("date", "kind", "title", "hours", "site", "grants_qualification")
     list_filter = ("kind", "grants_qualification")
     search_fields = ("title", "organiser")
@@ -30,4 +55,5 @@ class QualificationRuleAdmin(AuditedAdmin):
 
 @admin.register(CapabilityPlan)
 class CapabilityPlanAdmin(AuditedAdmin):
+    form = CapabilityPlanForm
     list_display = ("kind", "required_hours", "required_categories")

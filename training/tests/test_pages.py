@@ -195,3 +195,25 @@ def test_public_roster_shows_qualified_categories(client, world):
     assert "已取得资格：医保、证明出具" in html or "已取得资格：证明出具、医保" in html
     assert html.count("已取得资格") == 1  # the other published agent holds none
     assert other.name in html
+
+
+def test_admin_pages_load_with_category_checkboxes(client, world):
+    event = TrainingEventFactory(site=world.station)
+    client.force_login(world.admin)
+    for url in (
+        "/admin/training/trainingevent/add/",
+        f"/admin/training/trainingevent/{event.pk}/change/",
+        "/admin/training/capabilityplan/add/",
+        "/admin/training/qualificationrule/add/",
+        "/admin/showcase/typicalcase/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    html = client.get("/admin/training/capabilityplan/add/").content.decode()
+    assert 'type="checkbox" name="required_categories" value="certificate"' in html
+    response = client.post(
+        "/admin/training/capabilityplan/add/",
+        {"kind": "volunteer", "required_hours": "6", "required_categories": ["payment", "document"]},
+    )
+    assert response.status_code == 302
+    assert CapabilityPlan.objects.get(kind="volunteer").required_categories == ["payment", "document"]
