@@ -19,7 +19,10 @@ class TrainingEventForm(forms.ModelForm):
 
     class Meta:
         model = TrainingEvent
-        fields = "__all__"
+        fields = [
+            "kind", "title", "date", "hours", "organiser", "site", "categories", "matters",
+            "grants_qualification", "note", "created_by",
+        ]  # fmt: skip
 
 
 class CapabilityPlanForm(forms.ModelForm):
@@ -27,7 +30,7 @@ class CapabilityPlanForm(forms.ModelForm):
 
     class Meta:
         model = CapabilityPlan
-        fields = "__all__"
+        fields = ["kind", "required_hours", "required_categories"]
 
 
 class AttendanceInline(admin.TabularInline):
