@@ -4,6 +4,8 @@ and the staff pages to propose, record consent and (town) publish."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,10 +20,12 @@ from showcase.models import TypicalCase
 from workflows.permissions import STAFF_ROLES
 from workflows.selectors import actor_role, cases_visible_to
 
+T = TypeVar("T")
+
 # --- public -------------------------------------------------------------------------------------------
 
 
-def _public_or_404(call):  # type: ignore[no-untyped-def]
+def _public_or_404(call: Callable[[], T]) -> T:
     try:
         return call()
     except ApplicationError as exc:

@@ -372,8 +372,7 @@ def case_assign(*, actor: Any, case: Case, agent: Agent) -> Case:
             actor=actor,
             data={"agent_id": agent.pk},
         )
-        # e.g. the agent lacks the category's qualification: allowed, but flagged for staff
-        for flag in extensions.assign_flags(c, agent):
+        for flag in extensions.assign_flags(c, agent):  # e.g. not qualified: allowed, flagged for staff
             _event(case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"})
         _notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
 

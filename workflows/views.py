@@ -195,8 +195,7 @@ def _default_grid(request: HttpRequest, site: Site, phone: str) -> Grid | None:
 
 
 def _agent_label(agent: Agent) -> str:
-    away = "（外出）" if agent.is_away else ""
-    reason = getattr(agent, "suggestion_reason", "")  # set on suggestions (workflows.extensions)
+    away, reason = "（外出）" if agent.is_away else "", getattr(agent, "suggestion_reason", "")  # extensions
     return f"{agent.name} · {agent.get_kind_display()}{away}" + (f"（{reason}）" if reason else "")
 
 
