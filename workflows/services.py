@@ -438,6 +438,10 @@ def case_transfer(
             },
         )
         if agent is not None:
+            for flag in extensions.assign_flags(c, agent):  # the same check as case_assign
+                _event(
+                    case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"}
+                )
             _notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
 
     return _transition(actor=actor, case=case, action="transfer", apply=apply, extra_check=check)

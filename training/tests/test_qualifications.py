@@ -112,6 +112,18 @@ def test_assigning_an_unqualified_agent_is_allowed_but_flagged(world):
     assert world.agent_grid.name in flag.note and "证明出具" in flag.note
 
 
+def test_transferring_to_an_unqualified_agent_is_flagged_too(world):
+    QualificationRule.objects.create(category=CERT, check_on_assign=True)
+    AttendanceFactory(agent=world.agent_grid, event__date=dt.date.today() - dt.timedelta(days=3))
+    case = wf_services.case_assign(actor=world.staff, case=new_case(world), agent=world.agent_grid)
+    assert not CaseEvent.objects.filter(case=case, data__flag="unqualified").exists()
+    case = wf_services.case_transfer(
+        actor=world.staff, case=case, reason="网格员请假", agent=world.agent_grid2
+    )
+    assert case.assigned_agent == world.agent_grid2
+    assert CaseEvent.objects.filter(case=case, data__flag="unqualified", public=False).count() == 1
+
+
 def test_assigning_a_qualified_agent_or_an_unchecked_category_is_not_flagged(world):
     AttendanceFactory(agent=world.agent_grid, event__date=dt.date.today() - dt.timedelta(days=3))
     QualificationRule.objects.create(category=CERT, check_on_assign=True)
