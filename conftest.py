@@ -9,6 +9,8 @@ import os
 import pytest
 from django.conf import settings
 
+from core.testing import require
+
 
 def _service_missing(marker: str) -> str | None:
     db_engine = settings.DATABASES["default"]["ENGINE"]
@@ -23,7 +25,4 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in ("postgres", "redis", "celery"):
         if item.get_closest_marker(marker):
             reason = _service_missing(marker)
-            if reason:
-                if os.environ.get("CI") == "true":
-                    pytest.fail(f"CI=true and {reason}", pytrace=False)
-                pytest.skip(reason)
+            require(reason is None, reason or "")

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from agency import services
 from agency.models import Agent, Area, DutyShift, Grid, Matter, Site, SiteMatter
@@ -902,10 +904,9 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
         )
         _set_site_matters(site, [matters[c] for c in PARTNER_MATTERS[ptype]])
 
-    # Site profiles for the construction-standard report (every third site misses one item, so it shows gaps).
-    from agency.standards import standards_demo_seed
-
-    standards_demo_seed()
+    # Steps of apps built on agency (e.g. standards' demo assessments), named in settings.DEMO_DATA_STEPS.
+    for step in getattr(settings, "DEMO_DATA_STEPS", []):
+        import_string(step)()
 
     result.counts = {
         "areas": Area.objects.count(),

@@ -1,4 +1,4 @@
-"""Pages of the service map and the station-standards report (included from config/urls.py)."""
+"""Pages of the service map (included from config/urls.py)."""
 
 from django.urls import path
 
@@ -6,6 +6,4 @@ from agency import map_views
 
 urlpatterns = [
     path("map/", map_views.map_page, name="service-map"),
-    path("standards/", map_views.standards_report_page, name="standards-report"),
-    path("standards/<str:code>/", map_views.standards_site_page, name="standards-site"),
 ]

@@ -5,8 +5,11 @@
 zones …) must be. Rows are data (seeded by a data migration, editable in the admin), so a new policy
 edition is an edit, not a release.
 
-``SiteProfile`` records what a site actually has; every change writes a ``SiteProfileChange`` row (who,
-when, which fields from → to). ``agency.standards.site_tier_compute`` compares the two.
+The figures are the policy's (``agency/data/station_standards.json``, loaded by migration 0005_i13); what a site
+has is recorded by its self-assessment in the ``standards`` app, which also computes tiers.
+
+``SiteProfile``/``SiteProfileChange`` are the earlier town-recorded profiles, kept read-only (admin) as history;
+nothing writes them any more.
 
 Loaded by the last line of ``agency/models.py`` so Django registers these models with the app.
 """
@@ -23,10 +26,9 @@ TIER_ORDER = ("basic", "standard", "benchmark")
 class StandardCriterion(models.Model):
     """One cell of a construction-standard table: for ``site_kind`` at ``tier``, item ``key`` must be …
 
-    Numeric items (``area``, ``windows``, ``seats``, ``staffing``, ``matters``) need ``min_value`` or more;
-    ``signage`` needs the profile's flag; list items (``zones``, ``equipment``, ``facilities``, ``network``,
-    ``rules``) need every entry of ``required_items``. A tier is met when every active row of that tier
-    and of each lower tier is met.
+    ``min_value`` is a minimum (area, seats; a center's window staff), ``required_items`` the tier's full
+    list as the table writes it, ``spec`` the structure a number or list cannot hold (see the field).
+    ``standards.tiers`` evaluates them: a tier is met when every active row of that tier is met.
     """
 
     class SiteKind(models.TextChoices):
@@ -63,6 +65,17 @@ class StandardCriterion(models.Model):
     note = models.CharField(_("说明"), max_length=255, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+    # The policy table's own wording for this row and cell (附件1/附件2), shown next to the checkboxes.
+    name = models.CharField(_("表中名称"), max_length=64, blank=True)
+    text = models.CharField(_("政策原文"), max_length=255, blank=True)
+    # Structure a plain minimum or item list cannot hold: staffing (leaders, window staff and their kind,
+    # establishment; full/part-time counts, 两委 cadre, attendance), a practice the row asks for
+    # (``practice`` + ``practice_required``: encouraged practices never block) and ``optional_items``
+    # (有条件的可…: shown, never required).
+    spec = models.JSONField(_("结构化要求"), default=dict, blank=True)
+    # What the policy itself says for this cell, as shipped (agency/data/station_standards.json). When the
+    # row's own values differ, staff have revised it: pages show "本区修订" with this value beside.
+    policy = models.JSONField(_("政策原值"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["site_kind", "sort_order", "key", "tier"]
@@ -74,6 +87,19 @@ class StandardCriterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_site_kind_display()}·{self.get_tier_display()}·{self.get_key_display()}"
+
+    def own_value(self) -> dict:
+        """This row's values in the shape of ``policy`` (so the two compare)."""
+        return {
+            "min_value": None if self.min_value is None else float(self.min_value),
+            "required_items": list(self.required_items or []),
+            "spec": dict(self.spec or {}),
+        }
+
+    @property
+    def is_revised(self) -> bool:
+        """True when staff changed the row since the policy's value was loaded ("本区修订")."""
+        return bool(self.policy) and self.own_value() != self.policy
 
 
 class SiteProfile(models.Model):

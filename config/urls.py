@@ -30,6 +30,10 @@ urlpatterns = [
     path("", include("workflows.rating_urls")),
     path("", include("workflows.track_urls")),
     path("", include("notifications.urls")),
+    path("", include("standards.urls")),
+    path("api/v1/", include("uploads.api_urls")),
+    path("", include("uploads.urls")),
+    path("", include("workflows.offline_urls")),
     path("", include("training.urls")),
     path("", include("showcase.urls")),
 ]

@@ -122,3 +122,8 @@ def add_working_hours(start: dt.datetime, hours: int) -> dt.datetime:
         else:
             current = next_midnight
     return current
+
+
+def year_known(year: int) -> bool:
+    """Whether ``year``'s holidays are known (rows in ``CalendarDay`` or ``chinesecalendar``), not guessed."""
+    return _year_exceptions(year) is not None

@@ -28,7 +28,7 @@ import logging
 
 from celery import shared_task
 
-from notifications import services
+from notifications import calendar_alerts, services
 from notifications.backends import RetryableSendError
 
 logger = logging.getLogger(__name__)
@@ -126,3 +126,15 @@ def fire_workflow_timers() -> int:
     if fired:
         logger.info("workflow timers fired: %s", fired)
     return int(fired)
+
+
+@shared_task(
+    name="notifications.tasks.calendar_coverage_alert",
+    acks_late=True,
+    soft_time_limit=50,
+    time_limit=58,
+    ignore_result=True,
+)
+def calendar_coverage_alert() -> int:
+    """Daily: tell district admins a coming year's holidays are missing (deduped per admin and week)."""
+    return calendar_alerts.calendar_coverage_alert()

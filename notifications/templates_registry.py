@@ -174,6 +174,49 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "district",
         "【{site_name}】督办：{town_name}{station_name}{case_no}超期{overdue_days}个工作日，已升级区级督办。",
     ),
+    # --- Issue 20: the resident events that had no message, and the appointment loop ------------------
+    DefaultTemplate(
+        "case_transferred",
+        "转办告知（居民）",
+        "resident",
+        "【{site_name}】{matter}({case_no})已转至{new_site}办理，电话{new_site_phone}",
+    ),
+    DefaultTemplate(
+        "case_withdrawn",
+        "撤回告知（居民）",
+        "resident",
+        "【{site_name}】{matter}({case_no})已撤回：{reason}。再办请联系{site_phone}",
+    ),
+    DefaultTemplate(
+        "case_progress",
+        "进展告知（居民）",
+        "resident",
+        "【{site_name}】{matter}({case_no})进展：{note}。查询{track_url}",
+    ),
+    DefaultTemplate(
+        "appointment_confirmed",
+        "预约确认（居民）",
+        "resident",
+        "【{site_name}】预约{ref}已确认：请于{date}{half_day}到站办理{matter}，办件编号{case_no}。",
+    ),
+    DefaultTemplate(
+        "appointment_declined",
+        "预约未受理（居民）",
+        "resident",
+        "【{site_name}】预约{ref}({date}{half_day}{matter})未受理：{reason}。咨询{site_phone}",
+    ),
+    DefaultTemplate(
+        "appointment_requested",
+        "新预约待确认（站点）",
+        "station",
+        "【{site_name}】新预约{ref}：{date}{half_day}{matter}，尾号{phone_tail}，请及时确认。",
+    ),
+    DefaultTemplate(
+        "calendar_missing",
+        "节假日安排未录入（区级）",
+        "district",
+        "【{site_name}】{year}年节假日安排尚未录入，到期日将按普通周末计算，请在管理后台导入放假安排。",
+    ),
     # --- Showcase (典型案例) ---------------------------------------------------------------------------
     DefaultTemplate(
         "showcase_consent",

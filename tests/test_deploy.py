@@ -120,3 +120,29 @@ def test_production_collectstatic_builds_the_manifest(tmp_path):
     manifest = tmp_path / "staticfiles" / "staticfiles.json"
     assert manifest.exists()
     assert "css/bangban.css" in manifest.read_text()
+
+
+def test_image_steps_are_verified_outside_docker_too():
+    """scripts/verify_image.sh mirrors the Dockerfile's steps, and CI runs it (issue 20: the image was never built)."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    script = (ROOT / "scripts" / "verify_image.sh").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for step in (
+        "COPY pyproject.toml README.md",
+        "RUN pip install .",
+        "collectstatic --noinput",
+        "config.wsgi",
+    ):
+        assert step in dockerfile, step
+    assert "DJANGO_SETTINGS_MODULE=config.settings.production" in dockerfile
+    for step in (
+        'pip" install -q .',
+        "collectstatic --noinput",
+        "check --deploy",
+        'gunicorn" config.wsgi',
+        "/healthz",
+    ):
+        assert step in script, step
+    assert "DJANGO_SETTINGS_MODULE=config.settings.production" in script
+    assert "scripts/verify_image.sh" in ci and "docker build" in ci
+    assert os.access(ROOT / "scripts" / "verify_image.sh", os.X_OK)

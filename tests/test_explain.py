@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from agency.demo import load_demo
 from agency.models import Site
 from core.models import User
-from workflows import resident_selectors
+from workflows import reminders, resident_selectors
 from workflows.benchdata import bench_load
 from workflows.models import Case
 
@@ -150,7 +150,6 @@ def test_hot_queries_use_indexes_at_100k_cases() -> None:
     _assert_indexed("case detail", _captured(get(admin, f"/api/v1/cases/{case_no}/")))
 
     # due reminders: open cases whose deadline falls in a window (the reminder sweeps' querysets)
-    reminders = pytest.importorskip("workflows.reminders")
     now = timezone.now()
     for name in ("due_soon_cases", "overdue_cases", "unassigned_cases"):
         queryset = getattr(reminders, name)(now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -20,10 +21,11 @@ from django.utils import timezone
 
 from agency.models import Matter, Site
 from core.exceptions import ApplicationError
+from core.masking import phone_tail
 from core.phones import normalize_phone
 from core.text import clean_text
 from core.workdays import is_workday
-from workflows import selectors
+from workflows import case_messages, selectors
 from workflows.oversight_models import Appointment
 
 BOOKING_DAYS = 30  # how far ahead a slot may be booked
@@ -127,6 +129,7 @@ def appointment_request(
     )
     appt.full_clean()
     appt.save()
+    case_messages.alert_staff_new_appointment(appt)
     return appt
 
 
@@ -171,6 +174,7 @@ def appointment_confirm(*, actor: Any, appointment_id: int, address: str = "") -
     appt.decided_at = timezone.now()
     appt.full_clean()
     appt.save()
+    case_messages.tell_appointment_confirmed(appt)
     return appt
 
 
@@ -186,4 +190,22 @@ def appointment_decline(*, actor: Any, appointment_id: int, reason: str) -> Appo
     appt.decided_at = timezone.now()
     appt.full_clean()
     appt.save()
+    case_messages.tell_appointment_declined(appt)
+    return appt
+
+
+def appointment_quick_lookup(*, ref: str, tail: str) -> Appointment:
+    """The resident checks an appointment by its reference and the last 4 digits of the phone.
+
+    An unknown reference and a wrong tail answer the same 404 (no existence leak); callers rate-limit it
+    like the case quick lookup (``lookup_ip``)."""
+    number = "".join(ch for ch in str(ref or "").upper() if ch.isalnum())[:16]
+    digits = "".join(ch for ch in str(tail or "") if ch.isdigit())
+    appt = None
+    if number and len(digits) == 4:
+        appt = Appointment.objects.select_related("site", "matter", "case").filter(ref=number).first()
+    expected = phone_tail(appt.resident_phone) if appt is not None else "----"
+    # compare_digest on a miss too keeps both 404s alike in timing
+    if appt is None or not hmac.compare_digest(expected, digits):
+        raise ApplicationError("未找到该预约，请核对预约号和手机尾号。", {}, status=404)
     return appt

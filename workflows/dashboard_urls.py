@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workflows import appointment_views, dashboard_views
+from workflows import appointment_check, appointment_views, dashboard_views
 
 urlpatterns = [
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
@@ -14,6 +14,7 @@ urlpatterns = [
         name="dashboard-export-download",
     ),
     path("appointments/", appointment_views.appointment_new, name="appointment-new"),
+    path("appointments/check/", appointment_check.appointment_check_page, name="appointment-check"),
     path("dashboard/appointments/", appointment_views.appointment_list, name="appointment-list"),
     path(
         "dashboard/appointments/<int:appointment_id>/",

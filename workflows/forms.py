@@ -146,6 +146,7 @@ class SubmitForm(_ActionForm):
 
 class ProgressForm(_ActionForm):
     note = _text(_("进展情况"), max_length=2000, rows=3)
+    notify_resident = forms.BooleanField(label=_("短信告知群众"), required=False)
 
 
 class CompleteForm(_ActionForm):

@@ -221,5 +221,6 @@ class CaseEvent(models.Model):
         return choice_label(CaseEvent.Kind, self.kind)
 
 
+from workflows.intake_models import *  # noqa: E402,F403
 from workflows.oversight_models import *  # noqa: E402,F403
 from workflows.resident_models import *  # noqa: E402,F403

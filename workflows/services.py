@@ -32,6 +32,7 @@ from core.text import clean_text
 from core.workdays import add_working_days
 from notifications.services import notification_enqueue
 from workflows import extensions, permissions, selectors
+from workflows.case_messages import snippet
 from workflows.case_numbers import generate_case_no
 from workflows.flows import CaseFlow, case_in_hand
 from workflows.models import Case, CaseEvent
@@ -424,7 +425,7 @@ def case_transfer(
             parts.append(f"转至{c.site.name}")
         if agent is not None:
             parts.append(f"改由{agent.name}办理")
-        _event(
+        event = _event(
             case=c,
             kind="transferred",
             note=f"{'，'.join(parts)}。原因：{reason}",
@@ -443,6 +444,14 @@ def case_transfer(
                     case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"}
                 )
             _notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
+        if c.site_id != old_site.pk:  # the resident hears where the case went (the reason stays internal)
+            _notify_resident(
+                c,
+                "case_transferred",
+                f"transferred:{event.pk}",
+                new_site=c.site.name,
+                new_site_phone=c.site.phone or "",
+            )
 
     return _transition(actor=actor, case=case, action="transfer", apply=apply, extra_check=check)
 
@@ -472,6 +481,9 @@ def case_withdraw(*, actor: Any, case: Case, reason: str) -> Case:
         _save(c, ["status", "closed_at"])
         _visit_reminders_cancel(c)  # no "visit tomorrow" SMS for a case that is over
         _event(case=c, kind="withdrawn", note=reason, actor=actor)
+        _notify_resident(
+            c, "case_withdrawn", "withdrawn", reason=snippet(reason), site_phone=c.site.phone or ""
+        )
 
     return _transition(actor=actor, case=case, action="withdraw", apply=apply)
 
@@ -627,13 +639,15 @@ def case_submit(*, actor: Any, case: Case, department: str, reference_no: str, n
     return _transition(actor=actor, case=case, action="submit", apply=apply)
 
 
-def case_progress(*, actor: Any, case: Case, note: str) -> Case:
-    """A progress update while the department handles the case (0..n times)."""
+def case_progress(*, actor: Any, case: Case, note: str, notify_resident: bool = False) -> Case:
+    """A progress update while the department handles the case (0..n times); SMS'd if marked for the resident."""
     note = _text(note, field="note", max_length=2000, required=True)
 
     def apply(c: Case) -> None:
         _save(c, [])
-        _event(case=c, kind="progress", note=note, actor=actor)
+        event = _event(case=c, kind="progress", note=note, actor=actor)
+        if notify_resident:
+            _notify_resident(c, "case_progress", f"progress:{event.pk}", note=snippet(note))
 
     return _transition(actor=actor, case=case, action="progress", apply=apply)
 
@@ -775,7 +789,8 @@ def case_reroute_away_sweep() -> int:
     """Beat sweep for AB岗: every away agent with open cases and a usable backup hands them over.
 
     ``agency`` may not import ``workflows``, so marking an agent away cannot call us directly; this sweep
-    (and the staff page, via ``case_reroute_for_away_agent``) closes that gap. Returns cases moved.
+    (and the staff page ``/staff/away/``, ``workflows.reroute_views``, via ``case_reroute_for_away_agent``)
+    closes that gap. Returns cases moved.
     """
     agent_ids = (
         Case.objects.filter(

@@ -11,7 +11,7 @@ from celery import shared_task
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from workflows import resident_services
+from workflows import intake, resident_services
 from workflows.models import Case
 from workflows.resident_models import Callback, Rating, Rectification
 
@@ -118,3 +118,11 @@ def reroute_away_agents() -> int:
     if moved:
         logger.info("AB岗 reroute moved %s cases", moved)
     return moved
+
+
+@shared_task(name="workflows.tasks.intake_keys_purge", **SWEEP_TASK_OPTIONS)
+def intake_keys_purge() -> int:
+    """Delete intake ``Idempotency-Key`` rows older than ``INTAKE_KEY_RETENTION_DAYS`` (≥ 7; issue 14)."""
+    deleted = intake.intake_keys_purge()
+    logger.info("intake keys purged: %d", deleted)
+    return deleted

@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Case as DbCase
 from django.db.models import F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agency.models import Agent, Grid, Matter, Site
+from core.counting import CappedPaginator
 from core.exceptions import ApplicationError
 from core.masking import mask_id_number, mask_phone
 from core.services import audit_log
@@ -120,7 +121,7 @@ def _decorate_cases(cases: list[Case]) -> list[Case]:
 
 
 def _paginate(request: HttpRequest, qs: QuerySet[Case]) -> Page:
-    paginator = Paginator(qs, PAGE_SIZE)
+    paginator = CappedPaginator(qs, PAGE_SIZE)  # a district-wide list counts up to LIST_COUNT_CAP only
     page = paginator.get_page(request.GET.get("page"))  # bad or out-of-range numbers fall back, never 500
     page.object_list = _decorate_cases(list(page.object_list))
     return page

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "agency",
     "workflows",
     "notifications",
+    "standards",
     "training",
     "showcase",
 ]
@@ -67,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.ui_prefs",
+                "core.context_processors.calendar_coverage",
             ],
         },
     }
@@ -249,6 +251,17 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # --- end Residents ---------------------------------------------------------------------------------------
 
+# --- Issue 20 ---------------------------------------------------------------------------------------
+# Staff case lists (and GET /api/v1/cases/?count=capped) count at most this many rows, then show "1,000+".
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=1000)
+# Holiday calendar coverage (issue 20): banner when the next N days reach a year nobody entered; from
+# 1 December district admins are alerted daily (deduped: once a week each) until next year is imported.
+CALENDAR_COVERAGE_DAYS = env.int("CALENDAR_COVERAGE_DAYS", default=60)
+CELERY_BEAT_SCHEDULE["calendar-coverage-alert"] = {
+    "task": "notifications.tasks.calendar_coverage_alert",
+    "schedule": _crontab(hour=9, minute=0),
+}
+
 # --- Django REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -322,3 +335,24 @@ _logging.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.
 for _handler in _logging["handlers"].values():
     _handler.setdefault("filters", []).append("mask_personal_data")
 # --- end Security (axes) ------------------------------------------------------------------------------
+
+# Demo-data steps of apps that build on agency (agency.demo.load_demo calls each, in order, after its own).
+DEMO_DATA_STEPS = ["standards.demo.standards_demo_load"]
+# --- Offline intake and material photos (issue 14) -------------------------------------------------------
+INSTALLED_APPS.append("uploads")
+# Intake Idempotency-Key rows are kept this many days (values below 7 count as 7).
+INTAKE_KEY_RETENTION_DAYS = env.int("INTAKE_KEY_RETENTION_DAYS", default=30)
+# Material photos (上门收件): kept this many days after their case closed (closed/rejected/withdrawn).
+MATERIAL_PHOTO_RETENTION_DAYS = env.int("MATERIAL_PHOTO_RETENTION_DAYS", default=180)
+# Where photos are stored: a Django storage alias of STORAGES ("default": MEDIA_ROOT on local disk; point
+# STORAGES["default"] at any django-storages backend in production). Never served from a public URL.
+MATERIAL_PHOTO_STORAGE = env.str("MATERIAL_PHOTO_STORAGE", default="default")
+UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+UPLOAD_IMAGE_MAX_SIDE = env.int("UPLOAD_IMAGE_MAX_SIDE", default=2048)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "uploads-photos-purge": {"task": "uploads.tasks.material_photos_purge", "schedule": 86400.0},
+        "workflows-intake-keys-purge": {"task": "workflows.tasks.intake_keys_purge", "schedule": 86400.0},
+    }
+)
+# --- end Offline intake and material photos -------------------------------------------------------------

@@ -317,6 +317,8 @@ TYPICAL = {
     "hours": "4", "rating": "1", "comment": "态度差", "date": "12月3日", "open": "12", "due_today": "2",
     "overdue": "1", "unassigned": "0", "station_name": "幸福村站", "town_name": "东关街道",
     "reason": "不属于本站受理范围", "due": "12-05", "phone_tail": "8000", "note": "上门服务",
+    "new_site": "东关村便民服务站", "new_site_phone": "0531-88880000", "site_phone": "0531-88880000",
+    "ref": "YY2345ABCD", "half_day": "上午", "year": "2027",
 }  # fmt: skip
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from core.testing import require
+
 # Playwright's sync API runs an asyncio loop in this thread; Django refuses ORM calls from a thread with a
 # running loop unless told that this is fine (it is: fixtures and the page never share a connection).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -45,10 +47,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("browser") is None:
         return
     reason = _missing_reason()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}", pytrace=False)
-        pytest.skip(reason)
+    require(reason is None, reason or "")
 
 
 @pytest.fixture(scope="session")

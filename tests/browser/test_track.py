@@ -1,13 +1,13 @@
 """A resident on a 360 px phone: code from the file SMS backend → own case → rating; large-font; axe-core.
 
 axe-core comes from npm (``npm install --prefix var/node axe-core``); without it the axe assertions
-skip with a
-clear message (under ``CI=true`` they fail). Pages are checked with ``bypass_csp`` only so the test can inject
-axe itself: the pages' own CSP (``script-src 'self'``) still forbids inline scripts, which a unit test checks.
+skip with a clear message on a bare machine and fail under ``CI=true`` (``core.testing.require``); a
+missing contract page (the roster) is a failure always. Pages are checked with ``bypass_csp`` only so the
+test can inject axe itself: the pages' own CSP (``script-src 'self'``) still forbids inline scripts, which a
+unit test checks.
 """
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from core.testing import require
 from tests.browser.conftest import assert_fits_phone
 from workflows.models import Case
 from workflows.resident_models import Rating
@@ -75,10 +76,7 @@ def latest_code(path: Path, phone: str) -> str:
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    if not AXE.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"axe-core missing at {AXE} (npm install --prefix var/node axe-core)")
-        pytest.skip(f"axe-core missing at {AXE} (npm install --prefix var/node axe-core)")
+    require(AXE.exists(), f"axe-core missing at {AXE} (npm install --prefix var/node axe-core)")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
@@ -161,9 +159,8 @@ def test_roster_page_has_no_serious_axe_violations(phone_page, live_server):
     world = make_world()
     page = phone_page
     response = page.goto(f"{live_server.url}/sites/{world.station.code}/roster/")
-    if response is None or response.status == 404:
-        pytest.skip("the roster page /sites/<code>/roster/ does not exist yet (agency issue)")
-    assert response.status == 200
+    # the roster is a contract page: a 404 is a failure, never a skip
+    assert response is not None and response.status == 200, response and response.status
     assert axe_violations(page) == []
 
 

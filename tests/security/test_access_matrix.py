@@ -26,6 +26,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from tests.security.conftest import ROLES, SecWorld
 from tests.security.routes import all_routes
+from uploads.tests.factories import MaterialPhotoFactory
 from workflows import resident_services
 
 
@@ -58,6 +59,12 @@ def _note_id(sw: SecWorld) -> int:
             send_after=timezone.now(),
         )
     return row.pk
+
+
+def _photo_id(sw: SecWorld) -> int:
+    # a material photo of the world's case: only those whose scope covers the case may fetch its bytes
+    photo = sw.case.material_photos.first() or MaterialPhotoFactory(case=sw.case)
+    return photo.pk
 
 
 def R(name: str, *args: Any) -> Callable[[SecWorld], str]:
@@ -104,6 +111,7 @@ MATRIX: dict[str, Entry] = {
     ),
     # no or wrong case number / tail: 404 alike (no existence leak)
     "track-lookup": Entry(Q("/api/v1/track/lookup/"), (404,) * 8, api=True),
+    "track-appointment-lookup": Entry(Q("/api/v1/track/appointments/"), (404,) * 8, api=True),
     # --- ratings and doorstep requests (staff oversight) ------------------------------------------------
     "rating-list": Entry(Q("/api/v1/ratings/"), (401, 401, 200, 200, 200, 200, 200, 200), api=True),
     "rating-callback": Entry(
@@ -196,11 +204,19 @@ MATRIX: dict[str, Entry] = {
     "standards-site": Entry(
         R("standards-site", lambda sw: sw.world.station.code), (302, 302, 404, 404, 200, 404, 200, 200)
     ),
+    "standards-export": Entry(Q("/standards/export.xlsx"), (302, 302, 404, 404, 200, 200, 200, 200)),
+    "standards-review": Entry(
+        R("standards-review", lambda sw: sw.world.station.code),
+        (302, 302, 404, 404, 403, 404, 400, 400),
+        method="post",
+    ),
+    "standards-evidence": Entry(R("standards-evidence", 999999), (302, 302, 404, 404, 404, 404, 404, 404)),
     "open311-services": Entry(Q("/open311/v2/services.json"), PUBLIC),
     "open311-service": Entry(lambda sw: f"/open311/v2/services/{sw.world.matter.code}.xml", PUBLIC),
     "open311-requests": Entry(Q("/open311/v2/requests.json"), PUBLIC),
     "open311-request": Entry(lambda sw: f"/open311/v2/requests/{sw.case.case_no}.json", PUBLIC),
     "appointment-new": Entry(Q("/appointments/"), PUBLIC),
+    "appointment-check": Entry(Q("/appointments/check/"), PUBLIC),
     "track": Entry(Q("/track/"), PUBLIC),
     "track-otp-form": Entry(Q("/track/otp/"), (400,) * 8, method="post"),
     "track-code": Entry(Q("/track/code/"), (302,) * 8, method="post"),
@@ -252,6 +268,10 @@ MATRIX: dict[str, Entry] = {
         (302, 302, 403, 403, 400, 404, 400, 400),
         method="post",
     ),
+    "workflows:staff-away": Entry(Q("/staff/away/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "workflows:staff-away-reroute": Entry(
+        R("workflows:staff-away-reroute", 999_999), (302, 302, 403, 403, 404, 404, 404, 404), method="post"
+    ),
     "staff_ratings:list": Entry(Q("/staff/ratings/"), (302, 302, 403, 403, 200, 200, 200, 200)),
     "staff_ratings:detail": Entry(
         R("staff_ratings:detail", 999_999), (302, 302, 403, 403, 404, 404, 404, 404)
@@ -267,6 +287,16 @@ MATRIX: dict[str, Entry] = {
     "notification-read": Entry(
         R("notification-read", _note_id), (302, 302, 404, 404, 302, 404, 404, 404), method="post"
     ),
+    # --- offline shell and material photos (issue 14) ---------------------------------------------------
+    "m_offline:sw": Entry(Q("/m/sw.js"), PUBLIC),
+    "m_offline:manifest": Entry(Q("/m/manifest.webmanifest"), PUBLIC),
+    "m_offline:page": Entry(Q("/m/offline/"), (302, 302, 200, 200, 200, 200, 200, 200)),
+    "m_offline:data": Entry(Q("/m/offline/data.json"), (302, 302, 200, 200, 200, 200, 200, 200)),
+    "uploads:m-materials": Entry(R("uploads:m-materials", _case), (302, 302, 200, 200, 200, 404, 200, 200)),
+    "uploads:photo-file": Entry(
+        R("uploads:photo-file", lambda sw: _photo_id(sw)), (401, 401, 200, 200, 200, 404, 200, 200), api=True
+    ),
+    "api-case-photos": Entry(R("api-case-photos", _case), (401, 401, 200, 200, 200, 404, 200, 200), api=True),
 }
 
 

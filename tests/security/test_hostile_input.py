@@ -117,6 +117,8 @@ def test_page_numbers(sec_world: SecWorld, page: str) -> None:
         "/sites/-1/roster/",
         "/sites/%3Cscript%3E/screen/",
         "/standards/-1/",
+        "/standards/evidence/99999999999999999999999/",
+        "/standards/%27%20OR%201%3D1/review/",
         "/dashboard/exports/99999999999999999999999/",
         "/dashboard/appointments/99999999999999999999999/",
         "/notifications/99999999999999999999999/read/",

@@ -164,6 +164,10 @@ class NoteInput(serializers.Serializer):
     note = CleanCharField(max_length=2000)
 
 
+class ProgressInput(NoteInput):
+    notify_resident = serializers.BooleanField(required=False, default=False)
+
+
 class OptionalNoteInput(serializers.Serializer):
     note = CleanCharField(max_length=2000, required=False, allow_blank=True, default="")
 

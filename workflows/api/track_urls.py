@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from workflows import appointment_check
 from workflows.api import track
 
 urlpatterns = [
@@ -12,4 +13,5 @@ urlpatterns = [
     path("doorstep/", track.DoorstepView.as_view(), name="track-doorstep"),
     path("logout/", track.LogoutView.as_view(), name="track-logout"),
     path("lookup/", track.LookupView.as_view(), name="track-lookup"),
+    path("appointments/", appointment_check.AppointmentLookupView.as_view(), name="track-appointment-lookup"),
 ]

@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError
-from core.pagination import PageNumberPagination
+from core.pagination import CappedPageNumberPagination
 from workflows import selectors, services
+from workflows.api import intake as intake_api
 from workflows.api import serializers as s
 from workflows.models import Case, CaseEvent
 
@@ -40,12 +41,21 @@ class CaseListCreateView(APIView):
             OpenApiParameter("agent", str, description="assigned agent's username"),
             OpenApiParameter("overdue", bool),
             OpenApiParameter("page", int),
+            OpenApiParameter(
+                "count",
+                str,
+                enum=["capped"],
+                description="capped: count only up to LIST_COUNT_CAP (count_at_least + count_capped, no count)",
+            ),
         ],
         operation_id="cases_list",
         responses=inline_serializer(
             "PaginatedCaseList",
             {
-                "count": serializers.IntegerField(),
+                # always present, except with ?count=capped (then count_at_least + count_capped instead)
+                "count": serializers.IntegerField(required=False),
+                "count_at_least": serializers.IntegerField(required=False),
+                "count_capped": serializers.BooleanField(required=False),
                 "next": serializers.URLField(allow_null=True),
                 "previous": serializers.URLField(allow_null=True),
                 "results": s.CaseListItemSerializer(many=True),
@@ -69,21 +79,30 @@ class CaseListCreateView(APIView):
             qs = qs.filter(assigned_agent__user__username=params["agent"])
         if params.get("overdue") in ("1", "true", "yes"):
             qs = qs.filter(status__in=sorted(Case.Status.OPEN), due_at__lt=timezone.now())  # type: ignore[attr-defined]
-        paginator = PageNumberPagination()
+        paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(qs.order_by("-created_at", "-id"), request, view=self)
         return paginator.get_paginated_response([s.case_list_item(c) for c in page or []])
 
-    @extend_schema(request=s.CaseCreateInput, responses={201: s.CaseDetailSerializer})
+    @extend_schema(
+        request=s.CaseCreateInput,
+        parameters=[intake_api.IDEMPOTENCY_KEY_PARAMETER],
+        responses=intake_api.CREATE_RESPONSES,
+    )
     def post(self, request: Request) -> Response:
+        return intake_api.post_once(request, self._create)
+
+    def _create(self, request: Request) -> tuple[Case, Response]:
         data = s.CaseCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         events: list[CaseEvent] = []
         case = services.case_create(actor=request.user, events_out=events, **data.validated_data)
         if not selectors.case_in_scope(user=request.user, case=case):
-            return _detail_response(request, case, http_status=status.HTTP_201_CREATED)
+            return case, _detail_response(request, case, http_status=status.HTTP_201_CREATED)
         # Answer from the instance just written and its one event: reading them back costs two queries.
         actions = selectors.case_allowed_actions(user=request.user, case=case, events=events)
-        return Response(s.case_detail(case, events=events, actions=actions), status=status.HTTP_201_CREATED)
+        return case, Response(
+            s.case_detail(case, events=events, actions=actions), status=status.HTTP_201_CREATED
+        )
 
 
 class CaseDetailView(APIView):
@@ -141,7 +160,9 @@ ACTION_VIEWS: dict[str, type[APIView]] = {
         "预约上门时间（帮办员或站点工作人员）。",
     ),
     "submit": _action_view("submit", s.SubmitInput, services.case_submit, "代为报送部门。"),
-    "progress": _action_view("progress", s.NoteInput, services.case_progress, "进度更新。"),
+    "progress": _action_view(
+        "progress", s.ProgressInput, services.case_progress, "进度更新；notify_resident=true 时短信告知群众。"
+    ),
     "complete": _action_view("complete", s.CompleteInput, services.case_complete, "办结并送达结果。"),
     "answer": _action_view("answer", s.AnswerInput, services.case_answer, "政策咨询答复并办结。"),
     "reject": _action_view("reject", s.ReasonInput, services.case_reject, "不予受理（须说明理由）。"),

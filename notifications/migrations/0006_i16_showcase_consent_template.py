@@ -14,6 +14,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0004_fewer_indexes")]
+    dependencies = [("notifications", "0005_i20_event_templates")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -1,0 +1,199 @@
+"""Reads for assessments: who sees and may act on which site, history, the campaign table and its progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from agency.models import Agent, Site
+from core.models import User
+from standards.models import Assessment, AssessmentEvent, SiteStanding
+from standards.tiers import TIER_LABELS, tier_label
+
+RATED_KINDS = (Site.Kind.CENTER, Site.Kind.STATION)
+
+
+def _agent(user: User | Any) -> Agent | None:
+    try:
+        return user.agent  # type: ignore[no-any-return]
+    except (Agent.DoesNotExist, AttributeError):
+        return None
+
+
+def standards_role(user: User | Any) -> str:
+    """``district_admin``, ``town_staff``, ``station_staff`` or ``""`` (no access to assessments)."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    agent = _agent(user)
+    if user.is_superuser or (
+        agent is not None and agent.is_active and agent.kind == Agent.Kind.DISTRICT_ADMIN
+    ):
+        return Agent.Kind.DISTRICT_ADMIN.value
+    if agent is None or not agent.is_active:
+        return ""
+    if agent.kind in (Agent.Kind.TOWN_STAFF, Agent.Kind.STATION_STAFF):
+        return str(agent.kind)
+    return ""
+
+
+def sites_in_scope(user: User | Any) -> QuerySet[Site]:
+    """Centers and stations the user may see (district: all; town: own center and its stations; station: own)."""
+    role = standards_role(user)
+    base = Site.objects.filter(is_active=True, kind__in=RATED_KINDS)
+    if role == Agent.Kind.DISTRICT_ADMIN:
+        return base
+    agent = _agent(user)
+    if agent is None:
+        return base.none()
+    own = agent.sites.values_list("id", flat=True)
+    if role == Agent.Kind.TOWN_STAFF:
+        return base.filter(Q(id__in=own) | Q(parent_id__in=own))
+    if role == Agent.Kind.STATION_STAFF:
+        return base.filter(id__in=own)
+    return base.none()
+
+
+def can_submit(user: User | Any, site: Site) -> bool:
+    """Anyone with the site in scope fills in its assessment (station staff their own; town staff any of theirs)."""
+    return bool(standards_role(user)) and sites_in_scope(user).filter(pk=site.pk).exists()
+
+
+def can_review(user: User | Any, site: Site) -> bool:
+    """The town reviews its stations; a town center is reviewed by the district (not by its own staff)."""
+    role = standards_role(user)
+    if role == Agent.Kind.DISTRICT_ADMIN:
+        return True
+    if role != Agent.Kind.TOWN_STAFF or site.kind != Site.Kind.STATION:
+        return False
+    return sites_in_scope(user).filter(pk=site.pk).exists()
+
+
+def pending_assessment(site: Site) -> Assessment | None:
+    return Assessment.objects.filter(site=site, status=Assessment.Status.SUBMITTED).first()
+
+
+def latest_assessment(site: Site) -> Assessment | None:
+    return Assessment.objects.filter(site=site).order_by("-submitted_at", "-id").first()
+
+
+def site_history(site: Site) -> QuerySet[AssessmentEvent]:
+    return (
+        AssessmentEvent.objects.filter(assessment__site=site)
+        .select_related("actor", "assessment")
+        .order_by("-at", "-id")
+    )
+
+
+def approved_tiers() -> dict[int, str]:
+    """``{site id: approved tier}`` of every site with an approved assessment (one query, for badges)."""
+    return dict(SiteStanding.objects.values_list("site_id", "tier"))
+
+
+# --- Campaign ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class CampaignRow:
+    site: Site
+    town: Site
+    tier: str
+    approved_at: datetime | None
+    gaps: list[str]
+    next_tier: str
+    pending: bool
+    assessed: bool
+
+    @property
+    def tier_label(self) -> str:
+        return tier_label(self.tier) if self.assessed else "未自评"
+
+    @property
+    def next_label(self) -> str:
+        return TIER_LABELS.get(self.next_tier, "")
+
+
+@dataclass
+class Progress:
+    """Counts toward the policy's target for one town or the district."""
+
+    name: str
+    centers: int = 0
+    centers_basic: int = 0
+    sites: int = 0
+    sites_basic: int = 0
+    sites_standard: int = 0
+    never_assessed: int = 0
+    rows: list[CampaignRow] = field(default_factory=list)
+
+    def add(self, row: CampaignRow) -> None:
+        self.sites += 1
+        self.never_assessed += 0 if row.assessed else 1
+        self.sites_basic += 1 if row.tier else 0
+        self.sites_standard += 1 if row.tier in ("standard", "benchmark") else 0
+        if row.site.kind == Site.Kind.CENTER:
+            self.centers += 1
+            self.centers_basic += 1 if row.tier else 0
+
+    @staticmethod
+    def _pct(part: int, whole: int) -> int:
+        return round(100 * part / whole) if whole else 0
+
+    @property
+    def centers_pct(self) -> int:
+        return self._pct(self.centers_basic, self.centers)
+
+    @property
+    def standard_pct(self) -> int:
+        return self._pct(self.sites_standard, self.sites)
+
+    @property
+    def basic_pct(self) -> int:
+        return self._pct(self.sites_basic, self.sites)
+
+    @property
+    def target_met(self) -> bool:
+        return self.centers > 0 and self.centers_basic == self.centers
+
+
+def campaign_rows(user: User | Any) -> list[CampaignRow]:
+    """Every center and station in scope with its approved tier, date, gaps and pending submission (3 queries)."""
+    sites = list(sites_in_scope(user).select_related("parent").order_by("parent__code", "kind", "code"))
+    standings = {s.site_id: s for s in SiteStanding.objects.filter(site__in=[x.pk for x in sites])}
+    pending = set(
+        Assessment.objects.filter(
+            site__in=[x.pk for x in sites], status=Assessment.Status.SUBMITTED
+        ).values_list("site_id", flat=True)
+    )
+    rows = []
+    for site in sites:
+        standing = standings.get(site.pk)
+        town = site if site.kind == Site.Kind.CENTER or site.parent is None else site.parent
+        rows.append(
+            CampaignRow(
+                site=site,
+                town=town,
+                tier=standing.tier if standing else "",
+                approved_at=standing.approved_at if standing else None,
+                gaps=list(standing.gaps) if standing else [],
+                next_tier=standing.next_tier if standing else "basic",
+                pending=site.pk in pending,
+                assessed=standing is not None,
+            )
+        )
+    rows.sort(key=lambda r: (r.town.code, r.site.kind != Site.Kind.CENTER, r.site.code))
+    return rows
+
+
+def campaign_progress(rows: list[CampaignRow]) -> tuple[Progress, list[Progress]]:
+    """District-wide progress and one per town (grouped by the town's center), in the rows' order."""
+    district = Progress(name="全区")
+    towns: dict[int, Progress] = {}
+    for row in rows:
+        district.add(row)
+        town = towns.setdefault(row.town.pk, Progress(name=row.town.name))
+        town.add(row)
+        town.rows.append(row)
+    return district, list(towns.values())

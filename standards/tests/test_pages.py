@@ -1,0 +1,178 @@
+"""Pages: campaign + export, assessment form (bad input → 400, nothing saved), review, evidence, badges."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from agency.standards_models import StandardCriterion
+from agency.tests.factories import StationFactory
+from standards import services
+from standards.demo import answers_for_tier
+from standards.models import Assessment, Evidence
+from standards.tests.factories import build_world, jpeg_with_gps
+from standards.tiers import table_load
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w():
+    return build_world()
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _approve(w, site, tier, submitter=None, reviewer=None):
+    a = services.assessment_submit(
+        actor=submitter or w.staff_a, site=site, raw=answers_for_tier(table_load(site.kind), tier)
+    )
+    return services.assessment_review(actor=reviewer or w.town_a, assessment=a, approve=True)
+
+
+def test_form_shows_every_row_with_system_marks_and_revisions(w):
+    StandardCriterion.objects.filter(site_kind="station", tier="basic", key="area").update(min_value=30)
+    page = _client(w.staff_a).get(reverse("standards-site", args=[w.station_a.code]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    for name in ("建设面积", "窗口（坐席）数量", "人员配备", "服务制度", "办公设备", "便民设施", "事项清单"):
+        assert name in html
+    assert "系统核验" in html  # 帮办代办制度 from the published policy text
+    assert "本区修订" in html and "政策原值：≥20㎡" in html
+    assert 'name="area-photo"' in html and 'enctype="multipart/form-data"' in html
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"staffing-full_time": "-2"}, "不能为负数"),
+        ({"area-value": "五十"}, "须为数字"),
+        ({"equipment-items": "传真机"}, "未知项目"),
+    ],
+)
+def test_bad_input_is_400_with_the_message_and_nothing_saved(w, data, message):
+    page = _client(w.staff_a).post(reverse("standards-site", args=[w.station_a.code]), data)
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_photo_that_is_not_an_image_is_400(w):
+    fake = SimpleUploadedFile("x.jpg", b"GIF89a but not really", content_type="image/jpeg")
+    page = _client(w.staff_a).post(
+        reverse("standards-site", args=[w.station_a.code]), {"area-value": "30", "area-photo": fake}
+    )
+    assert page.status_code == 400 and "不是可识别的图片" in page.content.decode()
+    assert not Assessment.objects.exists() and not Evidence.objects.exists()
+
+
+def test_submit_review_and_evidence_through_the_pages(w):
+    raw = answers_for_tier(table_load("station"), "standard")
+    photo = SimpleUploadedFile("site.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    page = _client(w.staff_a).post(
+        reverse("standards-site", args=[w.station_a.code]), {**raw, "area-photo": photo}
+    )
+    assert page.status_code == 302
+    evidence = Evidence.objects.get()
+    url = reverse("standards-evidence", args=[evidence.pk])
+    assert _client(w.town_a).get(url).status_code == 200
+    assert _client(w.staff_b).get(url).status_code == 404
+    assert _client(w.town_b).get(url).status_code == 404
+    assert _client(w.grid_a).get(url).status_code == 404
+    assert Client().get(url).status_code == 302
+    review = reverse("standards-review", args=[w.station_a.code])
+    assert _client(w.town_b).post(review, {"decision": "approve"}).status_code == 404  # outside the town
+    assert _client(w.staff_a).post(review, {"decision": "approve"}).status_code == 403
+    assert _client(w.town_a).post(review, {"decision": "return"}).status_code == 400  # no reason
+    assert _client(w.town_a).post(review, {"decision": "maybe"}).status_code == 400
+    assert Assessment.objects.get().status == "submitted"
+    assert _client(w.town_a).post(review, {"decision": "approve"}).status_code == 302
+    assert Assessment.objects.get().status == "approved"
+    assert _client(w.town_a).post(review, {"decision": "approve"}).status_code == 409
+    html = _client(w.staff_a).get(reverse("standards-site", args=[w.station_a.code])).content.decode()
+    assert 'data-tier="standard"' in html and "审核通过" in html
+
+
+def test_site_outside_scope_is_404(w):
+    assert _client(w.staff_b).get(reverse("standards-site", args=[w.station_a.code])).status_code == 404
+    assert _client(w.town_b).get(reverse("standards-site", args=[w.station_a.code])).status_code == 404
+    assert _client(w.grid_a).get(reverse("standards-report")).status_code == 404
+    assert _client(w.town_b).post(reverse("standards-site", args=[w.station_a.code]), {}).status_code == 404
+    assert not Assessment.objects.exists()
+
+
+def test_campaign_page_and_export(w):
+    _approve(w, w.station_a, "standard")
+    _approve(w, w.center_a, "basic", submitter=w.town_a, reviewer=w.district)
+    below = services.assessment_submit(actor=w.staff_b, site=w.station_b, raw={"area-value": ["10"]})
+    services.assessment_review(actor=w.town_b, assessment=below, approve=True)
+    page = _client(w.district).get(reverse("standards-report"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count("never-assessed") == 1  # center_b was never assessed
+    assert "中心达基础型及以上 1/2" in html
+    assert "达标准型、标杆型 1/4" in html and "中心和站点达基础型及以上 2/4" in html
+    assert f'id="row-{w.station_b.code}"' in html and "面积差 10㎡" in html
+    town = _client(w.town_a).get(reverse("standards-report")).content.decode()
+    assert w.station_b.name not in town and w.station_a.name in town
+    export = _client(w.district).get(reverse("standards-export"))
+    assert export.status_code == 200
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(export.content))
+    rows = list(wb["达标情况"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("镇（街道）", "站点", "类型", "达标等级")
+    by_site = {r[1]: r for r in rows[1:]}
+    assert by_site[w.station_a.name][3] == "标准型"
+    assert by_site[w.station_b.name][3] == "未达基础型" and "面积差 10㎡" in by_site[w.station_b.name][6]
+    assert by_site[w.center_b.name][3] == "未自评" and by_site[w.center_b.name][6] == "从未自评"
+    progress = list(wb["目标进度"].iter_rows(values_only=True))
+    assert progress[1][:6] == ("全区", 2, 1, 4, 2, 1)
+    assert _client(w.grid_a).get(reverse("standards-export")).status_code == 404
+
+
+def test_roster_and_map_show_the_approved_tier_badge(w):
+    roster = reverse("site-roster", args=[w.station_a.code])
+    assert "达标：" not in Client().get(roster).content.decode()
+    _approve(w, w.station_a, "benchmark")
+    assert "达标：标杆型" in Client().get(roster).content.decode()
+    html = Client().get("/map/").content.decode()
+    assert "达标：标杆型" in html
+
+
+def test_center_form_structured_staffing_through_the_page(w):
+    page = _client(w.town_a).get(reverse("standards-site", args=[w.center_a.code]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert (
+        'name="staffing-leaders" value="副主任"' in html and 'name="staffing-establishment_defined"' in html
+    )
+    assert "有条件的可选，不影响达标" in html and "鼓励，不影响达标" in html
+    raw = answers_for_tier(table_load("center"), "benchmark")
+    assert _client(w.town_a).post(reverse("standards-site", args=[w.center_a.code]), raw).status_code == 302
+    assessment = Assessment.objects.get(site=w.center_a)
+    assert assessment.computed_tier == "benchmark"
+    assert assessment.answers["staffing"]["leaders"] == ["主任", "副主任"]
+    # the district reviews a town center; the town itself may not
+    review = reverse("standards-review", args=[w.center_a.code])
+    assert _client(w.town_a).post(review, {"decision": "approve"}).status_code == 403
+    assert _client(w.district).post(review, {"decision": "approve"}).status_code == 302
+    html = _client(w.town_a).get(reverse("standards-report")).content.decode()
+    assert 'data-tier="benchmark"' in html and "已达最高等级" in html
+
+
+def test_campaign_query_count_does_not_grow_with_sites(w, django_assert_max_num_queries):
+    _approve(w, w.station_a, "basic")
+    client = _client(w.district)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("standards-report")).status_code == 200
+    for _ in range(5):
+        StationFactory(parent=w.center_a)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("standards-report")).status_code == 200

@@ -1,0 +1,469 @@
+/* Bangban /m/ offline-first layer (issue 14). No framework, no CDN.
+   Every /m/ page: registers the service worker, shows "待同步 N 条", syncs the queue when the network returns,
+   and tells plainly that case steps need the network. The 离线登记 page (/m/offline/) is the app shell:
+   new requests (with material photos) are saved in IndexedDB with a client-generated id and sent in order,
+   each with that id as its Idempotency-Key, so a resend never logs a second case. */
+(function () {
+  "use strict";
+  if (!window.indexedDB || !window.fetch || !window.Promise) { return; }
+
+  var DB_NAME = "bangban-offline";
+  var STORE = "queue";
+  var badge = document.getElementById("queue-badge");
+  var app = document.getElementById("offline-app");
+  var USER = (app || badge) ? (app || badge).getAttribute("data-user") : "";
+  var STATE_LABELS = { pending: "待同步", sending: "正在提交", error: "被退回，需修改", done: "已同步" };
+  var syncing = false;
+  var cache = null; // the offline data (matters, sites, cases, history)
+
+  // --- IndexedDB ------------------------------------------------------------------------------------------
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var req = indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = function () { req.result.createObjectStore(STORE, { keyPath: "id" }); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { reject(req.error); };
+    });
+  }
+  function tx(mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(STORE, mode);
+        var result = work(t.objectStore(STORE));
+        t.oncomplete = function () { db.close(); resolve(result && "result" in result ? result.result : result); };
+        t.onerror = function () { db.close(); reject(t.error); };
+      });
+    });
+  }
+  function allItems() {
+    return tx("readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return (items || []).sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
+    });
+  }
+  function putItem(item) { return tx("readwrite", function (s) { s.put(item); }); }
+  function newId() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return "id-" + Date.now() + "-" + Math.random().toString(16).slice(2);
+  }
+
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (m) { return decodeURIComponent(m[1]); }
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // --- "待同步 N 条" everywhere ---------------------------------------------------------------------------
+  function mine(items) { return items.filter(function (i) { return !USER || !i.user || i.user === USER; }); }
+  function refreshCount() {
+    return allItems().then(function (items) {
+      var waiting = mine(items).filter(function (i) { return i.state !== "done"; }).length;
+      var badgeCount = badge && badge.querySelector("[data-queue-count]");
+      if (badgeCount) { badgeCount.textContent = String(waiting); badgeCount.hidden = waiting === 0; }
+      var status = document.getElementById("queue-status");
+      if (status) { status.textContent = "待同步 " + waiting + " 条"; }
+      if (app) { renderQueue(mine(items)); }
+      return items;
+    });
+  }
+
+  // --- service worker ---------------------------------------------------------------------------------------
+  if (badge && navigator.serviceWorker) {
+    navigator.serviceWorker.register(badge.getAttribute("data-sw-url"), { scope: badge.getAttribute("data-scope") })
+      .catch(function () { /* pages still work online */ });
+  }
+
+  // Case steps need the server: say so instead of letting the browser show its own offline error.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (navigator.onLine || !form || form.id === "offline-form") { return; }
+    if ((form.getAttribute("method") || "").toLowerCase() !== "post") { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var note = form.querySelector(".offline-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "form-error offline-note";
+      note.setAttribute("role", "alert");
+      form.insertBefore(note, form.firstChild);
+    }
+    note.textContent = "此操作需要联网：分派、上门、报送、办结等案件操作须连接服务器，请恢复网络后再试。";
+  }, true);
+
+  // Logging out: forget the cached pages and data of this account (the unsent queue stays, marked with its user).
+  document.querySelectorAll("form[action$='/logout/']").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      if (window.caches) { caches.delete("bangban-pages"); }
+    });
+  });
+
+  // --- sync -------------------------------------------------------------------------------------------------
+  function serverMessage(response) {
+    return response.json().then(function (body) {
+      if (body && body.message) { return body.message; }
+      var parts = [];
+      Object.keys(body || {}).forEach(function (k) {
+        var v = body[k];
+        parts.push(k + "：" + (Array.isArray(v) ? v.join("；") : String(v)));
+      });
+      return parts.join("；") || ("服务器拒绝（" + response.status + "）");
+    }).catch(function () { return "服务器拒绝（" + response.status + "）"; });
+  }
+
+  var RETRY_LATER = "retry";
+  function sendCase(item) {
+    if (item.case_no) { return Promise.resolve(item.case_no); }
+    return fetch("/api/v1/cases/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": item.id, "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(item.body)
+    }).then(function (r) {
+      if (r.status === 201 || r.status === 200) { return r.json().then(function (b) { return b.case_no; }); }
+      if (r.status >= 500 || r.status === 429) { throw RETRY_LATER; }
+      return serverMessage(r).then(function (msg) {
+        if (r.status === 401 || r.status === 403) { msg = msg + "（请确认已登录且有登记权限）"; }
+        throw { refused: msg };
+      });
+    }, function () { throw RETRY_LATER; });
+  }
+  function sendPhoto(caseNo, photo) {
+    var form = new FormData();
+    form.append("photo", photo.blob, photo.name || "photo.jpg");
+    form.append("material", photo.material || "");
+    form.append("client_id", photo.id);
+    return fetch("/api/v1/cases/" + encodeURIComponent(caseNo) + "/photos/", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() }, body: form
+    }).then(function (r) {
+      if (r.status === 201 || r.status === 200) { return true; }
+      if (r.status >= 500 || r.status === 429) { throw RETRY_LATER; }
+      return serverMessage(r).then(function (msg) { throw { refused: "照片“" + (photo.material || "其他材料") + "”未上传：" + msg }; });
+    }, function () { throw RETRY_LATER; });
+  }
+  function syncItem(item) {
+    item.state = "sending";
+    return putItem(item).then(function () { return sendCase(item); }).then(function (caseNo) {
+      item.case_no = caseNo;
+      var chain = Promise.resolve();
+      (item.photos || []).forEach(function (p) {
+        chain = chain.then(function () {
+          if (p.done) { return; }
+          return sendPhoto(caseNo, p).then(function () { p.done = true; return putItem(item); });
+        });
+      });
+      return chain;
+    }).then(function () {
+      item.state = "done";
+      item.message = "";
+      item.synced_at = new Date().toISOString();
+      return putItem(item).then(function () { return true; });
+    }, function (err) {
+      if (err && err.refused) {
+        item.state = "error";
+        item.message = err.refused;
+        return putItem(item).then(function () { return true; }); // refused: keep going with the next one
+      }
+      item.state = "pending";
+      item.message = "网络不可用或服务器繁忙，恢复后自动重试。";
+      return putItem(item).then(function () { return false; }); // stop: keep the order
+    });
+  }
+  function syncAll() {
+    if (syncing) { return Promise.resolve(); }
+    syncing = true;
+    return allItems().then(function (items) {
+      var todo = mine(items).filter(function (i) { return i.state === "pending" || i.state === "sending"; });
+      var chain = Promise.resolve(true);
+      todo.forEach(function (item) {
+        chain = chain.then(function (goOn) { return goOn ? syncItem(item) : false; });
+      });
+      return chain;
+    }).catch(function () { /* next time */ }).then(function () {
+      syncing = false;
+      document.documentElement.setAttribute("data-sync-done", String(Date.now()));
+      return refreshCount();
+    }).then(function () { if (navigator.onLine) { loadData(true); } });
+  }
+  window.addEventListener("online", function () { syncAll(); });
+
+  // --- the 离线登记 page ---------------------------------------------------------------------------------------
+  var pendingPhotos = [];
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function matterByCode(code) {
+    return ((cache && cache.matters) || []).filter(function (m) { return m.code === code; })[0];
+  }
+
+  function renderQueue(items) {
+    var list = document.getElementById("queue-list");
+    if (!list) { return; }
+    list.textContent = "";
+    items.forEach(function (item) {
+      var li = el("li", { "class": "queue-item", "data-id": item.id, "data-state": item.state });
+      var m = matterByCode(item.body.matter);
+      li.appendChild(el("strong", {}, item.body.resident_name + " · " + (m ? m.name : item.body.matter)));
+      li.appendChild(el("div", { "class": "state" }, STATE_LABELS[item.state] || item.state));
+      var photos = item.photos || [];
+      if (photos.length) {
+        var done = photos.filter(function (p) { return p.done; }).length;
+        li.appendChild(el("div", { "class": "muted" }, "材料照片 " + done + "/" + photos.length + " 已上传"));
+      }
+      if (item.case_no) {
+        var link = el("a", { href: "/m/cases/" + item.case_no + "/", "class": "case-link" }, item.case_no);
+        li.appendChild(link);
+      }
+      if (item.message) { li.appendChild(el("p", { "class": item.state === "error" ? "form-error" : "muted", role: "status" }, item.message)); }
+      if (item.state === "error") {
+        var actions = el("div", { "class": "actions" });
+        if (!item.case_no) {
+          var edit = el("button", { type: "button", "class": "btn btn-secondary", "data-edit": item.id }, "修改");
+          actions.appendChild(edit);
+        }
+        actions.appendChild(el("button", { type: "button", "class": "btn btn-primary", "data-resend": item.id }, "重新发送"));
+        li.appendChild(actions);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  function fillSelects() {
+    var matterSelect = document.getElementById("off-matter");
+    var siteSelect = document.getElementById("off-site");
+    var chosen = matterSelect.value;
+    matterSelect.textContent = "";
+    var groups = {};
+    (cache.matters || []).forEach(function (m) {
+      if (!groups[m.category]) {
+        groups[m.category] = el("optgroup", { label: m.category_label });
+        matterSelect.appendChild(groups[m.category]);
+      }
+      groups[m.category].appendChild(el("option", { value: m.code }, m.name));
+    });
+    if (chosen) { matterSelect.value = chosen; }
+    var site = siteSelect.value;
+    siteSelect.textContent = "";
+    (cache.sites || []).forEach(function (s) { siteSelect.appendChild(el("option", { value: s.code }, s.name)); });
+    if (site) { siteSelect.value = site; }
+    showMaterials();
+  }
+  function showMaterials() {
+    var m = matterByCode(document.getElementById("off-matter").value);
+    var list = document.getElementById("off-materials");
+    var photoMaterial = document.getElementById("off-photo-material");
+    list.textContent = "";
+    photoMaterial.textContent = "";
+    ((m && m.materials) || []).forEach(function (name) {
+      list.appendChild(el("li", {}, name));
+      photoMaterial.appendChild(el("option", { value: name }, name));
+    });
+    if (m && !m.materials.length) { list.appendChild(el("li", {}, "无需材料。")); }
+    photoMaterial.appendChild(el("option", { value: "" }, "其他材料"));
+  }
+  function renderCases() {
+    var list = document.getElementById("my-cases");
+    list.textContent = "";
+    (cache.cases || []).forEach(function (c) {
+      var li = el("li");
+      var a = el("a", { href: c.url, "class": "case-item" });
+      a.appendChild(el("span", { "class": "matter" }, c.matter));
+      a.appendChild(el("span", { "class": "meta" }, c.status_label + " · " + c.resident_name + " " + c.resident_phone + " · " + c.address));
+      a.appendChild(el("span", { "class": "case-no" }, " " + c.case_no));
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    if (!(cache.cases || []).length) { list.appendChild(el("li", { "class": "muted" }, "暂无在办案件。")); }
+    document.getElementById("cases-updated").textContent = "数据更新于 " + new Date(cache.generated_at).toLocaleString("zh-CN");
+  }
+  function loadData(quiet) {
+    if (!app) { return Promise.resolve(); }
+    return fetch(app.getAttribute("data-data-url"), { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok || r.redirected) { throw new Error("no data"); }
+      return r.json();
+    }).then(function (data) {
+      cache = data;
+      fillSelects();
+      renderCases();
+      app.hidden = false;
+      document.documentElement.setAttribute("data-offline-ready", "1");
+      return refreshCount();
+    }).catch(function () {
+      if (!quiet && !cache) {
+        var banner = document.getElementById("net-status");
+        banner.hidden = false;
+        banner.textContent = "尚未缓存离线数据：请在有网络时打开本页一次。";
+      }
+    });
+  }
+
+  function e164(raw) {
+    var d = (raw || "").replace(/\D/g, "");
+    if (d.length === 13 && d.indexOf("86") === 0) { d = d.slice(2); }
+    return d.length === 11 && d.charAt(0) === "1" ? "+86" + d : "";
+  }
+  function sha256(text) {
+    if (!window.crypto || !crypto.subtle) { return Promise.resolve(""); }
+    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)).then(function (buf) {
+      return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    });
+  }
+  function prefill() {
+    var phone = e164(document.getElementById("off-phone").value);
+    if (!phone || !cache) { return; }
+    sha256(cache.user + ":" + phone).then(function (key) {
+      var found = cache.history && cache.history[key];
+      if (!found) { return; }
+      var name = document.getElementById("off-name");
+      var address = document.getElementById("off-address");
+      if (!name.value) { name.value = found.resident_name || ""; }
+      if (!address.value) { address.value = found.address || ""; }
+      (found.special_groups || []).forEach(function (g) {
+        var box = document.querySelector("#offline-form [name=special_groups][value='" + g + "']");
+        if (box) { box.checked = true; }
+      });
+      document.getElementById("off-prefilled").hidden = false;
+    });
+  }
+
+  function renderPhotos() {
+    var list = document.getElementById("off-photos");
+    list.textContent = "";
+    pendingPhotos.forEach(function (p, index) {
+      var li = el("li", { "class": "photo-pending" });
+      var img = el("img", { alt: (p.material || "其他材料") + " 照片", "class": "photo-thumb" });
+      var reader = new FileReader(); // a data: URL (the pages' CSP allows data: images, not blob:)
+      reader.onload = function () { img.src = reader.result; };
+      reader.readAsDataURL(p.blob);
+      li.appendChild(img);
+      li.appendChild(el("span", {}, p.material || "其他材料"));
+      var rm = el("button", { type: "button", "class": "btn btn-secondary", "data-remove-photo": String(index) }, "删除");
+      li.appendChild(rm);
+      list.appendChild(li);
+    });
+  }
+
+  function formBody(form) {
+    var groups = [];
+    form.querySelectorAll("[name=special_groups]:checked").forEach(function (b) { groups.push(b.value); });
+    return {
+      site: form.site.value,
+      matter: form.matter.value,
+      resident_name: form.resident_name.value,
+      resident_phone: form.resident_phone.value,
+      address: form.address.value,
+      description: form.description.value,
+      channel: "doorstep",
+      special_groups: groups
+    };
+  }
+  function resetForm(form) {
+    ["resident_phone", "resident_name", "address", "description"].forEach(function (n) { form[n].value = ""; });
+    form.querySelectorAll("[name=special_groups]").forEach(function (b) { b.checked = false; });
+    document.getElementById("off-editing").value = "";
+    document.getElementById("form-title").textContent = "上门代办登记";
+    document.getElementById("off-prefilled").hidden = true;
+    pendingPhotos = [];
+    renderPhotos();
+  }
+
+  if (app) {
+    var form = document.getElementById("offline-form");
+    var formError = document.getElementById("offline-form-error");
+    document.getElementById("off-matter").addEventListener("change", showMaterials);
+    var phoneInput = document.getElementById("off-phone");
+    phoneInput.addEventListener("change", prefill);
+    phoneInput.addEventListener("keyup", prefill);
+    phoneInput.addEventListener("input", prefill);
+    document.getElementById("off-photo").addEventListener("change", function (event) {
+      var files = event.target.files || [];
+      var material = document.getElementById("off-photo-material").value;
+      Array.prototype.forEach.call(files, function (file) {
+        pendingPhotos.push({ id: newId(), material: material, blob: file, name: file.name, done: false });
+      });
+      event.target.value = "";
+      renderPhotos();
+    });
+    document.getElementById("off-photos").addEventListener("click", function (event) {
+      var index = event.target.getAttribute("data-remove-photo");
+      if (index !== null) { pendingPhotos.splice(Number(index), 1); renderPhotos(); }
+    });
+    // mobile.js disables a form's buttons on submit (no double posts); this form never leaves the page.
+    var enableButtons = function () {
+      window.setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+      }, 0);
+    };
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      enableButtons();
+      var body = formBody(form);
+      var missing = [];
+      if (!body.matter) { missing.push("事项"); }
+      if (!e164(body.resident_phone) && !body.resident_phone.trim()) { missing.push("手机号"); }
+      if (!body.resident_name.trim()) { missing.push("姓名"); }
+      if (!body.address.trim()) { missing.push("地址"); }
+      if (missing.length) {
+        formError.hidden = false;
+        formError.textContent = "请填写：" + missing.join("、");
+        return;
+      }
+      formError.hidden = true;
+      var editing = document.getElementById("off-editing").value;
+      var save = editing
+        ? tx("readonly", function (s) { return s.get(editing); }).then(function (item) {
+          item.body = body;
+          item.photos = pendingPhotos;
+          item.state = "pending";
+          item.message = "";
+          return item;
+        })
+        : Promise.resolve({ id: newId(), user: USER, created_at: new Date().toISOString(), body: body, photos: pendingPhotos, state: "pending", message: "" });
+      save.then(function (item) { return putItem(item); }).then(function () {
+        resetForm(form);
+        enableButtons();
+        return refreshCount();
+      }).then(function () { if (navigator.onLine) { syncAll(); } });
+    });
+    document.getElementById("sync-btn").addEventListener("click", function () { syncAll(); });
+    document.getElementById("queue-list").addEventListener("click", function (event) {
+      var editId = event.target.getAttribute("data-edit");
+      var resendId = event.target.getAttribute("data-resend");
+      var id = editId || resendId;
+      if (!id) { return; }
+      tx("readonly", function (s) { return s.get(id); }).then(function (item) {
+        if (resendId) {
+          item.state = "pending";
+          item.message = "";
+          return putItem(item).then(syncAll);
+        }
+        ["site", "matter", "resident_name", "resident_phone", "address", "description"].forEach(function (n) {
+          form[n].value = item.body[n] || "";
+        });
+        showMaterials();
+        form.querySelectorAll("[name=special_groups]").forEach(function (b) {
+          b.checked = (item.body.special_groups || []).indexOf(b.value) !== -1;
+        });
+        pendingPhotos = item.photos || [];
+        renderPhotos();
+        document.getElementById("off-editing").value = item.id;
+        document.getElementById("form-title").textContent = "修改后重新发送";
+        form.scrollIntoView();
+      });
+    });
+    var setNet = function () {
+      var banner = document.getElementById("net-status");
+      banner.hidden = navigator.onLine;
+      banner.textContent = "当前无网络：登记会先保存在手机上，恢复网络后自动提交。";
+    };
+    window.addEventListener("online", setNet);
+    window.addEventListener("offline", setNet);
+    setNet();
+    loadData(false).then(function () { if (navigator.onLine) { syncAll(); } });
+  } else {
+    refreshCount().then(function () { if (navigator.onLine) { syncAll(); } });
+  }
+})();

@@ -1,0 +1,180 @@
+"""Issue 14: a grid worker logs two requests with photos in a village without signal; they reach the server
+exactly once when the phone is back online, and a replayed sync (a lost response) changes nothing."""
+
+import pytest
+from playwright.sync_api import expect
+
+from agency.tests.factories import SiteMatterFactory
+from tests.browser.conftest import assert_fits_phone
+from uploads.models import MaterialPhoto
+from uploads.tests.factories import jpeg_bytes
+from workflows.models import Case
+from workflows.tests.factories import make_world
+from workflows.tests.helpers import new_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+QUEUE_STATES = (
+    "() => new Promise((ok) => { const r = indexedDB.open('bangban-offline', 1); r.onsuccess = () => {"
+    " const q = r.result.transaction('queue').objectStore('queue').getAll(); q.onsuccess = () => ok(q.result.map("
+    "(i) => [i.state, i.case_no || null, (i.photos || []).filter((p) => p.done).length])); }; })"
+)
+# A lost response: the phone never heard that its sends arrived, so every item goes back to "pending".
+FORGET_SYNC = (
+    "() => new Promise((ok) => { const r = indexedDB.open('bangban-offline', 1); r.onsuccess = () => {"
+    " const t = r.result.transaction('queue', 'readwrite'); const s = t.objectStore('queue'); const q = s.getAll();"
+    " q.onsuccess = () => q.result.forEach((i) => { i.state = 'pending'; delete i.case_no;"
+    " (i.photos || []).forEach((p) => { p.done = false; }); s.put(i); }); t.oncomplete = () => ok(true); }; })"
+)
+
+
+def _fill(page, *, phone: str, name: str, address: str, material: str, photo_name: str) -> None:
+    page.fill("#off-phone", phone)
+    page.fill("#off-name", name)
+    page.fill("#off-address", address)
+    page.select_option("#off-photo-material", material)
+    page.set_input_files(
+        "#off-photo", files=[{"name": photo_name, "mimeType": "image/jpeg", "buffer": jpeg_bytes(gps=True)}]
+    )
+    expect(page.locator("#off-photos li")).to_have_count(1)
+    page.click("#offline-save")
+
+
+def test_offline_requests_sync_exactly_once(page_360, live_server, login, screenshot):
+    world = make_world()
+    SiteMatterFactory(site=world.station, matter=world.matter)
+    earlier = new_case(world, resident_phone="139 0013 9000", resident_name="李大爷", address="幸福村5组8号")
+    page = page_360
+    context = page.context
+
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/offline/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.reload()  # now under the worker's control: the shell and its data are cached
+    page.wait_for_selector("html[data-offline-ready='1']")
+    expect(page.locator("#my-cases")).to_contain_text(earlier.case_no)
+    expect(page.locator("#my-cases")).to_contain_text("139****9000")  # masked in the cached list
+
+    context.set_offline(True)
+    expect(page.locator("#net-status")).to_be_visible()
+    page.select_option("#off-matter", world.matter.code)
+    expect(page.locator("#off-materials")).to_contain_text(world.matter.materials[0])  # 一次性告知 offline
+    # history auto-fill works offline too (from the cached, hashed history)
+    page.fill("#off-phone", "13900139000")
+    expect(page.locator("#off-name")).to_have_value("李大爷")
+    expect(page.locator("#off-address")).to_have_value("幸福村5组8号")
+    page.fill("#off-phone", "")
+    page.fill("#off-name", "")
+    page.fill("#off-address", "")
+
+    _fill(
+        page,
+        phone="138 0013 8000",
+        name="王秀英",
+        address="测试村3组12号",
+        material=world.matter.materials[0],
+        photo_name="id.jpg",
+    )
+    expect(page.locator("#queue-status")).to_have_text("待同步 1 条")
+    _fill(
+        page,
+        phone="137 0013 7000",
+        name="张建国",
+        address="测试村1组2号",
+        material=world.matter.materials[1],
+        photo_name="hukou.jpg",
+    )
+    expect(page.locator("#queue-status")).to_have_text("待同步 2 条")
+    expect(page.locator(".queue-item[data-state=pending]")).to_have_count(2)
+    assert_fits_phone(page)
+    screenshot(page, "m_offline_queue")
+    assert Case.objects.count() == 1  # nothing reached the server
+
+    page.reload()  # still offline: the app opens from the service worker, the queue from IndexedDB
+    page.wait_for_selector("html[data-offline-ready='1']")
+    expect(page.locator("#queue-status")).to_have_text("待同步 2 条")
+    expect(page.locator("#net-status")).to_be_visible()
+
+    context.set_offline(False)  # the "online" event starts the sync; the button is the on-demand path
+    page.click("#sync-btn")
+    expect(page.locator("#queue-status")).to_have_text("待同步 0 条", timeout=20000)
+    expect(page.locator(".queue-item[data-state=done]")).to_have_count(2)
+    screenshot(page, "m_offline_synced")
+
+    new_cases = Case.objects.exclude(pk=earlier.pk)
+    assert sorted(new_cases.values_list("resident_name", flat=True)) == ["张建国", "王秀英"]
+    assert MaterialPhoto.objects.count() == 2
+    by_name = {p.case.resident_name: p.material for p in MaterialPhoto.objects.select_related("case")}
+    assert by_name == {"王秀英": world.matter.materials[0], "张建国": world.matter.materials[1]}
+    first_numbers = sorted(new_cases.values_list("case_no", flat=True))
+    assert sorted(s[1] for s in page.evaluate(QUEUE_STATES)) == first_numbers
+
+    # The responses were "lost": the phone sends everything again, with the same keys.
+    page.evaluate(FORGET_SYNC)
+    page.reload()
+    page.wait_for_selector("html[data-offline-ready='1']")
+    page.click("#sync-btn")
+    expect(page.locator(".queue-item[data-state=done]")).to_have_count(2, timeout=20000)
+    expect(page.locator("#queue-status")).to_have_text("待同步 0 条")
+    assert Case.objects.exclude(pk=earlier.pk).count() == 2
+    assert MaterialPhoto.objects.count() == 2
+    states = page.evaluate(QUEUE_STATES)
+    assert sorted(s[1] for s in states) == first_numbers  # the same cases answered again
+    assert all(s[0] == "done" and s[2] == 1 for s in states)
+
+    # The case page links to the materials checklist: both photos show as collected for their material.
+    case = Case.objects.get(resident_name="王秀英")
+    page.goto(f"{live_server.url}/m/materials/{case.case_no}/")
+    expect(page.locator(f"[data-material='{world.matter.materials[0]}']")).to_have_attribute(
+        "data-collected", "1"
+    )
+    expect(page.locator("#materials-missing")).to_contain_text(world.matter.materials[1])
+    assert_fits_phone(page)
+
+
+def test_case_steps_say_they_need_the_network(page_360, live_server, login):
+    world = make_world()
+    case = new_case(world)
+    from workflows import services
+
+    services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
+    page = page_360
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/cases/{case.case_no}/")
+    page.context.set_offline(True)
+    page.fill("#id_visit-note", "已上门")
+    page.click("#action-visit button[type=submit]")
+    expect(page.locator(".offline-note")).to_contain_text("此操作需要联网")
+    page.context.set_offline(False)
+    case.refresh_from_db()
+    assert case.status == Case.Status.ASSIGNED
+
+
+def test_refused_request_stays_on_the_phone_editable_and_resendable(page_360, live_server, login):
+    world = make_world()
+    SiteMatterFactory(site=world.station, matter=world.matter)
+    page = page_360
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/offline/")
+    page.wait_for_selector("html[data-offline-ready='1']")
+    page.context.set_offline(True)
+    page.fill("#off-phone", "12345")  # not a mobile number: the server will refuse it
+    page.fill("#off-name", "王秀英")
+    page.fill("#off-address", "测试村3组12号")
+    page.click("#offline-save")
+    expect(page.locator("#queue-status")).to_have_text("待同步 1 条")
+
+    page.context.set_offline(False)
+    page.click("#sync-btn")
+    item = page.locator(".queue-item[data-state=error]")
+    expect(item).to_contain_text("请输入有效的手机号码")  # the server's own message, kept on the phone
+    expect(page.locator("#queue-status")).to_have_text("待同步 1 条")
+    assert Case.objects.count() == 0
+
+    item.locator("[data-edit]").click()
+    expect(page.locator("#off-name")).to_have_value("王秀英")
+    page.fill("#off-phone", "138 0013 8000")
+    page.click("#offline-save")  # saved back as pending and sent at once (online)
+    expect(page.locator(".queue-item[data-state=done]")).to_have_count(1, timeout=20000)
+    expect(page.locator("#queue-status")).to_have_text("待同步 0 条")
+    assert list(Case.objects.values_list("resident_name", flat=True)) == ["王秀英"]

@@ -1,0 +1,105 @@
+"""What the grid worker's phone keeps for working without signal (issue 14): the matter catalog with each
+matter's materials list (一次性告知), the sites the worker may log for, the worker's own open cases with
+masked resident details, and the history used to auto-fill the new-request form.
+
+The history is keyed by a salted SHA-256 of the resident's E.164 number, not by the number itself: the
+phone can find "this number's last name and address" when the worker types it, but does not hold a list of
+residents' numbers. Only cases the worker may see (and only their own) are included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from agency.models import Matter, Site
+from core.masking import mask_phone
+from workflows import selectors
+from workflows.models import Case
+
+MAX_CASES = 100
+MAX_HISTORY = 300
+
+
+def phone_key(*, username: str, e164: str) -> str:
+    """The history key of a phone number for this user (``mobile`` JS computes the same)."""
+    return hashlib.sha256(f"{username}:{e164}".encode()).hexdigest()
+
+
+def _sites(user: Any) -> list[dict[str, str]]:
+    ids = selectors.scope_site_ids(user)
+    qs = Site.objects.filter(is_active=True, kind__in=[Site.Kind.STATION, Site.Kind.CENTER])
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    agent = selectors.actor_agent(user)
+    own: set[int] = set(agent.sites.values_list("pk", flat=True)) if agent else set()
+    sites = sorted(qs.only("pk", "name", "code"), key=lambda s: (s.pk not in own, s.code))
+    return [{"code": s.code, "name": s.name} for s in sites]
+
+
+def _matters(user: Any) -> list[dict[str, Any]]:
+    ids = selectors.scope_site_ids(user)
+    matters = Matter.objects.filter(is_active=True)
+    if ids is not None:
+        offered = matters.filter(site_matters__site_id__in=ids).distinct()
+        if offered.exists():
+            matters = offered
+    labels = dict(Matter.Category.choices)
+    return [
+        {
+            "code": m.code,
+            "name": m.name,
+            "category": m.category,
+            "category_label": labels.get(m.category, m.category),
+            "materials": list(m.materials or []),
+            "time_limit_days": m.time_limit_days,
+        }
+        for m in matters.order_by("sort_order", "code")
+    ]
+
+
+def offline_bundle(*, user: Any) -> dict[str, Any]:
+    """Everything the offline app shell needs, as JSON-ready data."""
+    agent = selectors.actor_agent(user)
+    mine = Q(created_by=user)
+    if agent is not None:
+        mine |= Q(assigned_agent=agent)
+    visible = selectors.cases_visible_to(user).filter(mine)
+    open_cases = visible.filter(status__in=sorted(Case.Status.OPEN)).order_by("due_at", "id")[:MAX_CASES]  # type: ignore[attr-defined]
+    history: dict[str, dict[str, Any]] = {}
+    rows = visible.order_by("-created_at", "-id").values_list(
+        "resident_phone", "resident_name", "address", "special_groups"
+    )[:MAX_HISTORY]
+    for phone, name, address, groups in rows:
+        key = phone_key(username=user.get_username(), e164=str(phone))
+        history.setdefault(
+            key, {"resident_name": name, "address": address, "special_groups": list(groups or [])}
+        )
+    return {
+        "user": user.get_username(),
+        "generated_at": timezone.now().isoformat(),
+        "sites": _sites(user),
+        "matters": _matters(user),
+        "cases": [
+            {
+                "case_no": c.case_no,
+                "url": reverse("workflows:m-case", args=[c.case_no]),
+                "matter": c.matter.name,
+                "status": c.status,
+                "status_label": c.get_status_display(),
+                "resident_name": c.resident_name,
+                "resident_phone": mask_phone(c.resident_phone),
+                "address": c.address,
+                "due_at": c.due_at.isoformat() if c.due_at else None,
+            }
+            for c in open_cases
+        ],
+        "history": history,
+    }
+
+
+SPECIAL_GROUP_CHOICES = list(Case.SpecialGroup.choices)
