@@ -45,12 +45,12 @@ def _refuse_unstorable(line: int, headers: list[str], values: list[Any]) -> None
             )
 
 
-def _rows_from_table(table: list[list[Any]]) -> Rows:
+def _rows_from_table(table: list[list[Any]], required: tuple[str, ...] = REQUIRED_HEADERS) -> Rows:
     if not table:
         raise ApplicationError("文件为空。")
     headers = [str(h or "").strip() for h in table[0]]
     _refuse_unstorable(1, headers, headers)
-    missing = [h for h in REQUIRED_HEADERS if h not in headers]
+    missing = [h for h in required if h not in headers]
     if missing:
         raise ApplicationError(f"缺少表头：{'、'.join(missing)}", {"missing": missing})
     rows: Rows = []
@@ -63,11 +63,11 @@ def _rows_from_table(table: list[list[Any]]) -> Rows:
     return rows
 
 
-def read_csv(data: bytes) -> Rows:
-    return _rows_from_table(list(csv.reader(io.StringIO(_decode(data)))))
+def read_csv(data: bytes, required: tuple[str, ...] = REQUIRED_HEADERS) -> Rows:
+    return _rows_from_table(list(csv.reader(io.StringIO(_decode(data)))), required)
 
 
-def read_xlsx(data: bytes) -> Rows:
+def read_xlsx(data: bytes, required: tuple[str, ...] = REQUIRED_HEADERS) -> Rows:
     from openpyxl import load_workbook
 
     try:
@@ -77,15 +77,20 @@ def read_xlsx(data: bytes) -> Rows:
     sheet = workbook.worksheets[0]
     table = [list(row) for row in sheet.iter_rows(values_only=True)]
     workbook.close()
-    return _rows_from_table(table)
+    return _rows_from_table(table, required)
 
 
 def read_agent_rows(stream: IO[bytes], filename: str) -> Rows:
     """Parse an uploaded or local file by its extension (``.csv``, ``.xlsx``)."""
+    return read_sheet_rows(stream, filename, required=REQUIRED_HEADERS)
+
+
+def read_sheet_rows(stream: IO[bytes], filename: str, *, required: tuple[str, ...]) -> Rows:
+    """Any sheet with these ``required`` headers (other apps' imports reuse the same rules and line numbers)."""
     suffix = Path(filename).suffix.lower()
     data = stream.read()
     if suffix == ".csv":
-        return read_csv(data)
+        return read_csv(data, required)
     if suffix in {".xlsx", ".xlsm"}:
-        return read_xlsx(data)
+        return read_xlsx(data, required)
     raise ApplicationError("只支持 CSV 或 XLSX 文件。", {"filename": filename})

@@ -61,6 +61,7 @@ class RosterEntry:
     on_duty: bool
     away: bool = False
     backup_name: str = ""
+    agent_id: int = 0  # for per-agent template tags of other apps (e.g. qualified categories); not in the API
 
 
 def site_roster(site: Site, *, today: dt.date | None = None) -> list[RosterEntry]:
@@ -90,6 +91,7 @@ def site_roster(site: Site, *, today: dt.date | None = None) -> list[RosterEntry
             on_duty=agent.pk in on_duty_ids,
             away=agent_is_away(agent, today or timezone.localdate()),
             backup_name=agent.backup.name if agent.backup else "",
+            agent_id=agent.pk,
         )
         for agent in agents
     ]

@@ -7,8 +7,8 @@ class BundlesConfig(AppConfig):
 
     def ready(self) -> None:
         # workflows may not import bundles: its transition path calls the hooks registered here (see
-        # workflows.hooks) so a member case's completion/withdrawal moves its bundle on.
+        # workflows.extensions) so a member case's completion/withdrawal moves its bundle on.
         from bundles.services import on_case_changed
-        from workflows.hooks import register_case_changed
+        from workflows.extensions import register_case_changed
 
         register_case_changed(on_case_changed)

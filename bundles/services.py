@@ -4,7 +4,7 @@ Parent and children are ordinary ``workflows.Case`` rows, each with its own ``Ca
 parent's matter is the bundle's own matter row (``bundle_sync_matter``), a child points at the parent
 (``Case.bundle_parent``). A child whose dependencies are not done is created ``waiting`` without a process
 and started (process, due date from then) when they are. Every state change of a member goes through
-``workflows.services`` (which calls ``on_case_changed`` via ``workflows.hooks``), so the parent follows:
+``workflows.services`` (which calls ``on_case_changed`` via ``workflows.extensions``), so the parent follows:
 one timeline row on the parent per child change, the bundle's SMS (children send none), dependants
 started, the parent completed when every child is done or withdrawn/refused.
 
@@ -478,7 +478,7 @@ def _last_reason(case: Case, kind: str) -> str:
 
 
 def on_case_changed(*, case: Case, action: str, actor: Any) -> None:
-    """``workflows.hooks`` callback: keeps a bundle's parent and members in step (see module docstring)."""
+    """``workflows.extensions`` callback: keeps a bundle's parent and members in step (see module docstring)."""
     if case.bundle_parent_id is not None:
         if case.status in RESOLVED or action == "handoff_return":
             reason = _last_reason(case, case.status) if case.status in DROPPED_STATUSES else ""

@@ -39,4 +39,6 @@ urlpatterns = [
     path("api/v1/", include("uploads.api_urls")),
     path("", include("uploads.urls")),
     path("", include("workflows.offline_urls")),
+    path("", include("training.urls")),
+    path("", include("showcase.urls")),
 ]

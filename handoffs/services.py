@@ -2,7 +2,7 @@
 
 Each follows the case transition rules of ``workflows.services`` (scope 404 → role 403 → status 409, the
 case row locked, one timeline event, the open flow step completed, messages through the outbox) and then
-calls ``workflows.hooks.case_changed`` so apps built on cases (a 一件事's parent) follow.
+calls ``workflows.extensions.case_changed`` so apps built on cases (a 一件事's parent) follow.
 
 Flow: ``visited`` (materials collected) ─handoff─► ``handed_off`` (the ``handling`` step waits) ─return─►
 ``completed`` (feedback as usual) or ``rejected``.
@@ -26,7 +26,7 @@ from handoffs.models import Channel, Handoff, Scope
 from notifications.services import notification_enqueue
 from workflows import selectors as case_selectors
 from workflows import services as case_services
-from workflows.hooks import case_changed
+from workflows.extensions import case_changed
 from workflows.models import Case
 from workflows.permissions import STAFF_ROLES
 

@@ -242,6 +242,13 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "district",
         "【{site_name}】{year}年节假日安排尚未录入，到期日将按普通周末计算，请在管理后台导入放假安排。",
     ),
+    # --- Showcase (典型案例) ---------------------------------------------------------------------------
+    DefaultTemplate(
+        "showcase_consent",
+        "典型案例公开征求同意（居民）",
+        "resident",
+        "【{site_name}】为您办理的{matter}拟作为典型案例宣传（不含个人信息），请确认是否同意：{link}",
+    ),
 )
 
 DEFAULTS_BY_CODE: dict[str, DefaultTemplate] = {t.code: t for t in DEFAULT_TEMPLATES}

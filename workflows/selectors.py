@@ -11,7 +11,7 @@ from agency.site_links import site_links_primed
 from core.exceptions import ApplicationError
 from core.phones import normalize_phone
 from core.prepared import PreparedQuery
-from workflows import permissions
+from workflows import extensions, permissions
 from workflows.case_numbers import is_valid_case_no, normalize_case_no
 from workflows.models import Case, CaseEvent
 
@@ -206,7 +206,9 @@ def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEven
 
 def agent_suggestions(*, case: Case, limit: int = 5) -> list[Agent]:
     """Agents to suggest on assign: same grid first (就近), then matching service scope, then least open
-    load (就熟); only active agents serving the case's site who are not away. Staff may pick anyone else."""
+    load (就熟); only active agents serving the case's site who are not away. Staff may pick anyone else.
+    Registered rankers (``workflows.extensions``, e.g. qualifications) may re-order; each agent gets a
+    ``suggestion_reason``."""
     candidates = (
         Agent.objects.filter(is_active=True, is_away=False, sites=case.site_id, user__isnull=False)
         .exclude(kind=Agent.Kind.DISTRICT_ADMIN)
@@ -224,7 +226,8 @@ def agent_suggestions(*, case: Case, limit: int = 5) -> list[Agent]:
         .order_by("-same_grid", "-in_scope", "open_load", "name", "id")
         .distinct()
     )
-    return list(candidates[:limit])
+    # every candidate (a site's agents: tens) goes through the registered rankers (workflows.extensions)
+    return extensions.rank_suggestions(case, list(candidates))[:limit]
 
 
 def case_prefill(*, phone: str, user: Any = None) -> dict[str, Any]:

@@ -31,11 +31,11 @@ from core.phones import normalize_phone
 from core.text import clean_text
 from core.workdays import add_working_days
 from notifications.services import notification_enqueue
-from workflows import permissions, selectors
+from workflows import extensions, permissions, selectors
 from workflows.case_messages import snippet
 from workflows.case_numbers import generate_case_no
+from workflows.extensions import case_changed
 from workflows.flows import CaseFlow, case_in_hand
-from workflows.hooks import case_changed
 from workflows.models import Case, CaseEvent
 from workflows.stats import stats_invalidate
 
@@ -377,6 +377,8 @@ def case_assign(*, actor: Any, case: Case, agent: Agent) -> Case:
             actor=actor,
             data={"agent_id": agent.pk},
         )
+        for flag in extensions.assign_flags(c, agent):  # e.g. not qualified: allowed, flagged for staff
+            _event(case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"})
         _notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
 
     return _transition(actor=actor, case=case, action="assign", apply=apply, extra_check=check)
@@ -441,6 +443,10 @@ def case_transfer(
             },
         )
         if agent is not None:
+            for flag in extensions.assign_flags(c, agent):  # the same check as case_assign
+                _event(
+                    case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"}
+                )
             _notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
         if c.site_id != old_site.pk:  # the resident hears where the case went (the reason stays internal)
             _notify_resident(

@@ -196,8 +196,8 @@ def _default_grid(request: HttpRequest, site: Site, phone: str) -> Grid | None:
 
 
 def _agent_label(agent: Agent) -> str:
-    away = "（外出）" if agent.is_away else ""
-    return f"{agent.name} · {agent.get_kind_display()}{away}"
+    away, reason = "（外出）" if agent.is_away else "", getattr(agent, "suggestion_reason", "")  # extensions
+    return f"{agent.name} · {agent.get_kind_display()}{away}" + (f"（{reason}）" if reason else "")
 
 
 def _action_form(

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "standards",
+    "training",
+    "showcase",
 ]
 
 MIDDLEWARE = [
@@ -352,7 +354,12 @@ SITE_MAP_BADGES = ["bundles.selectors.sites_bundle_names"]
 # --- end issue 15 ------------------------------------------------------------------------------------------
 
 # Demo-data steps of apps that build on agency (agency.demo.load_demo calls each, in order, after its own).
-DEMO_DATA_STEPS = ["bundles.demo.load_bundles_demo", "standards.demo.standards_demo_load"]
+DEMO_DATA_STEPS = [
+    "bundles.demo.load_bundles_demo",
+    "standards.demo.standards_demo_load",
+    "training.demo.load_training_demo",
+    "showcase.demo.load_showcase_demo",
+]
 # --- Offline intake and material photos (issue 14) -------------------------------------------------------
 INSTALLED_APPS.append("uploads")
 # Intake Idempotency-Key rows are kept this many days (values below 7 count as 7).
