@@ -1,15 +1,17 @@
 """Factories and a two-town world for the standards tests."""
 
+import importlib
 import io
 from dataclasses import dataclass
 from typing import cast
 
 import factory
+from django.apps import apps as django_apps
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 from PIL import Image
 
-from agency.models import Agent, Site
+from agency.models import Agent, Site, StandardCriterion
 from agency.tests.factories import AgentFactory, CenterFactory, StationFactory
 from core.models import User
 from standards.models import Assessment
@@ -49,7 +51,16 @@ class World:
     grid_a: User
 
 
+def policy_rows_ensure() -> None:
+    """The policy rows that migration 0005 loads, loaded again when a transactional test before this one
+    flushed them (pytest-django empties every table after a ``transaction=True`` test): the same data step,
+    not a second copy of it."""
+    if not StandardCriterion.objects.filter(is_active=True).exists():
+        importlib.import_module("agency.migrations.0005_i13_policy_standards").load_policy(django_apps, None)
+
+
 def build_world() -> World:
+    policy_rows_ensure()
     center_a, center_b = cast(Site, CenterFactory()), cast(Site, CenterFactory())
     station_a = cast(Site, StationFactory(parent=center_a))
     station_b = cast(Site, StationFactory(parent=center_b))

@@ -85,6 +85,12 @@ def _pin_intake(raw: dict[str, Any], sw: SecWorld) -> None:
     props["resident_phone"] = {"type": "string", "enum": ["13800138000", "+86 139-0013-9000"]}
     props["grid"] = {"type": "string", "enum": [""]}
     props["id_number"] = {"type": "string", "enum": ["", "11010519491231002X"]}
+    # No Idempotency-Key in the walk: with a seeded run the same generated key comes back in a later scenario,
+    # the intake answers its replay (200) or 409 instead of 201, the case-number link stays empty, and
+    # hypothesis calls the machine flaky. The key has its own tests (workflows/tests/test_intake_keys.py) and
+    # the stateless run and the hostile-value walk still send it.
+    intake = raw["paths"]["/api/v1/cases/"]["post"]
+    intake["parameters"] = [p for p in intake.get("parameters", []) if p.get("name") != "Idempotency-Key"]
 
 
 def _headers(sw: SecWorld, role: str) -> dict[str, str]:
