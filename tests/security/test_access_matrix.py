@@ -298,6 +298,66 @@ MATRIX: dict[str, Entry] = {
         R("uploads:photo-file", lambda sw: _photo_id(sw)), (401, 401, 200, 200, 200, 404, 200, 200), api=True
     ),
     "api-case-photos": Entry(R("api-case-photos", _case), (401, 401, 200, 200, 200, 404, 200, 200), api=True),
+    # --- 一件事 bundles and 通办 hand-offs (issue 15) --------------------------------------------------
+    "bundles:catalog": Entry(Q("/bundles/"), (200,) * 8),
+    "bundles:guide": Entry(R("bundles:guide", "NO-SUCH"), (404,) * 8),
+    "bundles:dashboard": Entry(R("bundles:dashboard"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "bundles:intake-list": Entry(R("bundles:intake-list"), (302, 302, 200, 200, 200, 200, 200, 200)),
+    "bundles:intake": Entry(R("bundles:intake", "NO-SUCH"), (302, 302, 404, 404, 404, 404, 404, 404)),
+    "bundles:case": Entry(R("bundles:case", _case), (302, 302, 404, 404, 404, 404, 404, 404)),
+    "handoffs:page": Entry(R("handoffs:page", _case), (302, 302, 200, 200, 200, 404, 200, 200)),
+    "api-bundle-list": Entry(R("api-bundle-list"), (200,) * 8, api=True),
+    "api-bundle-detail": Entry(R("api-bundle-detail", "NO-SUCH"), (404,) * 8, api=True),
+    "api-bundle-intake": Entry(
+        R("api-bundle-intake"), (401, 401, 400, 400, 400, 400, 400, 400), method="post", api=True
+    ),
+    "api-bundle-stats": Entry(R("api-bundle-stats"), (401, 401, 403, 403, 200, 200, 200, 200), api=True),
+    "api-bundle-case": Entry(R("api-bundle-case", _case), (401, 401, 200, 200, 200, 404, 200, 200), api=True),
+    "api-bundle-add": Entry(
+        R("api-bundle-add", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+    ),
+    "api-bundle-drop": Entry(
+        R("api-bundle-drop", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+    ),
+    "api-case-handoff": Entry(
+        R("api-case-handoff", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+    ),
+    "api-case-handoff-reference": Entry(
+        R("api-case-handoff-reference", _case),
+        (401, 401, 400, 400, 400, 404, 400, 400),
+        method="post",
+        api=True,
+    ),
+    "api-case-handoff-return": Entry(
+        R("api-case-handoff-return", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+    ),
+    # --- training and typical cases (issue 16) --------------------------------------------------------
+    "training:events": Entry(R("training:events"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "training:event-new": Entry(R("training:event-new"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "training:event": Entry(R("training:event", 999_999), (302, 302, 403, 403, 404, 404, 404, 404)),
+    "training:plan-index": Entry(R("training:plan-index"), (302, 302, 403, 403, 403, 403, 302, 200)),
+    "training:plan": Entry(
+        R("training:plan", lambda sw: sw.world.center.code), (302, 302, 403, 403, 403, 403, 200, 200)
+    ),
+    "training:plan-export": Entry(
+        R("training:plan-export", lambda sw: sw.world.center.code), (302, 302, 403, 403, 403, 403, 200, 200)
+    ),
+    "showcase:district": Entry(R("showcase:district"), (200,) * 8),
+    "showcase:town": Entry(R("showcase:town", lambda sw: sw.world.center.code), (200,) * 8),
+    "showcase:case": Entry(R("showcase:case", 999_999), (404,) * 8),
+    "showcase:consent": Entry(R("showcase:consent", "no-such-token"), (404,) * 8),
+    "showcase:staff-home": Entry(R("showcase:staff-home"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "showcase:staff-propose": Entry(
+        R("showcase:staff-propose", _case), (302, 302, 403, 403, 200, 404, 200, 200)
+    ),
+    "showcase:staff-detail": Entry(
+        R("showcase:staff-detail", 999_999), (302, 302, 403, 403, 404, 404, 404, 404)
+    ),
+    "showcase:staff-action": Entry(
+        R("showcase:staff-action", 999_999, "publish"),
+        (302, 302, 403, 403, 404, 404, 404, 404),
+        method="post",
+    ),
 }
 
 
