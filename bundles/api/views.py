@@ -13,10 +13,11 @@ from rest_framework.views import APIView
 
 from agency.models import Matter, Site
 from bundles import selectors, services
+from bundles.api import serializers as out
 from bundles.models import Bundle
 from core.exceptions import ApplicationError
 from workflows import selectors as case_selectors
-from workflows.api.serializers import CaseCreateInput, CleanCharField
+from workflows.api.serializers import CaseCreateInput, CaseDetailSerializer, CleanCharField
 from workflows.api.views import _detail_response
 from workflows.models import Case
 from workflows.stats import period_parse, stats_scope
@@ -71,7 +72,11 @@ class BundleListView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
-    @extend_schema(parameters=[OpenApiParameter("site", str)], operation_id="bundles_list")
+    @extend_schema(
+        parameters=[OpenApiParameter("site", str, description="site code")],
+        operation_id="bundles_list",
+        responses={200: out.BundleCardSerializer(many=True), 404: out.ErrorSerializer},
+    )
     def get(self, request: Request) -> Response:
         site = None
         code = request.query_params.get("site")
@@ -88,7 +93,9 @@ class BundleDetailView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
-    @extend_schema(operation_id="bundles_detail")
+    @extend_schema(
+        operation_id="bundles_detail", responses={200: out.BundleCardSerializer, 404: out.ErrorSerializer}
+    )
     def get(self, request: Request, code: str) -> Response:
         bundle = selectors.bundles_published().filter(code=code[:32]).first()
         if bundle is None:
@@ -99,7 +106,11 @@ class BundleDetailView(APIView):
 class BundleIntakeView(APIView):
     """``POST /api/v1/bundles/intake/``: one request → a parent case and a child case per member."""
 
-    @extend_schema(request=BundleIntakeInput, operation_id="bundles_intake")
+    @extend_schema(
+        request=BundleIntakeInput,
+        operation_id="bundles_intake",
+        responses={201: out.BundleCaseSerializer, 403: out.ErrorSerializer, 409: out.ErrorSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = BundleIntakeInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -110,7 +121,9 @@ class BundleIntakeView(APIView):
 class BundleCaseView(APIView):
     """``GET /api/v1/bundles/cases/{case_no}/``: a parent case with its members' progress."""
 
-    @extend_schema(operation_id="bundles_case")
+    @extend_schema(
+        operation_id="bundles_case", responses={200: out.BundleCaseSerializer, 404: out.ErrorSerializer}
+    )
     def get(self, request: Request, case_no: str) -> Response:
         parent = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
         return Response(bundle_case_json(parent))
@@ -119,7 +132,16 @@ class BundleCaseView(APIView):
 class BundleAddView(APIView):
     """``POST /api/v1/bundles/cases/{case_no}/add/`` (the parent): add a matter the resident needs."""
 
-    @extend_schema(request=AddInput, operation_id="bundles_add")
+    @extend_schema(
+        request=AddInput,
+        operation_id="bundles_add",
+        responses={
+            201: out.BundleCaseSerializer,
+            403: out.ErrorSerializer,
+            404: out.ErrorSerializer,
+            409: out.ErrorSerializer,
+        },
+    )
     def post(self, request: Request, case_no: str) -> Response:
         parent = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
         data = AddInput(data=request.data)
@@ -131,7 +153,16 @@ class BundleAddView(APIView):
 class BundleDropView(APIView):
     """``POST /api/v1/bundles/cases/{case_no}/drop/`` (a member): withdraw or refuse it with a reason."""
 
-    @extend_schema(request=DropInput, operation_id="bundles_drop")
+    @extend_schema(
+        request=DropInput,
+        operation_id="bundles_drop",
+        responses={
+            200: CaseDetailSerializer,
+            403: out.ErrorSerializer,
+            404: out.ErrorSerializer,
+            409: out.ErrorSerializer,
+        },
+    )
     def post(self, request: Request, case_no: str) -> Response:
         child = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
         data = DropInput(data=request.data)
@@ -143,7 +174,21 @@ class BundleDropView(APIView):
 class BundleStatsView(APIView):
     """``GET /api/v1/bundles/stats/?site=&from=&to=``: bundles (counted once each) beside single matters."""
 
-    @extend_schema(operation_id="bundles_stats")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("site", str, description="site code (or use scope)"),
+            OpenApiParameter("scope", str, description="site code, alias of site"),
+            OpenApiParameter("from", str, description="YYYY-MM-DD"),
+            OpenApiParameter("to", str, description="YYYY-MM-DD"),
+        ],
+        operation_id="bundles_stats",
+        responses={
+            200: out.BundleStatsSerializer,
+            400: out.ErrorSerializer,
+            403: out.ErrorSerializer,
+            404: out.ErrorSerializer,
+        },
+    )
     def get(self, request: Request) -> Response:
         params = request.query_params
         scope = stats_scope(user=request.user, site_code=params.get("site") or params.get("scope"))

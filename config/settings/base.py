@@ -287,8 +287,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # two "status" choice sets collide; name the case's (otherwise "Status131Enum" + a check --deploy warning)
-    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "workflows.models.Case.Status"},
+    # choice sets sharing a field name collide ("status"; "channel": the case's intake channel, the hand-off's,
+    # the rating's); name them (otherwise "Status131Enum"/"Channel4afEnum" + a check --deploy warning)
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "workflows.models.Case.Status",
+        "CaseChannelEnum": "workflows.models.Case.Channel",
+        "HandoffChannelEnum": "handoffs.models.Channel",
+    },
 }
 
 VIEWFLOW = {"AUTOREGISTER": False}

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from handoffs import services
+from handoffs.api.serializers import HandoffSerializer
 from handoffs.models import Channel, Handoff, Scope
 from workflows import selectors
-from workflows.api.serializers import CleanCharField
+from workflows.api.serializers import CaseDetailSerializer, CleanCharField
 from workflows.api.views import _detail_response
 
 
@@ -37,6 +38,13 @@ class ReturnInput(serializers.Serializer):
     result = CleanCharField(max_length=2000)
 
 
+def _errors(name: str) -> dict[int, Any]:
+    error = inline_serializer(
+        f"{name}_error", {"message": serializers.CharField(), "extra": serializers.DictField()}
+    )
+    return {403: error, 404: error, 409: error}
+
+
 def _handoff_json(h: Handoff) -> dict[str, Any]:
     return {
         "id": h.pk,
@@ -55,7 +63,11 @@ def _handoff_json(h: Handoff) -> dict[str, Any]:
 class HandoffSendView(APIView):
     """``POST /api/v1/cases/{case_no}/handoff/``: hand a visited case off (全省通办/跨省通办)."""
 
-    @extend_schema(request=HandoffInput, operation_id="cases_handoff")
+    @extend_schema(
+        request=HandoffInput,
+        operation_id="cases_handoff",
+        responses={200: CaseDetailSerializer, **_errors("cases_handoff")},
+    )
     def post(self, request: Request, case_no: str) -> Response:
         case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
         data = HandoffInput(data=request.data)
@@ -67,7 +79,11 @@ class HandoffSendView(APIView):
 class HandoffReferenceView(APIView):
     """``POST /api/v1/cases/{case_no}/handoff/reference/``: the receiving authority's reference number."""
 
-    @extend_schema(request=ReferenceInput, operation_id="cases_handoff_reference")
+    @extend_schema(
+        request=ReferenceInput,
+        operation_id="cases_handoff_reference",
+        responses={200: HandoffSerializer, **_errors("cases_handoff_reference")},
+    )
     def post(self, request: Request, case_no: str) -> Response:
         case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
         data = ReferenceInput(data=request.data)
@@ -79,7 +95,11 @@ class HandoffReferenceView(APIView):
 class HandoffReturnView(APIView):
     """``POST /api/v1/cases/{case_no}/handoff/return/``: the outcome came back (completed | refused)."""
 
-    @extend_schema(request=ReturnInput, operation_id="cases_handoff_return")
+    @extend_schema(
+        request=ReturnInput,
+        operation_id="cases_handoff_return",
+        responses={200: CaseDetailSerializer, **_errors("cases_handoff_return")},
+    )
     def post(self, request: Request, case_no: str) -> Response:
         case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
         data = ReturnInput(data=request.data)
