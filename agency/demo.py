@@ -699,8 +699,11 @@ def _by_category(matters: dict[str, Matter], categories: set[str]) -> list[Matte
 
 
 @transaction.atomic
-def load_demo(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
-    """Load (or refresh) the demo district and its accounts. Safe to run any number of times."""
+def load_demo(*, password: str = DEFAULT_PASSWORD, with_steps: bool = True) -> DemoResult:
+    """Load (or refresh) the demo district and its accounts. Safe to run any number of times.
+
+    ``with_steps=False`` leaves out the apps' ``DEMO_DATA_STEPS`` (some create cases, e.g. typical cases): the
+    bare district the benchmark and load test build their own deterministic cases over."""
     result = DemoResult()
     matters = _load_matters()
     all_matters = list(matters.values())
@@ -936,7 +939,7 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> DemoResult:
         _set_site_matters(site, [matters[c] for c in PARTNER_MATTERS[ptype]])
 
     # Steps of apps built on agency (e.g. standards' demo assessments), named in settings.DEMO_DATA_STEPS.
-    for step in getattr(settings, "DEMO_DATA_STEPS", []):
+    for step in getattr(settings, "DEMO_DATA_STEPS", []) if with_steps else []:
         import_string(step)()
 
     result.counts = {

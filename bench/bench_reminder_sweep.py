@@ -64,7 +64,7 @@ def setup() -> None:
     from agency.models import Site
 
     if not Site.objects.exists():
-        call_command("demo_data", verbosity=0)
+        call_command("demo_data", district_only=True, verbosity=0)
 
 
 # --- Data ----------------------------------------------------------------------------------------------

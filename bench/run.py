@@ -112,7 +112,7 @@ def prepare() -> dict[str, Any]:
         call_command("collectstatic", "--noinput", verbosity=0)
     except Exception as exc:  # the API under test does not need static files
         log(f"collectstatic failed (500 pages will not render): {str(exc).splitlines()[0][:200]}")
-    call_command("demo_data", "--force", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("demo_data", "--force", "--district-only", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     existing = Case.objects.count()
     load_seconds = None
     if existing == 0:

@@ -97,7 +97,7 @@ def prepare() -> dict[str, Any]:
         call_command("collectstatic", "--noinput", verbosity=0)
     except Exception as exc:
         log(f"collectstatic failed (pages with static files may 500): {str(exc).splitlines()[0][:160]}")
-    call_command("demo_data", "--force", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("demo_data", "--force", "--district-only", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     if not Case.objects.exists():
         log(f"loading {CASES} cases (bench_data)…")
         call_command("bench_data", "--cases", str(CASES), "--seed", "8", stdout=open(os.devnull, "w"))  # noqa: SIM115

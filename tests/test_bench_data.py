@@ -27,7 +27,7 @@ OPEN = {"new", "assigned", "visited", "awaiting_materials", "submitted"}
 
 @pytest.fixture
 def demo() -> None:
-    load_demo(password="bench-pass")
+    load_demo(password="bench-pass", with_steps=False)
 
 
 @pytest.fixture

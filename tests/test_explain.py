@@ -96,7 +96,7 @@ def _assert_indexed(label: str, statements: list[tuple[str, Any]]) -> None:
 
 
 def test_hot_queries_use_indexes_at_100k_cases() -> None:
-    load_demo(password="explain-pass")
+    load_demo(password="explain-pass", with_steps=False)
     started = time.monotonic()
     result = bench_load(n=N, seed=3)
     load_seconds = time.monotonic() - started

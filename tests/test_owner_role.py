@@ -109,7 +109,7 @@ def test_migrations_and_commands_run_as_an_ordinary_database_owner(owner_db: str
 
     _manage(owner_db, "migrate", "--noinput")
     assert "calendar:" in _manage(owner_db, "seed_calendar")
-    assert "staff" in _manage(owner_db, "demo_data", "--force", "--password", "owner-pass")
+    assert "staff" in _manage(owner_db, "demo_data", "--force", "--district-only", "--password", "owner-pass")
     agents = tmp_path / "agents.csv"
     agents.write_text(AGENTS_CSV, encoding="utf-8-sig")
     assert "已导入 1 名" in _manage(owner_db, "import_agents", str(agents))
@@ -137,3 +137,5 @@ def test_migrations_and_commands_run_as_an_ordinary_database_owner(owner_db: str
         ).fetchall()
     assert cases == (320,)
     assert owners == [(ROLE,)]  # every table was made by the ordinary role
+    # the full demo too: the apps' demo steps (bundles, standards, training, typical cases) as that role
+    assert "staff" in _manage(owner_db, "demo_data", "--force", "--password", "owner-pass")

@@ -80,7 +80,9 @@ def test_unknown_site_404(client: Client, path: str) -> None:
 def test_roster_page_query_count_constant(client: Client, station, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
     url = f"/sites/{station.code}/roster/"
     client.get(url)
-    with django_assert_max_num_queries(8) as ctx:
+    # 5 for the roster itself, then one batch each from the apps built on it: the site's 一件事 (bundles),
+    # its approved tier (standards), qualification rules + attendance (training). Constant in the agents.
+    with django_assert_max_num_queries(9) as ctx:
         client.get(url)
     before = len(ctx.captured_queries)
     for _ in range(10):

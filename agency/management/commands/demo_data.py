@@ -21,6 +21,12 @@ class Command(BaseCommand):
             help=f"password of every demo account ({DEFAULT_PASSWORD})",
         )
         parser.add_argument("--force", action="store_true", help="run even when DJANGO_DEBUG is off")
+        parser.add_argument(
+            "--district-only",
+            action="store_true",
+            help="sites, matters, agents and accounts only, without the apps' demo steps (which create cases): "
+            "what bench_data and the load test build on",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -30,7 +36,7 @@ class Command(BaseCommand):
         password = options["password"]
         if not password:
             raise CommandError("--password must not be empty")
-        result = load_demo(password=password)
+        result = load_demo(password=password, with_steps=not options["district_only"])
         counts = ", ".join(f"{key} {value}" for key, value in result.counts.items())
         self.stdout.write(f"demo district loaded: {counts}")
         self.stdout.write("demo accounts (username / role / site), password: " + password)

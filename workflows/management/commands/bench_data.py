@@ -40,7 +40,7 @@ class Command(BaseCommand):
             )
         if not Site.objects.exists():
             self.stdout.write("no sites: loading demo_data first")
-            call_command("demo_data", force=True, stdout=self.stdout)
+            call_command("demo_data", force=True, district_only=True, stdout=self.stdout)
         try:
             result = bench_load(n=n, seed=options["seed"], progress=lambda msg: self.stdout.write(msg))
         except RuntimeError as exc:
