@@ -191,7 +191,7 @@ class Fixtures:
 
         from agency.models import Agent
         from core.models import User
-        from workflows import resident_services
+        from residents import services as resident_services
 
         self.sample = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line]
         if not self.sample:

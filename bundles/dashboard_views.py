@@ -1,6 +1,6 @@
 """``/dashboard/bundles/``: 一件事 beside single matters for the oversight roles (page and CSV export).
 
-Same scope and period rules as the main dashboard (``workflows.dashboard_views``); a bundle counts once.
+Same scope and period rules as the main dashboard (``oversight.dashboard_views``); a bundle counts once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from bundles.selectors import bundle_stats
-from workflows.dashboard_views import PERIODS, _period_from, _scope_from
+from oversight.dashboard_views import PERIODS, _period_from, _scope_from
 
 
 def _pct(value: float | None) -> str:

@@ -12,9 +12,9 @@ from django.utils import timezone
 from agency.models import Site
 from bundles.models import Bundle, BundleCase, BundleMember
 from bundles.services import merged_materials
+from oversight.stats import Period, Scope
 from workflows.bundle_progress import bundle_progress_label
 from workflows.models import Case
-from workflows.stats import Period, Scope
 
 OPEN = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Min, QuerySet
@@ -61,3 +62,16 @@ def outbox_recent_failures(limit: int = 5) -> list[dict[str, Any]]:
         .values("dedupe_key", "attempts", "last_error")[:limit]
     )
     return [dict(row) for row in rows]
+
+
+def sent_dedupe_keys(keys: Iterable[str]) -> set[str]:
+    """The keys among ``keys`` whose message was sent (one query): for a follow-up that must only follow a
+    message that really went out."""
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    return set(
+        Notification.objects.filter(dedupe_key__in=wanted, status=Notification.Status.SENT).values_list(
+            "dedupe_key", flat=True
+        )
+    )

@@ -14,9 +14,9 @@ from django.db import transaction
 from agency.demo import TOWNS
 from agency.models import Agent, Matter, Site
 from core.models import User
+from residents import services as resident_services
 from showcase import services
 from showcase.models import TypicalCase
-from workflows import resident_services
 from workflows import services as wf
 from workflows.models import Case
 

@@ -8,8 +8,9 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from agency.models import Site
 from core.exceptions import ApplicationError
+from residents.models import Rating
 from showcase.models import TypicalCase
-from workflows.models import Case, Rating
+from workflows.models import Case
 from workflows.selectors import cases_visible_to, scope_site_ids
 
 

@@ -15,9 +15,10 @@ from core.exceptions import ApplicationError
 from core.services import audit_log
 from core.text import clean_text
 from notifications.services import notification_enqueue
+from residents.models import Rating
 from showcase.models import TypicalCase
 from showcase.privacy import find_personal_data
-from workflows.models import Case, Rating
+from workflows.models import Case
 from workflows.permissions import STAFF_ROLES
 from workflows.selectors import actor_role, case_in_scope
 

@@ -1,4 +1,4 @@
-"""The campaign table as an XLSX workbook (openpyxl, the library ``workflows.exports`` already uses)."""
+"""The campaign table as an XLSX workbook (openpyxl, the library ``oversight.exports`` already uses)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from agency.models import Agent, DutyShift, Matter, Site
-from workflows.resident_models import Rating
+from residents.models import Rating
 
 ROTA_DAYS = 14
 KIOSK_DAYS = 90

@@ -1,5 +1,6 @@
-"""The import arrows of ARCHITECTURE.md, checked on the source: core ← agency ← workflows → notifications,
-and the feature apps (standards, uploads, bundles, handoffs, training, showcase) on top, imported by none of them.
+"""The import arrows, checked on the source: core ← agency ← workflows ← residents, workflows ← oversight (which
+also reads residents' ratings), notifications called by all of them and importing none back, and the feature apps
+(standards, uploads, bundles, handoffs, training, showcase) on top, imported by none of them.
 
 An AST walk rather than import-linter: no extra dependency, and it sees lazy imports inside functions too,
 which is where a wrong arrow usually hides. Tests and migrations are exempt (tests build cross-app worlds;
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FOUNDATION = {"core", "agency", "workflows", "notifications"}
+FOUNDATION = {"core", "agency", "workflows", "residents", "oversight", "notifications"}
 FEATURES = {"standards", "uploads", "bundles", "handoffs", "training", "showcase"}
 # What each app may import of ours (besides itself and `config`, the project package).
 ALLOWED: dict[str, set[str]] = {
@@ -22,6 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "agency": {"core"},
     "notifications": {"core", "agency"},
     "workflows": {"core", "agency", "notifications"},
+    "residents": {"core", "agency", "workflows", "notifications"},
+    "oversight": {"core", "agency", "workflows", "residents", "notifications"},
 }
 for _feature in FEATURES:
     ALLOWED[_feature] = FOUNDATION | (FEATURES - {_feature})

@@ -13,10 +13,10 @@ from rest_framework.test import APIClient
 from agency.demo import load_demo
 from core.models import User
 from core.phones import normalize_phone
+from residents.models import Rating, Rectification
 from workflows import benchdata
 from workflows.case_numbers import is_valid_case_no
 from workflows.models import Case, CaseEvent
-from workflows.resident_models import Rating, Rectification
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from rest_framework.test import APIClient
 
 from bundles.tests.factories import PHONE, make_bundle_world
 from notifications.models import Notification
+from residents.models import Rating
+from residents.tests.track_helpers import private_cache  # noqa: F401
 from workflows.models import Case
-from workflows.resident_models import Rating
 from workflows.tests.helpers import assert_flow_in_step
-from workflows.tests.track_helpers import private_cache  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 

@@ -19,7 +19,8 @@ from rest_framework.test import APIClient
 from agency.demo import load_demo
 from agency.models import Site
 from core.models import User
-from workflows import reminders, resident_selectors
+from residents import selectors as resident_selectors
+from workflows import reminders
 from workflows.benchdata import bench_load
 from workflows.models import Case
 

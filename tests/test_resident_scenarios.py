@@ -11,11 +11,11 @@ from freezegun import freeze_time
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
+from residents.models import Rating, Rectification
+from residents.tasks import bad_rating_sweep, feedback_autoclose_sweep
+from residents.tests.track_helpers import PHONE, completed_case, private_cache  # noqa: F401
 from workflows.models import Case
-from workflows.resident_models import Rating, Rectification
-from workflows.tasks import bad_rating_sweep, feedback_autoclose_sweep
 from workflows.tests.factories import make_world
-from workflows.tests.track_helpers import PHONE, completed_case, private_cache  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 

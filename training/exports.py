@@ -1,4 +1,4 @@
-"""XLSX export of a town's capability-plan shortfall (same library as ``workflows.exports``: openpyxl)."""
+"""XLSX export of a town's capability-plan shortfall (same library as ``oversight.exports``: openpyxl)."""
 
 from __future__ import annotations
 

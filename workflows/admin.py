@@ -3,7 +3,6 @@
 from django.contrib import admin
 
 from workflows.models import Case, CaseEvent
-from workflows.resident_models import Appeal, Callback, DoorstepRequest, Rating, Rectification
 
 
 class CaseEventInline(admin.TabularInline):
@@ -60,54 +59,3 @@ class CaseEventAdmin(admin.ModelAdmin):
     search_fields = ("case__case_no",)
     raw_id_fields = ("case", "actor")
     list_select_related = ("case",)
-
-
-from workflows.oversight_admin import *  # noqa: E402,F403
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """好差评 records are written only through the resident services (deadlines, escalation, statistics
-    depend on them): the admin shows them for oversight and never edits them."""
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(Rating)
-class RatingAdmin(_ReadOnlyAdmin):
-    list_display = ("case", "site", "value", "is_followup", "channel", "created_at", "excluded")
-    list_filter = ("value", "is_followup", "channel", "excluded")
-    search_fields = ("case__case_no",)
-    list_select_related = ("case", "site")
-    date_hierarchy = "created_at"
-
-
-@admin.register(Callback)
-class CallbackAdmin(_ReadOnlyAdmin):
-    list_display = ("rating", "at", "by", "reached")
-    list_select_related = ("rating__case", "by")
-
-
-@admin.register(Rectification)
-class RectificationAdmin(_ReadOnlyAdmin):
-    list_display = ("rating", "at", "by", "resident_notified_at")
-    list_select_related = ("rating__case", "by")
-
-
-@admin.register(Appeal)
-class AppealAdmin(_ReadOnlyAdmin):
-    list_display = ("rating", "status", "filed_by", "filed_at", "decided_by", "decided_at")
-    list_filter = ("status",)
-    list_select_related = ("rating__case", "filed_by", "decided_by")
-
-
-@admin.register(DoorstepRequest)
-class DoorstepRequestAdmin(_ReadOnlyAdmin):
-    list_display = ("id", "status", "created_at")
-    list_filter = ("status",)

@@ -41,9 +41,9 @@ from django.utils import timezone
 
 from agency.models import Agent, Grid, Site, SiteMatter
 from core.workdays import add_working_days, local_tz
+from residents.models import Callback, Rating, Rectification
 from workflows.case_numbers import ALPHABET, PREFIX, RANDOM_LENGTH, check_char
 from workflows.models import Case, CaseEvent
-from workflows.resident_models import Callback, Rating, Rectification
 
 CHUNK = 20_000
 YEARS = 3

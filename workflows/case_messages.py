@@ -1,23 +1,10 @@
-"""Messages about appointments (to residents and station staff), and the SMS quoting rule for case messages.
+"""The SMS quoting rule for case messages (how much of a free text an SMS quotes).
 
 The case events' resident SMS (transfer, withdrawal, progress note) go through ``workflows.services``'
-``_notify_resident``; ``workflows.appointments`` calls the functions here inside its transaction, so a
-message commits or rolls back with the change that causes it. Every text is a template of
-``notifications.templates_registry`` (staff edit it in the admin); residents' messages are held by quiet
-hours like every resident SMS (``audience="resident"``), staff alerts are not. Dedupe keys name the event,
-so a retried request queues one SMS and a second, different event (a second transfer) queues its own.
+``_notify_resident``; the appointment messages are in ``residents.appointment_messages``.
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-from core.masking import phone_tail
-from notifications.services import notification_enqueue
-from workflows.oversight_models import Appointment
-
-# the residents module's staff alerting (bad ratings, doorstep requests): the same recipients and keys here
-from workflows.resident_services import _notify_staff, _station_staff
 
 SMS_SNIPPET = 30  # characters of a free text (note, reason) quoted in an SMS: keeps it near one segment
 
@@ -26,45 +13,3 @@ def snippet(text: str, limit: int = SMS_SNIPPET) -> str:
     """The first ``limit`` characters of ``text`` on one line, ``…`` when cut."""
     flat = " ".join(str(text or "").split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-# --- appointments ------------------------------------------------------------------------------------------
-
-
-def _appointment_context(appt: Appointment) -> dict[str, Any]:
-    return {
-        "site_name": appt.site.name,
-        "site_phone": appt.site.phone or "",
-        "ref": appt.ref,
-        "date": f"{appt.date.month}月{appt.date.day}日",
-        "half_day": str(appt.get_half_day_display()),
-        "matter": appt.matter.name,
-    }
-
-
-def _tell_appointment_resident(appt: Appointment, template: str, **extra: str) -> None:
-    notification_enqueue(
-        dedupe_key=f"appt:{appt.ref}:{appt.status}",
-        template=template,
-        context={**_appointment_context(appt), **extra},
-        recipient_phone=str(appt.resident_phone),
-        audience="resident",
-    )
-
-
-def tell_appointment_confirmed(appt: Appointment) -> None:
-    _tell_appointment_resident(appt, "appointment_confirmed", case_no=appt.case.case_no if appt.case else "")
-
-
-def tell_appointment_declined(appt: Appointment) -> None:
-    _tell_appointment_resident(appt, "appointment_declined", reason=snippet(appt.decline_reason))
-
-
-def alert_staff_new_appointment(appt: Appointment) -> None:
-    """Station staff (or, for a site without any, its town's) hear of a request to confirm."""
-    _notify_staff(
-        agents=_station_staff(appt.site),
-        dedupe_prefix=f"appt:{appt.ref}:requested",
-        template="appointment_requested",
-        context={**_appointment_context(appt), "phone_tail": phone_tail(appt.resident_phone)},
-    )

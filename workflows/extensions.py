@@ -12,7 +12,14 @@ An app registers its hooks in its ``AppConfig.ready()``:
   (a 一件事's parent when a member is done, withdrawn or rejected). Model signals are off limits for business
   logic; a hook raising aborts the transition (the whole transaction rolls back).
 
-With nothing registered, suggestions keep their order and assignments carry no flags.
+- the *rectification reporter* ``(actor=, case=, note=) -> Case`` behind the ``rectify`` case action: the
+  residents app owns the bad-rating loop (the ``Rectification`` record, the resident's SMS, the follow-up
+  rating) and registers it; the case half of it is ``services.case_rectify_apply``;
+- *reminder sweeps* ``(now=, batch_size=) -> SweepResult`` run by ``reminders.reminder_sweep`` after its own
+  (the residents' feedback follow-up), so the beat schedule keeps one reminder task.
+
+With nothing registered, suggestions keep their order, assignments carry no flags, the ``rectify`` action is
+refused (409) and the reminder sweep runs only the case process's own reminders.
 """
 
 from __future__ import annotations
@@ -91,3 +98,32 @@ def assign_flags(case: Case, agent: Agent) -> list[str]:
     for check in _assign_checks:
         notes.extend(check(case, agent))
     return notes
+
+
+RectificationReporter = Callable[..., "Case"]
+ReminderSweep = Callable[..., Any]
+
+_rectification_reporters: list[RectificationReporter] = []
+_reminder_sweeps: list[ReminderSweep] = []
+
+
+def register_rectification_reporter(reporter: RectificationReporter) -> None:
+    """The one reporter (a second registration replaces the first: there is one bad-rating loop)."""
+    _rectification_reporters[:] = [reporter]
+
+
+def rectification_report(*, actor: Any, case: Case, note: str) -> Case:
+    from core.exceptions import ApplicationError
+
+    if not _rectification_reporters:
+        raise ApplicationError("整改报告功能未启用。", {"status": case.status}, status=409)
+    return _rectification_reporters[0](actor=actor, case=case, note=note)
+
+
+def register_reminder_sweep(sweep: ReminderSweep) -> None:
+    if sweep not in _reminder_sweeps:
+        _reminder_sweeps.append(sweep)
+
+
+def reminder_sweeps() -> list[ReminderSweep]:
+    return list(_reminder_sweeps)

@@ -28,6 +28,7 @@ from agency.selectors import agent_public_phone
 from core.exceptions import ApplicationError
 from core.masking import mask_phone
 from core.phones import normalize_phone
+from core.stats_generation import stats_invalidate
 from core.text import clean_text
 from core.workdays import add_working_days
 from notifications.services import notification_enqueue
@@ -35,9 +36,9 @@ from workflows import extensions, permissions, selectors
 from workflows.case_messages import snippet
 from workflows.case_numbers import generate_case_no
 from workflows.extensions import case_changed
+from workflows.feedback_links import feedback_link_url
 from workflows.flows import CaseFlow, case_in_hand
 from workflows.models import Case, CaseEvent
-from workflows.stats import stats_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -547,19 +548,16 @@ def case_autoclose_from_flow(*, case_id: int | None) -> None:
 
 def case_rectify(*, actor: Any, case: Case, note: str) -> Case:
     """Station staff file the rectification report for a bad rating (the case action): the one service both
-    doors share, ``workflows.rectify.rectification_report`` (record, resident SMS, timeline, follow-up)."""
-    from workflows.rectify import rectification_report
-
-    updated, _ = rectification_report(actor=actor, case=case, note=note)
-    assert updated is not None
-    return updated
+    doors share, ``residents.rectify.rectification_report`` (record, resident SMS, timeline, follow-up),
+    registered through ``extensions`` because the bad-rating loop belongs to the residents app."""
+    return extensions.rectification_report(actor=actor, case=case, note=note)
 
 
 def case_rectify_apply(
     *, actor: Any, case: Case, note: str, record: Callable[[Case, str], dict[str, Any]]
 ) -> Case:
     """The case half of a rectification: back to ``completed``, open for a follow-up rating (a new feedback
-    window), then ``close``. ``record`` writes the rectification's own rows under the lock (``workflows.rectify``)
+    window), then ``close``. ``record`` writes the rectification's own rows under the lock (``residents.rectify``)
     and returns what the one ``rectified`` timeline row keeps of them."""
     note = _text(note, field="note", max_length=2000, required=True)
 
@@ -726,8 +724,6 @@ def case_complete(
 
 
 def _feedback_link(case: Case) -> str:
-    from workflows.resident_services import feedback_link_url
-
     return feedback_link_url(case=case)
 
 

@@ -16,11 +16,11 @@ from bundles import selectors, services
 from bundles.api import serializers as out
 from bundles.models import Bundle
 from core.exceptions import ApplicationError
+from oversight.stats import period_parse, stats_scope
 from workflows import selectors as case_selectors
 from workflows.api.serializers import CaseCreateInput, CaseDetailSerializer, CleanCharField
 from workflows.api.views import _detail_response
 from workflows.models import Case
-from workflows.stats import period_parse, stats_scope
 
 
 class BundleIntakeInput(CaseCreateInput):

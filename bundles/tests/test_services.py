@@ -210,7 +210,7 @@ def test_a_child_rejected_before_start_in_an_unlucky_bundle_withdraws_the_parent
 
 
 def test_a_bad_rating_of_the_bundle_runs_the_rectification_loop_on_the_parent(bw):
-    from workflows.resident_services import rating_create
+    from residents.services import rating_create
 
     parent = intake(bw)
     for m in (bw.hukou, bw.yibao, bw.jiaofei, bw.sbk):

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "core",
     "agency",
     "workflows",
+    "residents",
+    "oversight",
     "notifications",
     "standards",
     "training",

@@ -5,9 +5,9 @@ import pytest
 
 from core.exceptions import ApplicationError
 from notifications.models import Notification
+from residents.services import rating_create
 from showcase import services
 from showcase.models import TypicalCase
-from workflows.resident_services import rating_create
 from workflows.tests.helpers import drive_to
 
 STORY = {

@@ -4,9 +4,9 @@ bundle's merged materials list (issue 15). Also the public 一件事目录 page 
 import pytest
 
 from bundles.tests.factories import PHONE, child, finish, intake, make_bundle_world
+from residents.tests.track_helpers import private_cache  # noqa: F401
 from tests.browser.conftest import assert_fits_phone
 from tests.browser.test_track import axe_violations, latest_code, phone_page, sms_file  # noqa: F401
-from workflows.tests.track_helpers import private_cache  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,

@@ -3,10 +3,10 @@ consent, the town publishes; the public page fits the phone and has no serious a
 
 import pytest
 
+from residents.services import rating_create
 from showcase.models import TypicalCase
 from tests.browser.conftest import assert_fits_phone
 from tests.browser.test_track import axe_violations, phone_page  # noqa: F401  (fixture)
-from workflows.resident_services import rating_create
 from workflows.tests.factories import make_world
 from workflows.tests.helpers import drive_to
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from core.testing import require
+from residents.models import Rating
+from residents.tests.track_helpers import PHONE, completed_case, private_cache  # noqa: F401
 from tests.browser.conftest import assert_fits_phone
 from workflows.models import Case
-from workflows.resident_models import Rating
 from workflows.tests.factories import make_world
-from workflows.tests.track_helpers import PHONE, completed_case, private_cache  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
@@ -165,7 +165,7 @@ def test_roster_page_has_no_serious_axe_violations(phone_page, live_server):
 
 
 def test_kiosk_rate_link_and_lookup_pages_accessible(phone_page, live_server, sms_file):
-    from workflows.resident_services import feedback_link_token
+    from residents.services import feedback_link_token
 
     world = make_world()
     world.agent_grid.is_published = True

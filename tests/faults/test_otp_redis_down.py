@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from notifications.models import Notification
+from residents.models import OtpCode
 from tests.faults.celery_harness import RedisServer, broker_at
 from tests.faults.conftest import api_client, case_body
-from workflows.resident_models import OtpCode
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from workflows import resident_services, services
+from residents import services as resident_services
+from workflows import services
 from workflows.tests.factories import World, make_world
 
 ROLES = ("anonymous", "resident", "volunteer", "grid", "staff", "staff2", "town", "admin")

@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Notification
+from residents import services as resident_services
 from tests.security.conftest import ROLES, SecWorld
 from tests.security.routes import all_routes
 from uploads.tests.factories import MaterialPhotoFactory
-from workflows import resident_services
 
 
 @dataclass

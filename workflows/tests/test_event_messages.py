@@ -16,10 +16,11 @@ from agency.models import Agent
 from agency.tests.factories import SiteMatterFactory
 from core.exceptions import ApplicationError
 from notifications.models import Notification
-from workflows import appointments, services
+from residents import appointments
+from residents.tests.track_helpers import private_cache  # noqa: F401
+from workflows import services
 from workflows.case_messages import snippet
 from workflows.tests.helpers import drive_to
-from workflows.tests.track_helpers import private_cache  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 

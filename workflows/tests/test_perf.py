@@ -17,9 +17,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from workflows import services, stats
+from core import stats_generation
+from oversight import stats
+from residents.services import rating_create
+from workflows import services
 from workflows.models import Case, CaseEvent
-from workflows.resident_services import rating_create
 from workflows.tests.helpers import drive_to, new_case
 from workflows.tests.test_api import client_for, payload
 
@@ -114,13 +116,13 @@ def test_case_transition_invalidates_the_cached_figures(
 
 def test_invalidation_bumps_on_commit(world, stats_cache, django_capture_on_commit_callbacks):
     _cached(world.admin)
-    generation = cache.get(stats.GENERATION_KEY)
+    generation = cache.get(stats_generation.GENERATION_KEY)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         new_case(world)
         # not before: a reader may still cache the pre-commit figures, which the commit's bump orphans
-        assert cache.get(stats.GENERATION_KEY) == generation
+        assert cache.get(stats_generation.GENERATION_KEY) == generation
     assert callbacks, "the generation is bumped once the transaction commits"
-    assert cache.get(stats.GENERATION_KEY) == generation + 1
+    assert cache.get(stats_generation.GENERATION_KEY) == generation + 1
 
 
 def test_rating_invalidates_the_cached_figures(world, stats_cache, django_capture_on_commit_callbacks):

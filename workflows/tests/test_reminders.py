@@ -15,12 +15,12 @@ from freezegun import freeze_time
 
 from agency.models import Agent
 from agency.tests.factories import AgentFactory, UserFactory
-from core.workdays import add_working_days, add_working_hours, working_days_between
+from core.workdays import add_working_hours, working_days_between
 from notifications.models import Notification
 from notifications.services import NotificationRequest, notification_enqueue, notification_enqueue_many
 from workflows import reminders
 from workflows.models import Case, CaseEvent
-from workflows.resident_models import Rating
+from workflows.reminders import base as reminders_base
 from workflows.tests.factories import CaseFactory
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -185,61 +185,6 @@ def test_visit_reminder_rearms_after_reassignment(world):  # type: ignore[no-unt
         phone(world.agent_grid),
         phone(world.agent_grid2),
     ]
-
-
-# --- Resident: the one feedback follow-up --------------------------------------------------------------
-
-
-def _completed(world, *, completed_at, request_sent=True):  # type: ignore[no-untyped-def]
-    case = open_case(
-        world,
-        due_at=end_of(2026, 11, 27),
-        status=Case.Status.COMPLETED,
-        completed_at=completed_at,
-        feedback_due_at=add_working_days(completed_at, 5),
-    )
-    with freeze_time(completed_at):
-        row = notification_enqueue(
-            dedupe_key=f"case:{case.case_no}:feedback",
-            template="feedback_request",
-            context={"case_no": case.case_no},
-            recipient_phone=str(case.resident_phone),
-        )
-    if request_sent:
-        Notification.objects.filter(pk=row.pk).update(status="sent", sent_at=completed_at)
-    return case
-
-
-def test_feedback_followup_once_two_working_days_after_completion(world):  # type: ignore[no-untyped-def]
-    case = _completed(world, completed_at=at(2026, 11, 23))  # Monday
-    with freeze_time(at(2026, 11, 24)):
-        assert reminders.reminders_feedback_followup().queued == 0
-    with freeze_time(at(2026, 11, 25)):  # Tue + Wed: two working days
-        assert reminders.reminders_feedback_followup().queued == 1
-    with freeze_time(at(2026, 11, 27)):
-        assert reminders.reminders_feedback_followup().queued == 0
-    followup = Notification.objects.get(dedupe_key=f"case:{case.case_no}:feedback_followup")
-    assert followup.recipient_phone == str(case.resident_phone) and followup.audience == "resident"
-    assert "尚未评价" in followup.text and "/track/" in followup.text
-
-
-def test_no_feedback_followup_when_rated_unsent_or_window_closed(world):  # type: ignore[no-untyped-def]
-    rated = _completed(world, completed_at=at(2026, 11, 23))
-    Rating.objects.create(case=rated, site=world.station, value=5, created_at=at(2026, 11, 24))
-    unsent = _completed(world, completed_at=at(2026, 11, 23), request_sent=False)
-    late = _completed(world, completed_at=at(2026, 11, 16))  # window ended 11-23
-    with freeze_time(at(2026, 11, 25)):
-        assert reminders.reminders_feedback_followup().queued == 0
-    for case in (rated, unsent, late):
-        assert not keys(f"case:{case.case_no}:feedback_followup")
-
-
-def test_followup_for_a_resident_is_held_in_quiet_hours(world):  # type: ignore[no-untyped-def]
-    case = _completed(world, completed_at=at(2026, 11, 23))
-    with freeze_time(at(2026, 11, 25, 22)):
-        reminders.reminders_feedback_followup()
-    row = Notification.objects.get(dedupe_key=f"case:{case.case_no}:feedback_followup")
-    assert row.status == "pending" and row.send_after == at(2026, 11, 26, 8)
 
 
 # --- Station: unassigned for more than N working hours ------------------------------------------------
@@ -415,7 +360,7 @@ def test_sweep_works_in_batches_with_a_fixed_number_of_queries_per_batch(world):
 def test_batch_picks_up_a_status_change_between_id_read_and_batch(world, monkeypatch):  # type: ignore[no-untyped-def]
     first = open_case(world, due_at=end_of(2026, 11, 26))
     second = open_case(world, due_at=end_of(2026, 11, 26))
-    real = reminders.notification_enqueue_many
+    real = reminders_base.notification_enqueue_many
     calls = []
 
     def enqueue(*, messages, publish=True):  # type: ignore[no-untyped-def]
@@ -424,7 +369,7 @@ def test_batch_picks_up_a_status_change_between_id_read_and_batch(world, monkeyp
             Case.objects.filter(pk=second.pk).update(status=Case.Status.COMPLETED)
         return real(messages=messages, publish=publish)
 
-    monkeypatch.setattr(reminders, "notification_enqueue_many", enqueue)
+    monkeypatch.setattr(reminders_base, "notification_enqueue_many", enqueue)
     with freeze_time(at(2026, 11, 25)):
         reminders.reminders_due_soon(batch_size=1)
     assert keys(f"case:{first.case_no}") and not keys(f"case:{second.case_no}")

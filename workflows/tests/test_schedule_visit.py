@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from notifications.models import Notification
+from residents.selectors import status_label
 from workflows import selectors, services
 from workflows.models import Case, CaseEvent
-from workflows.resident_selectors import status_label
 from workflows.tests.helpers import drive_to
 from workflows.tests.test_api import client_for
 

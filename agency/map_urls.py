@@ -1,9 +1,0 @@
-"""Pages of the service map (included from config/urls.py)."""
-
-from django.urls import path
-
-from agency import map_views
-
-urlpatterns = [
-    path("map/", map_views.map_page, name="service-map"),
-]

@@ -1,0 +1,423 @@
+"""Oversight statistics (the figures of ``GET /api/v1/stats/``, the dashboards and the monthly sheet).
+
+Every figure is an aggregate query: the number of queries is the same for 5 cases or 5,000,000, and the
+database does the counting. Definitions (period = ``[from 00:00, to + 1 day 00:00)`` local time; either end
+may be open):
+
+- ``open``: cases received in the period that still await their result (status new … submitted).
+- ``overdue``: those of them past their due date now.
+- ``closed``: cases completed (办结, ``completed_at`` set) in the period, whatever happened after.
+- ``on_time_rate``: share of ``closed`` completed by their due date (no due date counts as on time).
+- ``satisfaction_rate``: share of 4–5 among ratings given in the period, excluding ratings removed by an
+  accepted appeal (``excluded``). A rectified case's first rating and its follow-up both count.
+- ``bad_ratings``: non-excluded ratings of 1–2 given in the period.
+- ``by_status`` (received in the period), ``by_matter`` (received in the period), ``by_site``.
+
+Scope: district admins see every site; town staff their centers and those centers' sites; station staff
+their own station(s). Anyone else gets 403. ``site=`` narrows to one site (a center: itself and its sites);
+a site outside the caller's scope answers 404.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from agency.models import Agent, Matter, Site
+from core import stats_generation
+from core.exceptions import ApplicationError
+from residents.models import Rating
+from workflows import selectors
+from workflows.models import Case
+
+logger = logging.getLogger(__name__)
+
+OVERSIGHT_ROLES = (Agent.Kind.DISTRICT_ADMIN, Agent.Kind.TOWN_STAFF, Agent.Kind.STATION_STAFF)
+OPEN = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
+MAX_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates, inclusive; None = open end."""
+
+    start: dt.date | None
+    end: dt.date | None
+
+    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        tz = timezone.get_current_timezone()
+        lo = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz) if self.start else None
+        hi = (
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if self.end else None
+        )
+        return lo, hi
+
+    def q(self, field: str) -> Q:
+        lo, hi = self.bounds()
+        q = Q()
+        if lo is not None:
+            q &= Q(**{f"{field}__gte": lo})
+        if hi is not None:
+            q &= Q(**{f"{field}__lt": hi})
+        return q
+
+
+def period_parse(date_from: str | None, date_to: str | None) -> Period:
+    """``from``/``to`` as ``YYYY-MM-DD``; 400 ``ApplicationError`` on bad input."""
+
+    def one(value: str | None, name: str) -> dt.date | None:
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ApplicationError("日期格式应为 YYYY-MM-DD。", {name: value[:32]}, status=400)
+
+    start, end = one(date_from, "from"), one(date_to, "to")
+    if start and end and start > end:
+        raise ApplicationError("开始日期不能晚于结束日期。", {"from": str(start), "to": str(end)}, status=400)
+    return Period(start, end)
+
+
+def period_preset(name: str, *, today: dt.date | None = None) -> Period:
+    """``week`` (this Monday–today), ``month``, ``quarter``, ``year``; anything else: the month."""
+    today = today or timezone.localdate()
+    if name == "week":
+        return Period(today - dt.timedelta(days=today.weekday()), today)
+    if name == "quarter":
+        return Period(dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today)
+    if name == "year":
+        return Period(dt.date(today.year, 1, 1), today)
+    return Period(today.replace(day=1), today)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which sites the figures cover: ``site_ids`` None means every site."""
+
+    role: str
+    site_ids: frozenset[int] | None
+    site: Site | None = None
+
+    def q(self, field: str = "site_id") -> Q:
+        return Q() if self.site_ids is None else Q(**{f"{field}__in": self.site_ids})
+
+
+def stats_scope(*, user: Any, site_code: str | None = None) -> Scope:
+    """The caller's scope, optionally narrowed to one site (a center brings its sites along)."""
+    role = selectors.actor_role(user)
+    if role not in OVERSIGHT_ROLES:
+        raise ApplicationError("无权查看统计。", status=403)
+    visible = selectors.scope_site_ids(user)
+    if not site_code:
+        return Scope(role=str(role), site_ids=None if visible is None else frozenset(visible))
+    site = Site.objects.filter(code=site_code).first()
+    if site is None or (visible is not None and site.pk not in visible):
+        raise ApplicationError("站点不存在或无权查看。", {"site": site_code[:32]}, status=404)
+    ids = {site.pk}
+    if site.kind == Site.Kind.CENTER:
+        ids |= set(Site.objects.filter(parent=site).values_list("id", flat=True))
+    if visible is not None:
+        ids &= visible
+    return Scope(role=str(role), site_ids=frozenset(ids), site=site)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _cases(scope: Scope) -> QuerySet[Case]:
+    return Case.objects.filter(scope.q())
+
+
+def _ratings(scope: Scope, period: Period) -> QuerySet[Rating]:
+    return Rating.objects.filter(scope.q(), period.q("created_at"), excluded=False)
+
+
+def stats_compute(*, scope: Scope, period: Period, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The contract's stats body (see module doc). Five queries, whatever the number of cases."""
+    return _compute(scope=scope, period=period, now=now or timezone.now(), by_day=False)[0]
+
+
+def dashboard_figures(
+    *, scope: Scope, period: Period, now: dt.datetime | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]], float | None, int]:
+    """``(stats body, trend per day, average days to complete, special-group cases received)``.
+
+    The same five queries as ``stats_compute``, grouped by day as well, so the dashboard scans the
+    period's cases once per date column instead of once per figure.
+    """
+    body, extra = _compute(scope=scope, period=period, now=now or timezone.now(), by_day=True)
+    trend: list[dict[str, Any]] = []
+    if period.start is not None and period.end is not None and (period.end - period.start).days <= MAX_DAYS:
+        day = period.start
+        while day <= period.end:
+            trend.append(
+                {
+                    "day": day,
+                    "new": extra["new_by_day"].get(day, 0),
+                    "closed": extra["closed_by_day"].get(day, 0),
+                }
+            )
+            day += dt.timedelta(days=1)
+    return body, trend, extra["avg_days"], extra["special_total"]
+
+
+def _days(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds() / 86400
+    return float(value) / 86400e6  # a backend answering microseconds
+
+
+def _compute(
+    *, scope: Scope, period: Period, now: dt.datetime, by_day: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    tz = timezone.get_current_timezone()
+    received = _cases(scope).filter(period.q("created_at"))
+    status_counts: dict[str, Any] = {
+        "n": Count("id"),
+        "overdue": Count("id", filter=Q(status__in=OPEN, due_at__lt=now)),
+    }
+    # ``matter_id`` too: ``by_matter`` comes from the same scan (a second scan of the period's cases used to
+    # cost as much as this one at a million rows).
+    status_keys = ["site_id", "status", "matter_id"]
+    status_qs = received
+    if by_day:
+        status_qs = status_qs.annotate(day=TruncDate("created_at", tzinfo=tz))
+        status_keys.append("day")
+        status_counts["special"] = Count("id", filter=Q(priority__gt=0))
+    by_status: dict[str, int] = dict.fromkeys(Case.Status.values, 0)
+    site_rows: dict[int, dict[str, Any]] = {}
+    new_by_day: dict[dt.date, int] = {}
+    closed_by_day: dict[dt.date, int] = {}
+    special_total = 0
+    duration_days = 0.0
+
+    def site_row(site_id: int) -> dict[str, Any]:
+        return site_rows.setdefault(
+            site_id, {"open": 0, "overdue": 0, "closed": 0, "on_time": 0, "ratings": 0, "good": 0, "bad": 0}
+        )
+
+    matter_counts: dict[int, int] = {}
+    for row in status_qs.values(*status_keys).annotate(**status_counts).order_by():
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        matter_counts[row["matter_id"]] = matter_counts.get(row["matter_id"], 0) + row["n"]
+        if row["status"] in OPEN:
+            r = site_row(row["site_id"])
+            r["open"] += row["n"]
+            r["overdue"] += row["overdue"]
+        if by_day:
+            new_by_day[row["day"]] = new_by_day.get(row["day"], 0) + row["n"]
+            special_total += row["special"]
+
+    done_counts: dict[str, Any] = {
+        "n": Count("id"),
+        "on_time": Count("id", filter=Q(due_at__isnull=True) | Q(completed_at__lte=F("due_at"))),
+    }
+    done_keys = ["site_id"]
+    done_qs = _cases(scope).filter(period.q("completed_at"), completed_at__isnull=False)
+    if by_day:
+        done_qs = done_qs.annotate(day=TruncDate("completed_at", tzinfo=tz))
+        done_keys.append("day")
+        done_counts["duration"] = Sum(
+            ExpressionWrapper(F("completed_at") - F("created_at"), output_field=DurationField())
+        )
+    for done_row in done_qs.values(*done_keys).annotate(**done_counts):
+        r = site_row(done_row["site_id"])
+        r["closed"] += done_row["n"]
+        r["on_time"] += done_row["on_time"]
+        if by_day:
+            closed_by_day[done_row["day"]] = closed_by_day.get(done_row["day"], 0) + done_row["n"]
+            duration_days += _days(done_row["duration"])
+
+    ratings = (
+        _ratings(scope, period)
+        .values("site_id")
+        .annotate(
+            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=Q(value__lte=2))
+        )
+    )
+    for rating_row in ratings:
+        r = site_row(rating_row["site_id"])
+        r["ratings"] += rating_row["n"]
+        r["good"] += rating_row["good"]
+        r["bad"] += rating_row["bad"]
+
+    matters = Matter.objects.filter(id__in=list(matter_counts)).only("id", "code", "name")
+    by_matter: list[dict[str, Any]] = [
+        {"matter": m.code, "name": m.name, "n": matter_counts[m.id]}
+        for m in sorted(matters, key=lambda m: (-matter_counts[m.id], m.code))
+    ]
+
+    sites = {s.id: s for s in Site.objects.filter(id__in=list(site_rows)).only("id", "code", "name", "kind")}
+    by_site = []
+    for site_id, r in sorted(site_rows.items(), key=lambda kv: sites[kv[0]].code if kv[0] in sites else ""):
+        site = sites.get(site_id)
+        if site is None:
+            continue
+        by_site.append(
+            {
+                "site": site.code,
+                "name": site.name,
+                "open": r["open"],
+                "overdue": r["overdue"],
+                "closed": r["closed"],
+                "on_time_rate": _rate(r["on_time"], r["closed"]),
+                "satisfaction_rate": _rate(r["good"], r["ratings"]),
+                "bad_ratings": r["bad"],
+            }
+        )
+    totals = {
+        k: sum(r[k] for r in site_rows.values())
+        for k in ("open", "overdue", "closed", "on_time", "ratings", "good", "bad")
+    }
+    body = {
+        "open": totals["open"],
+        "overdue": totals["overdue"],
+        "closed": totals["closed"],
+        "on_time_rate": _rate(totals["on_time"], totals["closed"]),
+        "satisfaction_rate": _rate(totals["good"], totals["ratings"]),
+        "bad_ratings": totals["bad"],
+        "by_status": by_status,
+        "by_matter": by_matter,
+        "by_site": by_site,
+        "from": period.start.isoformat() if period.start else None,
+        "to": period.end.isoformat() if period.end else None,
+    }
+    extra = {
+        "new_by_day": new_by_day,
+        "closed_by_day": closed_by_day,
+        "avg_days": round(duration_days / totals["closed"], 1) if by_day and totals["closed"] else None,
+        "special_total": special_total,
+    }
+    return body, extra
+
+
+# --- cache ------------------------------------------------------------------------------------------------
+#
+# At a million cases the figures cost seconds (full scans of the case table), and the dashboard is opened far
+# more often than a case changes state. The computed body is cached per (role, site set, period) under a
+# *generation* number; every case state change and every rating (or appeal excluding one) bumps the
+# generation (``core.stats_generation.stats_invalidate``), which orphans every cached body at once (they then expire by TTL).
+# The TTL (``STATS_CACHE_SECONDS``, default 60; 0 turns the cache off) is the safety net for writes that
+# bypass the services (bulk loads, the admin) and bounds how stale ``overdue`` (which moves with the clock)
+# can get. A cache outage only costs speed: every cache error falls back to computing.
+
+T = TypeVar("T")
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "STATS_CACHE_SECONDS", 60))
+
+
+def _cache_key(kind: str, generation: int, scope: Scope, period: Period) -> str:
+    sites = "all" if scope.site_ids is None else ",".join(map(str, sorted(scope.site_ids)))
+    raw = f"{scope.role}|{sites}|{period.start}|{period.end}"
+    return f"stats:{kind}:{generation}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+
+
+def _through_cache(kind: str, scope: Scope, period: Period, compute: Callable[[], T]) -> T:
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return compute()
+    try:
+        key = _cache_key(kind, stats_generation.current(), scope, period)
+        cached = cache.get(key)
+    except Exception:
+        logger.warning("stats: cache unavailable, computing", exc_info=True)
+        return compute()
+    if cached is not None:
+        return copy.deepcopy(cached)
+    value = compute()
+    try:
+        cache.set(key, value, timeout=seconds)
+    except Exception:
+        logger.warning("stats: could not cache the figures", exc_info=True)
+    return value
+
+
+def stats_cached(*, scope: Scope, period: Period) -> dict[str, Any]:
+    """``stats_compute`` through the cache (see above); what ``GET /api/v1/stats/`` answers."""
+    return _through_cache("body", scope, period, lambda: stats_compute(scope=scope, period=period))
+
+
+def dashboard_figures_cached(*, scope: Scope, period: Period) -> Any:
+    """``dashboard_figures`` through the same cache and generation: what the dashboard page shows."""
+    return _through_cache("dash", scope, period, lambda: dashboard_figures(scope=scope, period=period))
+
+
+# --- dashboard extras -------------------------------------------------------------------------------------
+
+
+def stats_agents(*, scope: Scope, period: Period, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Per assigned agent: open now, overdue now, completed in the period and on time (one query)."""
+    now = now or timezone.now()
+    done_q = period.q("completed_at") & Q(completed_at__isnull=False)
+    rows = (
+        _cases(scope)
+        .filter(assigned_agent__isnull=False)
+        .filter(Q(status__in=OPEN) | done_q)
+        .values("assigned_agent_id", "assigned_agent__name", "assigned_agent__kind")
+        .annotate(
+            open=Count("id", filter=Q(status__in=OPEN)),
+            overdue=Count("id", filter=Q(status__in=OPEN, due_at__lt=now)),
+            closed=Count("id", filter=done_q),
+            on_time=Count("id", filter=done_q & (Q(due_at__isnull=True) | Q(completed_at__lte=F("due_at")))),
+        )
+        .order_by("-open", "assigned_agent__name")
+    )
+    kinds = dict(Agent.Kind.choices)
+    return [
+        {
+            "agent": r["assigned_agent__name"],
+            "kind": str(kinds.get(r["assigned_agent__kind"], "")),
+            "open": r["open"],
+            "overdue": r["overdue"],
+            "closed": r["closed"],
+            "on_time_rate": _rate(r["on_time"], r["closed"]),
+        }
+        for r in rows
+    ]
+
+
+def overdue_cases(*, scope: Scope, now: dt.datetime | None = None, limit: int = 50) -> QuerySet[Case]:
+    now = now or timezone.now()
+    return (
+        _cases(scope)
+        .filter(status__in=OPEN, due_at__lt=now)
+        .select_related("site", "matter", "assigned_agent")
+        .order_by("due_at")[:limit]
+    )
+
+
+def special_group_open(*, scope: Scope, period: Period, limit: int = 50) -> list[Case]:
+    """Open cases with special groups (priority > 0 marks them) received in the period, most urgent first."""
+    return list(
+        _cases(scope)
+        .filter(period.q("created_at"), priority__gt=0, status__in=OPEN)
+        .select_related("site", "matter", "assigned_agent")
+        .order_by("due_at")[:limit]
+    )
+
+
+def bad_ratings_list(*, scope: Scope, period: Period, limit: int = 50) -> list[Rating]:
+    """Bad ratings of the period with their rectification (if any): 差评 and 整改 status."""
+    return list(
+        _ratings(scope, period)
+        .filter(value__lte=2)
+        .select_related("case", "site", "rectification")
+        .order_by("-created_at")[:limit]
+    )

@@ -1,0 +1,695 @@
+"""Writes for residents: SMS codes, resident tokens, 好差评 ratings, the bad-rating loop, doorstep visits.
+
+Case state changes are never made here: a 差评 calls ``workflows.services.case_mark_rectifying``, a
+rectification report ``residents.rectify`` (shared with the case action), an auto-close ``case_autoclose`` (the case workflow owns its rules).
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, F, Q
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from agency.models import Agent, Site
+from agency.selectors import sites_for_user, user_role
+from core.exceptions import ApplicationError
+from core.masking import phone_tail
+from core.phones import parse_phone
+from core.prepared import PreparedQuery
+from core.ratelimit import (
+    ratelimit_check_blocked,
+    ratelimit_hit,
+    ratelimit_record_failure,
+    ratelimit_reset,
+)
+from core.services import audit_log
+from core.stats_generation import stats_invalidate
+from core.text import clean_text
+from core.workdays import add_working_days
+from notifications.services import notification_enqueue
+from residents.models import (
+    Appeal,
+    Callback,
+    DoorstepRequest,
+    OtpCode,
+    Rating,
+    Rectification,
+    ResidentToken,
+)
+from workflows.feedback_links import feedback_link_case as feedback_link_case
+from workflows.feedback_links import feedback_link_token as feedback_link_token
+from workflows.feedback_links import feedback_link_url as feedback_link_url
+from workflows.models import Case, CaseEvent
+
+logger = logging.getLogger(__name__)
+
+OTP_DIGITS = 6
+SIGNATURE = "帮办代办"
+
+STAFF_ROLES = frozenset({Agent.Kind.STATION_STAFF, Agent.Kind.TOWN_STAFF, Agent.Kind.DISTRICT_ADMIN})
+APPEAL_DECIDER_ROLES = frozenset({Agent.Kind.TOWN_STAFF, Agent.Kind.DISTRICT_ADMIN})
+
+
+def _digest(value: str, *, purpose: str) -> str:
+    """HMAC-SHA256 keyed with SECRET_KEY: codes and tokens are stored only as this digest."""
+    key = f"{purpose}:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _phone_or_400(raw: str | None, *, field: str = "phone") -> str:
+    number = parse_phone(raw)
+    if number is None:
+        raise ApplicationError("请输入正确的手机号码。", {"field": field}, status=400)
+    return str(number.as_e164)
+
+
+# --- SMS codes and tokens ---
+
+
+def otp_request(*, phone: str, ip: str) -> None:
+    """Send a fresh 6-digit code to ``phone``. Same effect whether or not the phone has
+    cases (no enumeration).
+
+    Rate-limited per IP and per phone (``otp_ip``, ``otp_phone``); the SMS goes out at once
+    (audience ``otp``).
+    """
+    e164 = _phone_or_400(phone)
+    ratelimit_hit("otp_ip", ip)
+    ratelimit_hit("otp_phone", e164)
+    code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
+    now = timezone.now()
+    ttl = int(settings.TRACK_OTP_TTL_SECONDS)
+    with transaction.atomic():
+        otp = OtpCode(
+            phone=e164,
+            code_hash=_digest(f"{e164}:{code}", purpose="otp"),
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=ttl),
+        )
+        otp.full_clean()
+        otp.save()
+        notification_enqueue(
+            dedupe_key=f"otp:{otp.pk}:{otp.code_hash[:16]}",
+            template="otp_code",
+            context={"code": code, "minutes": max(1, ttl // 60), "site_name": SIGNATURE},
+            recipient_phone=e164,
+            audience="otp",
+        )
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: dt.datetime
+
+
+def otp_verify(*, phone: str, code: str, ip: str) -> IssuedToken:
+    """Check a code; on success mark it used and issue a resident token.
+
+    Wrong codes count per phone and per IP (``verify_phone``, ``verify_ip``): after N within the period every
+    verify for that phone/IP answers 429 for one period, even with the right code.
+    """
+    e164 = _phone_or_400(phone)
+    ratelimit_check_blocked("verify_ip", ip)
+    ratelimit_check_blocked("verify_phone", e164)
+    code = "".join(ch for ch in str(code or "") if ch.isdigit())
+    digest = _digest(f"{e164}:{code}", purpose="otp")
+    now = timezone.now()
+    issued: IssuedToken | None = None
+    with transaction.atomic():
+        candidates = list(
+            OtpCode.objects.select_for_update(of=("self",))
+            .filter(phone=e164, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at")[:10]
+        )
+        match = next((o for o in candidates if hmac.compare_digest(o.code_hash, digest)), None)
+        if match is not None and len(code) == OTP_DIGITS:
+            match.used_at = now
+            match.save(update_fields=["used_at"])
+            issued = _token_issue(phone=e164, now=now)
+        else:
+            OtpCode.objects.filter(pk__in=[o.pk for o in candidates]).update(attempts=_attempts_plus_one())
+    if issued is not None:
+        ratelimit_reset("verify_phone", e164)
+        return issued
+    # The Nth wrong code is still answered "wrong" (400); from then on, for one period, every verify of this
+    # phone/IP answers 429 (CONTRACT §2) — checked at the top of the next call.
+    ratelimit_record_failure("verify_ip", ip)
+    ratelimit_record_failure("verify_phone", e164)
+    raise ApplicationError("验证码错误或已过期。", {"field": "code"}, status=400)
+
+
+def _attempts_plus_one() -> Any:
+    return F("attempts") + 1
+
+
+def _token_issue(*, phone: str, now: dt.datetime) -> IssuedToken:
+    raw = secrets.token_urlsafe(32)
+    expires_at = now + dt.timedelta(seconds=int(settings.TRACK_TOKEN_TTL_SECONDS))
+    row = ResidentToken(
+        token_hash=_digest(raw, purpose="resident-token"), phone=phone, created_at=now, expires_at=expires_at
+    )
+    row.full_clean()
+    row.save()
+    return IssuedToken(token=raw, expires_at=expires_at)
+
+
+def resident_token_phone(token: str | None) -> str | None:
+    """The E.164 phone a live token belongs to, or ``None`` (unknown, expired or revoked)."""
+    if not token:
+        return None
+    rows = _TOKEN_PHONE.run(token_hash=_digest(token, purpose="resident-token"), now=timezone.now())
+    return str(rows[0][0]) if rows else None
+
+
+# Every resident request checks its token: compiled once per process (core.prepared); the phone is stored
+# in E.164, read as text.
+_TOKEN_PHONE = PreparedQuery(
+    lambda token_hash, now: (
+        ResidentToken.objects.filter(token_hash=token_hash, revoked_at__isnull=True, expires_at__gt=now)
+        .annotate(phone_text=Cast("phone", CharField()))
+        .values_list("phone_text")[:1]
+    )
+)
+
+
+def resident_token_revoke(*, token: str) -> None:
+    """Log out: the token stops working at once."""
+    ResidentToken.objects.filter(
+        token_hash=_digest(token, purpose="resident-token"), revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+
+
+# --- Feedback links: signed in workflows (the completion SMS carries one); re-exported for the pages ---
+
+# --- Ratings ---
+
+
+def _clean_aspects(aspects: Any) -> dict[str, int]:
+    if aspects in (None, "", {}):
+        return {}
+    if not isinstance(aspects, dict):
+        raise ApplicationError("分项评价格式不正确。", {"field": "aspects"}, status=400)
+    cleaned: dict[str, int] = {}
+    for key, value in aspects.items():
+        if key not in Rating.ASPECTS:
+            raise ApplicationError("分项评价只能是：服务态度、办事效率、结果满意度。", {"field": "aspects"})
+        if value in (None, ""):
+            continue
+        try:
+            score = int(value)
+        except (TypeError, ValueError):
+            raise ApplicationError("分项评价须为1到5分。", {"field": "aspects"})
+        if not 1 <= score <= 5:
+            raise ApplicationError("分项评价须为1到5分。", {"field": "aspects"})
+        cleaned[key] = score
+    return cleaned
+
+
+def _clean_value(value: Any) -> int:
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        raise ApplicationError("请选择1到5分的评价。", {"field": "rating"}, status=400)
+    if not 1 <= score <= 5:
+        raise ApplicationError("请选择1到5分的评价。", {"field": "rating"}, status=400)
+    return score
+
+
+def rating_kind_allowed(case: Case, ratings: list[Rating] | None = None) -> bool | None:
+    """Which rating ``case`` can take now: ``False`` first rating, ``True`` follow-up (追评), ``None`` none.
+
+    A first rating once the case is ``completed``; a follow-up only after a bad first rating was rectified
+    (the case is back to ``completed`` with a rectification report on record).
+    """
+    if case.status != Case.Status.COMPLETED:
+        return None
+    if ratings is None:
+        ratings = list(case.ratings.all())
+    first = next((r for r in ratings if not r.is_followup), None)
+    followup = next((r for r in ratings if r.is_followup), None)
+    if first is None:
+        return False
+    if followup is None and first.is_bad and Rectification.objects.filter(rating=first).exists():
+        return True
+    return None
+
+
+def _station_staff(site: Site) -> list[Agent]:
+    """Station staff (站长/工作人员) of ``site``: who is alerted at once about a bad rating.
+
+    A site without station staff of its own (a center, a partner point) falls back to its town's staff, so an
+    alert always reaches someone."""
+    staff = list(
+        Agent.objects.filter(sites=site, kind=Agent.Kind.STATION_STAFF, is_active=True).order_by("id")
+    )
+    return staff or _town_staff(site)
+
+
+def _timeline(**fields: Any) -> CaseEvent:
+    """One timeline row (validated) written by the residents module: ratings and call-backs."""
+    event = CaseEvent(**fields)
+    event.full_clean()
+    event.save()
+    return event
+
+
+def _town_staff(site: Site) -> list[Agent]:
+    center = site.parent if site.parent_id else site
+    return list(Agent.objects.filter(sites=center, kind=Agent.Kind.TOWN_STAFF, is_active=True).order_by("id"))
+
+
+def _unique(agents: list[Agent]) -> list[Agent]:
+    """Each agent once, first occurrence's order."""
+    return list({agent.pk: agent for agent in agents}.values())
+
+
+def _district_admins() -> list[Agent]:
+    return list(Agent.objects.filter(kind=Agent.Kind.DISTRICT_ADMIN, is_active=True).order_by("id"))
+
+
+def _notify_staff(*, agents: list[Agent], dedupe_prefix: str, template: str, context: dict[str, Any]) -> None:
+    for agent in agents:
+        notification_enqueue(
+            dedupe_key=f"{dedupe_prefix}:agent:{agent.pk}",
+            template=template,
+            context=context,
+            recipient_phone=str(agent.phone.as_e164) if agent.phone else "",
+            recipient_user_id=agent.user_id,
+            audience="staff",
+        )
+
+
+def _rating_context(rating: Rating) -> dict[str, Any]:
+    case = rating.case
+    return {
+        "site_name": rating.site.name,
+        "station_name": rating.site.name,
+        "case_no": case.case_no if case else "现场评价",
+        "matter": case.matter.name if case else (rating.agent.name if rating.agent else ""),
+        "rating": rating.value,
+        "comment": (rating.comment or "无")[:40],
+    }
+
+
+@transaction.atomic
+def rating_create(
+    *,
+    case: Case,
+    value: Any,
+    comment: str = "",
+    aspects: Any = None,
+    channel: str = Rating.Channel.TRACK,
+    followup: bool | None = None,
+) -> Rating:
+    """Record a resident's rating of ``case`` (the caller has proven it is theirs).
+
+    One first rating once completed, plus one follow-up after rectification. ``followup`` (from an SMS link)
+    must match what the case can take now. A 1 or 2 (差评) puts the case into ``rectifying`` through the case
+    workflow, alerts the station staff at once and starts the call-back / rectification deadlines.
+    """
+    score = _clean_value(value)
+    cleaned_aspects = _clean_aspects(aspects)
+    text = clean_text(comment or "")
+    if len(text) > 1000:
+        raise ApplicationError("意见请控制在1000字以内。", {"field": "comment"}, status=400)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("site", "matter", "assigned_agent")
+        .get(pk=case.pk)
+    )
+    kind = rating_kind_allowed(case)
+    if kind is None or (followup is not None and followup != kind):
+        raise ApplicationError("该事项当前不能评价或已评价。", {"status": case.status}, status=409)
+    now = timezone.now()
+    rating = Rating(
+        case=case,
+        site=case.site,
+        agent=case.assigned_agent,
+        value=score,
+        comment=text,
+        aspects=cleaned_aspects,
+        is_followup=kind,
+        channel=channel,
+        created_at=now,
+    )
+    if rating.is_bad:
+        rating.callback_due_at = add_working_days(now, int(settings.BAD_RATING_CALLBACK_DAYS))
+        rating.rectify_due_at = add_working_days(now, int(settings.BAD_RATING_RECTIFY_DAYS))
+    rating.full_clean()
+    try:
+        with transaction.atomic():
+            rating.save()
+    except IntegrityError:
+        raise ApplicationError("该事项已评价。", {"status": case.status}, status=409)
+    stats_invalidate()
+    label = str(Rating.Value(score).label)
+    _timeline(
+        case=case,
+        at=now,
+        kind=CaseEvent.Kind.RATING,
+        note=f"{'追评' if kind else '群众评价'}：{label}",
+        actor_name="群众",
+        public=True,
+        data={"rating_id": rating.pk, "value": score, "followup": kind},
+    )
+    if rating.is_bad:
+        from workflows.services import case_mark_rectifying
+
+        case_mark_rectifying(case=case, rating_id=rating.pk, note=f"收到{label}评价，进入整改。")
+        _notify_staff(
+            agents=_unique(_station_staff(case.site) + (_town_staff(case.site) if kind else [])),
+            dedupe_prefix=f"rating:{rating.pk}:bad",
+            template="bad_rating",
+            context=_rating_context(rating),
+        )
+    return rating
+
+
+@transaction.atomic
+def rating_create_kiosk(
+    *,
+    site: Site,
+    value: Any,
+    case_no: str = "",
+    phone_tail_digits: str = "",
+    agent: Agent | None = None,
+    comment: str = "",
+    aspects: Any = None,
+) -> Rating:
+    """On-site rating (一次一评) on the station's tablet: by case number (+ last 4 phone digits) or by agent.
+
+    A case-number rating follows the normal rules (``rating_create``). A rating of the agent alone has no
+    case to rectify: a 差评 still alerts the station staff at once and starts the call-back deadline.
+    """
+    if case_no:
+        case = (
+            Case.objects.filter(case_no=case_no.strip().upper(), site=site)
+            .select_related("site", "matter", "assigned_agent")
+            .first()
+        )
+        if case is None or not hmac.compare_digest(
+            phone_tail(case.resident_phone), str(phone_tail_digits or "")
+        ):
+            raise ApplicationError("未找到该办件，请核对编号和手机尾号。", {"field": "case_no"}, status=404)
+        return rating_create(
+            case=case, value=value, comment=comment, aspects=aspects, channel=Rating.Channel.KIOSK
+        )
+    if agent is None or not agent.sites.filter(pk=site.pk).exists():
+        raise ApplicationError("请填写办件编号或选择为您服务的人员。", {"field": "agent"}, status=400)
+    score = _clean_value(value)
+    now = timezone.now()
+    rating = Rating(
+        site=site,
+        agent=agent,
+        value=score,
+        comment=clean_text(comment or "")[:1000],
+        aspects=_clean_aspects(aspects),
+        channel=Rating.Channel.KIOSK,
+        created_at=now,
+    )
+    if rating.is_bad:
+        rating.callback_due_at = add_working_days(now, int(settings.BAD_RATING_CALLBACK_DAYS))
+        rating.rectify_due_at = add_working_days(now, int(settings.BAD_RATING_RECTIFY_DAYS))
+    rating.full_clean()
+    rating.save()
+    stats_invalidate()
+    if rating.is_bad:
+        _notify_staff(
+            agents=_station_staff(site),
+            dedupe_prefix=f"rating:{rating.pk}:bad",
+            template="bad_rating",
+            context=_rating_context(rating),
+        )
+    return rating
+
+
+# --- Staff side of the bad-rating loop ---
+
+
+def _require_staff_scope(*, actor: Any, rating: Rating, roles: frozenset[str] = STAFF_ROLES) -> str:
+    """404 when the rating's site is outside ``actor``'s scope, 403 when their role may not act."""
+    role = user_role(actor)
+    if role is None or rating.site.code not in sites_for_user(actor):
+        raise ApplicationError("未找到该评价。", {}, status=404)
+    if role not in roles:
+        raise ApplicationError("您的角色无权进行此操作。", {"role": role}, status=403)
+    return role
+
+
+def _actor_name(actor: Any) -> str:
+    return str(getattr(actor, "display_name", "") or getattr(actor, "username", "") or "")
+
+
+@transaction.atomic
+def rating_callback_log(*, actor: Any, rating: Rating, note: str, reached: bool = True) -> Callback:
+    """Log the call-back (回访) to the resident after a 差评 (due within ``BAD_RATING_CALLBACK_DAYS``)."""
+    _require_staff_scope(actor=actor, rating=rating)
+    if not rating.is_bad:
+        raise ApplicationError("只有差评需要回访。", {"rating": rating.value}, status=409)
+    text = clean_text(note or "").strip()
+    if not text:
+        raise ApplicationError("请填写回访情况。", {"field": "note"}, status=400)
+    callback = Callback(rating=rating, at=timezone.now(), by=actor, reached=reached, note=text)
+    callback.full_clean()
+    callback.save()
+    if rating.case_id:
+        _timeline(
+            case=rating.case,
+            at=callback.at,
+            kind=CaseEvent.Kind.CALLBACK,
+            note=text,
+            actor=actor,
+            actor_name=_actor_name(actor),
+            public=False,
+            data={"rating_id": rating.pk, "reached": reached},
+        )
+    audit_log(actor=actor, action="rating.callback", target_type="rating", target_id=str(rating.pk))
+    return callback
+
+
+def rating_rectification_report(*, actor: Any, rating: Rating, report: str) -> Rectification:
+    """Report the rectification of a 差评 from the rating (the 差评整改 page and ``/ratings/{id}/rectify/``).
+
+    The same one service as the case action ``rectify``: ``residents.rectify.rectification_report``."""
+    from residents.rectify import rectification_report
+
+    _, rectification = rectification_report(actor=actor, rating=rating, note=report)
+    assert rectification is not None  # a rating always gets its record
+    return rectification
+
+
+@transaction.atomic
+def appeal_file(*, actor: Any, rating: Rating, reason: str) -> Appeal:
+    """Station staff appeal (申诉) a rating they believe malicious;
+
+    One appeal and one decision per rating."""
+    _require_staff_scope(actor=actor, rating=rating)
+    text = clean_text(reason or "").strip()
+    if not text:
+        raise ApplicationError("请填写申诉理由。", {"field": "reason"}, status=400)
+    if rating.appeals.exists():
+        raise ApplicationError("该评价已申诉过。", {"rating": rating.pk}, status=409)
+    appeal = Appeal(rating=rating, reason=text, filed_by=actor, filed_at=timezone.now())
+    appeal.full_clean()
+    appeal.save()
+    audit_log(actor=actor, action="rating.appeal", target_type="rating", target_id=str(rating.pk))
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(*, actor: Any, appeal: Appeal, accept: bool, note: str = "") -> Appeal:
+    """A town admin (or district admin) decides an appeal. Accepted: the rating leaves the statistics
+    (``excluded``) but stays on record."""
+    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("rating__site").get(pk=appeal.pk)
+    _require_staff_scope(actor=actor, rating=appeal.rating, roles=APPEAL_DECIDER_ROLES)
+    if appeal.status != Appeal.Status.PENDING:
+        raise ApplicationError("该申诉已审核。", {"status": appeal.status}, status=409)
+    now = timezone.now()
+    appeal.status = Appeal.Status.ACCEPTED if accept else Appeal.Status.REJECTED
+    appeal.decided_by = actor
+    appeal.decided_at = now
+    appeal.decision_note = clean_text(note or "")
+    appeal.full_clean()
+    appeal.save()
+    if accept:
+        rating = appeal.rating
+        rating.excluded = True
+        rating.excluded_at = now
+        rating.save(update_fields=["excluded", "excluded_at"])
+        stats_invalidate()
+    audit_log(
+        actor=actor,
+        action="rating.appeal_decided",
+        target_type="rating",
+        target_id=str(appeal.rating_id),
+        detail={"accepted": accept},
+    )
+    return appeal
+
+
+# --- Sweeps (called by workflows.tasks) ---
+
+
+def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> list[str]:
+    """Escalate one 差评 whose call-back or rectification is late. Idempotent: each step once (dedupe keys and
+    ``*_escalated_at``). Returns the steps taken (``callback``, ``rectify``)."""
+    now = now or timezone.now()
+    steps: list[str] = []
+    with transaction.atomic():
+        rating = (
+            Rating.objects.select_for_update(of=("self",))
+            .select_related("site__parent", "case__matter")
+            .filter(pk=rating_id, value__lte=2, excluded=False)
+            .first()
+        )
+        if rating is None:
+            return steps
+        rectified = Rectification.objects.filter(rating=rating).exists()
+        context = _rating_context(rating)
+        late_days = 0
+        if (
+            rating.callback_due_at
+            and rating.callback_due_at < now
+            and rating.callback_escalated_at is None
+            and not rating.callbacks.exists()
+            and not rectified
+        ):
+            _notify_staff(
+                agents=_unique(_station_staff(rating.site) + _town_staff(rating.site)),
+                dedupe_prefix=f"rating:{rating.pk}:callback-late",
+                template="bad_rating_callback_late",
+                context={**context, "due": timezone.localtime(rating.callback_due_at).strftime("%m-%d")},
+            )
+            rating.callback_escalated_at = now
+            steps.append("callback")
+        if (
+            rating.rectify_due_at
+            and rating.rectify_due_at < now
+            and rating.rectify_escalated_at is None
+            and not rectified
+        ):
+            late_days = max(1, (now - rating.rectify_due_at).days)
+            _notify_staff(
+                agents=_unique(_town_staff(rating.site) + _district_admins()),
+                dedupe_prefix=f"rating:{rating.pk}:rectify-late",
+                template="bad_rating_rectify_late",
+                context={
+                    **context,
+                    "due": timezone.localtime(rating.rectify_due_at).strftime("%m-%d"),
+                    "overdue_days": late_days,
+                },
+            )
+            rating.rectify_escalated_at = now
+            steps.append("rectify")
+        if steps:
+            rating.save(update_fields=["callback_escalated_at", "rectify_escalated_at"])
+    return steps
+
+
+def resident_records_purge(*, now: dt.datetime | None = None, keep_days: int = 1) -> int:
+    """Delete SMS codes and resident tokens expired more than ``keep_days`` ago (PIPL: keep no more than
+    needed). Returns the number of rows deleted."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=keep_days)
+    otps, _ = OtpCode.objects.filter(expires_at__lt=cutoff).delete()
+    tokens, _ = ResidentToken.objects.filter(expires_at__lt=cutoff).delete()
+    return int(otps) + int(tokens)
+
+
+def autoclose_candidates_q(now: dt.datetime) -> Q:
+    """Completed cases whose feedback window ended (``Case.feedback_due_at``, set by the case workflow)."""
+    return Q(status=Case.Status.COMPLETED, feedback_due_at__lte=now)
+
+
+def case_autoclose_if_due(*, case_id: int, now: dt.datetime | None = None) -> bool:
+    """Close one completed case whose feedback window ended (the case workflow's ``case_autoclose`` decides
+    and records "评价期满，系统自动关闭" on the timeline). Idempotent."""
+    from workflows.services import case_autoclose
+
+    case = Case.objects.filter(autoclose_candidates_q(now or timezone.now()), pk=case_id).first()
+    if case is None:
+        return False
+    return bool(case_autoclose(case=case))
+
+
+# --- Doorstep requests ---
+
+
+@transaction.atomic
+def doorstep_request_create(
+    *,
+    phone: str,
+    contact_name: str = "",
+    address: str = "",
+    note: str = "",
+    for_family: bool = False,
+    case: Case | None = None,
+    special_groups: list[str] | None = None,
+) -> DoorstepRequest:
+    """A resident (or family member) asks for a doorstep visit.
+
+    The station of the case (or of their latest case) is alerted."""
+    e164 = _phone_or_400(phone)
+    groups = [g for g in (special_groups or []) if g in Case.SpecialGroup.values]
+    site = case.site if case is not None else None
+    if site is None:
+        latest = (
+            Case.objects.filter(resident_phone=e164).select_related("site").order_by("-created_at").first()
+        )
+        site = latest.site if latest else None
+    request = DoorstepRequest(
+        phone=e164,
+        case=case,
+        site=site,
+        contact_name=clean_text(contact_name or "")[:64],
+        address=clean_text(address or "")[:255],
+        note=clean_text(note or "")[:1000],
+        for_family=for_family,
+        special_groups=groups,
+        created_at=timezone.now(),
+    )
+    request.full_clean()
+    request.save()
+    if site is not None:
+        _notify_staff(
+            agents=_station_staff(site),
+            dedupe_prefix=f"doorstep:{request.pk}",
+            template="doorstep_request",
+            context={
+                "site_name": site.name,
+                "phone_tail": phone_tail(e164),
+                "note": (request.note or "上门服务")[:30],
+            },
+        )
+    return request
+
+
+@transaction.atomic
+def doorstep_request_handle(*, actor: Any, request_id: int) -> DoorstepRequest:
+    """Station staff mark a doorstep request handled (they called back / scheduled the visit)."""
+    row = (
+        DoorstepRequest.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .filter(pk=request_id)
+        .first()
+    )
+    role = user_role(actor)
+    if row is None or row.site is None or row.site.code not in sites_for_user(actor) or role is None:
+        raise ApplicationError("未找到该上门申请。", {}, status=404)
+    if role not in STAFF_ROLES:
+        raise ApplicationError("您的角色无权进行此操作。", {"role": role}, status=403)
+    if row.status != DoorstepRequest.Status.NEW:
+        raise ApplicationError("该申请已处理。", {"status": row.status}, status=409)
+    row.status = DoorstepRequest.Status.HANDLED
+    row.full_clean()
+    row.save(update_fields=["status"])
+    audit_log(actor=actor, action="doorstep.handled", target_type="doorstep_request", target_id=str(row.pk))
+    return row
