@@ -58,5 +58,5 @@ def test_read_aloud_button_is_an_svg_with_its_word():
     html = render_to_string("icons/speaker.svg")
     assert html.startswith('<svg class="icon"') and 'focusable="false"' in html
     for name in ("cases.html", "lookup.html"):
-        text = (ROOT / "templates" / "workflows" / "track" / name).read_text(encoding="utf-8")
+        text = (ROOT / "templates" / "residents" / "track" / name).read_text(encoding="utf-8")
         assert '{% include "icons/speaker.svg" %}朗读</button>' in text
