@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.phones import parse_phone
+from workflows.case_rules import delivery_tracking_error
 from workflows.models import Case
 
 if TYPE_CHECKING:  # django-stubs is a dev dependency only
@@ -166,8 +167,11 @@ class CompleteForm(_ActionForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("delivery_method") == Case.DeliveryMethod.MAIL and not data.get("tracking_no"):
-            self.add_error("tracking_no", _("邮寄送达请填写快递单号。"))
+        tracking_error = delivery_tracking_error(
+            delivery_method=data.get("delivery_method") or "", tracking_no=data.get("tracking_no") or ""
+        )
+        if tracking_error:
+            self.add_error("tracking_no", tracking_error)
         return data
 
 

@@ -314,7 +314,7 @@ def test_case_number_clash_retries_with_a_fresh_number(world):
     taken = new_case(world).case_no
     fresh = generate_case_no()
     drawn = iter([taken, fresh])
-    with mock.patch("workflows.services.generate_case_no", side_effect=lambda at: next(drawn)):
+    with mock.patch("workflows.intake_services.generate_case_no", side_effect=lambda at: next(drawn)):
         case = new_case(world, resident_phone="139 0013 9000")
     assert case.case_no == fresh != taken
     assert Case.objects.filter(case_no=taken).count() == 1 and Case.objects.count() == 2
@@ -326,7 +326,7 @@ def test_case_number_clash_retries_with_a_fresh_number(world):
 def test_case_number_clash_gives_up_after_three_draws(world):
     taken = new_case(world).case_no
     with (
-        mock.patch("workflows.services.generate_case_no", return_value=taken) as draw,
+        mock.patch("workflows.intake_services.generate_case_no", return_value=taken) as draw,
         pytest.raises(IntegrityError),
     ):
         new_case(world, resident_phone="139 0013 9000")
@@ -360,7 +360,7 @@ def test_due_date_never_raises_for_unknown_year(world):
 
 
 def test_notifications_enqueued_with_dedupe_keys(world):
-    with mock.patch("workflows.services.notification_enqueue") as enqueue:
+    with mock.patch("workflows.transitions.notification_enqueue") as enqueue:
         case = new_case(world)
         services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
     keys = [c.kwargs["dedupe_key"] for c in enqueue.call_args_list]
