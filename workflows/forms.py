@@ -1,8 +1,9 @@
 """HTML forms of the grid-worker (/m/) and station-staff (/staff/) pages.
 
 Forms only parse and validate what a person typed; every rule about cases lives in ``workflows.services``.
-Each action form's ``service_kwargs()`` maps its cleaned data to the keyword arguments of the matching
-``case_<action>()`` service.
+Each action form is built for a case by ``for_case()`` (its choices come from ``workflows.selectors``) and its
+``service_kwargs()`` maps the cleaned data to the keyword arguments of the action's service (the table in
+``workflows.actions`` pairs them).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -10,7 +11,10 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agency.models import Agent, Site
+from core.exceptions import ApplicationError
 from core.phones import parse_phone
+from workflows import selectors
 from workflows.case_rules import delivery_tracking_error
 from workflows.models import Case
 
@@ -97,8 +101,22 @@ class CaseCreateForm(forms.Form):
             self.fields["site"].initial = site_choices[0][0]
 
 
+def agent_label(agent: Agent) -> str:
+    """``name · kind`` plus away and the suggestion's reason (set by ``workflows.extensions`` rankers)."""
+    away, reason = "（外出）" if agent.is_away else "", getattr(agent, "suggestion_reason", "")
+    return f"{agent.name} · {agent.get_kind_display()}{away}" + (f"（{reason}）" if reason else "")
+
+
 class _ActionForm(forms.Form):
     """Base of the step forms; ``service_kwargs()`` is what the service receives besides actor and case."""
+
+    @classmethod
+    def for_case(
+        cls, case: Case, data: Any = None, *, prefix: str, suggestions: list[Agent] | None = None
+    ) -> "_ActionForm":
+        """An unbound (``data=None``) or bound form for this step on ``case``; ``suggestions`` are the
+        agents already suggested for the page (assign only), so they are not ranked twice."""
+        return cls(data, prefix=prefix)
 
     def service_kwargs(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
@@ -118,6 +136,12 @@ class VisitForm(_ActionForm):
     def __init__(self, *args: Any, materials: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choice_field(self, "materials_missing").choices = [(m, m) for m in (materials or [])]
+
+    @classmethod
+    def for_case(
+        cls, case: Case, data: Any = None, *, prefix: str, suggestions: list[Agent] | None = None
+    ) -> "_ActionForm":
+        return cls(data, prefix=prefix, materials=list(case.matter.materials or []))
 
     def service_kwargs(self) -> dict[str, Any]:
         return {
@@ -216,12 +240,35 @@ class AssignForm(_ActionForm):
             self.fields["suggested"].initial = suggested[0][0]
         _choice_field(self, "agent").choices = [("", "——"), *others]
 
+    @classmethod
+    def for_case(
+        cls, case: Case, data: Any = None, *, prefix: str, suggestions: list[Agent] | None = None
+    ) -> "_ActionForm":
+        suggested = suggestions if suggestions is not None else selectors.agent_suggestions(case=case)
+        suggested_ids = {a.pk for a in suggested}
+        others = selectors.case_agent_choices(case=case)
+        return cls(
+            data,
+            prefix=prefix,
+            suggested=[(str(a.pk), agent_label(a)) for a in suggested],
+            # every eligible agent stays a valid override, suggested or not (the suggestion list may change
+            # between rendering and posting)
+            others=[(str(a.pk), agent_label(a)) for a in others if a.pk not in suggested_ids]
+            + [(str(a.pk), agent_label(a)) for a in suggested],
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         data["chosen"] = data.get("agent") or data.get("suggested") or ""
         if not data["chosen"]:
             raise forms.ValidationError(_("请选择代办员。"), code="required")
         return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        agent = Agent.objects.filter(pk=self.cleaned_data["chosen"]).first()
+        if agent is None:
+            raise ApplicationError("代办员不存在。", {"agent": self.cleaned_data["chosen"]}, status=400)
+        return {"agent": agent}
 
 
 class TransferForm(_ActionForm):
@@ -238,11 +285,28 @@ class TransferForm(_ActionForm):
         _choice_field(self, "site").choices = [("", "——"), *sites]
         _choice_field(self, "agent").choices = [("", "——"), *agents]
 
+    @classmethod
+    def for_case(
+        cls, case: Case, data: Any = None, *, prefix: str, suggestions: list[Agent] | None = None
+    ) -> "_ActionForm":
+        return cls(
+            data,
+            prefix=prefix,
+            sites=[(str(s.pk), s.name) for s in selectors.transfer_sites(case=case)],
+            agents=[(str(a.pk), agent_label(a)) for a in selectors.case_agent_choices(case=case)],
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("site") and not data.get("agent"):
             raise forms.ValidationError(_("请选择转至的站点或代办员。"), code="required")
         return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        site = Site.objects.filter(pk=data["site"]).first() if data.get("site") else None
+        agent = Agent.objects.filter(pk=data["agent"]).first() if data.get("agent") else None
+        return {"site": site, "agent": agent, "reason": data["reason"]}
 
 
 class StaffFilterForm(forms.Form):

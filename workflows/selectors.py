@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from agency.models import Agent, Grid, Site
+from agency.models import Agent, Grid, Matter, Site
 from agency.selectors import user_role
 from agency.site_links import site_links_primed
 from core.exceptions import ApplicationError
@@ -265,3 +266,141 @@ def agent_open_cases(agent: Agent) -> QuerySet[Case]:
         .select_related("site", "matter", "grid")
         .order_by("-priority", "due_at", "id")
     )
+
+
+# --- lists of the staff and mobile pages and the API ------------------------------------------------------
+
+OPEN_STATUSES: list[str] = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
+ACTIVE_STATUSES: list[str] = sorted(Case.Status.ACTIVE)  # type: ignore[attr-defined]
+
+
+def cases_open_first(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Open cases first, then special groups (priority), then the nearest due date."""
+    return qs.annotate(
+        open_rank=DbCase(
+            When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+    ).order_by("open_rank", "-priority", F("due_at").asc(nulls_last=True), "-created_at", "-id")
+
+
+def cases_filtered(
+    qs: QuerySet[Case],
+    *,
+    statuses: list[str] | None = None,
+    site_code: str = "",
+    matter_code: str = "",
+    agent_id: str = "",
+    agent_username: str = "",
+    overdue: bool = False,
+) -> QuerySet[Case]:
+    """The list filters of the staff page and the API, on an already scoped queryset. ``None`` and empty
+    values do not filter (an empty ``statuses`` list matches nothing); ``agent_id="none"`` means not yet
+    assigned; ``overdue`` keeps open cases past their due date."""
+    if statuses is not None:
+        qs = qs.filter(status__in=statuses)
+    if site_code:
+        qs = qs.filter(site__code=site_code)
+    if matter_code:
+        qs = qs.filter(matter__code=matter_code)
+    if agent_id == "none":
+        qs = qs.filter(assigned_agent__isnull=True)
+    elif agent_id:
+        qs = qs.filter(assigned_agent_id=agent_id)
+    if agent_username:
+        qs = qs.filter(assigned_agent__user__username=agent_username)
+    if overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+    return qs
+
+
+def my_tasks(*, user: Any) -> QuerySet[Case]:
+    """我的任务 (``/m/``): cases assigned to ``user``'s agent and those they logged, open first."""
+    agent = actor_agent(user)
+    mine = Q(created_by=user)
+    if agent is not None:
+        mine |= Q(assigned_agent=agent)
+    return cases_open_first(cases_visible_to(user).filter(mine))
+
+
+def staff_queue(*, user: Any) -> QuerySet[Case]:
+    """Unassigned new cases of the staff member's sites: special groups first, then oldest first."""
+    return (
+        cases_visible_to(user)
+        .filter(status=Case.Status.NEW, assigned_agent__isnull=True)
+        .order_by("-priority", F("due_at").asc(nulls_last=True), "created_at", "id")
+    )
+
+
+def staff_filter_agents(*, user: Any) -> QuerySet[Agent]:
+    """Agents the staff case list can filter by: active, with a login, serving the staff member's sites."""
+    agents = Agent.objects.filter(is_active=True, user__isnull=False).exclude(kind=Agent.Kind.DISTRICT_ADMIN)
+    site_ids = scope_site_ids(user)
+    if site_ids is not None:
+        agents = agents.filter(sites__in=site_ids).distinct()
+    return agents.order_by("name", "id").only("pk", "name")
+
+
+def active_matters() -> QuerySet[Matter]:
+    return Matter.objects.filter(is_active=True).only("code", "name")
+
+
+def case_agent_choices(*, case: Case) -> QuerySet[Agent]:
+    """Agents a case can be assigned or transferred to at its site (the service checks again)."""
+    return (
+        Agent.objects.filter(is_active=True, sites=case.site_id, user__isnull=False)
+        .exclude(kind=Agent.Kind.DISTRICT_ADMIN)
+        .order_by("name", "id")
+    )
+
+
+def transfer_sites(*, case: Case) -> QuerySet[Site]:
+    """Active stations and centers a case can be transferred to (any but its own)."""
+    return (
+        Site.objects.filter(is_active=True, kind__in=[Site.Kind.STATION, Site.Kind.CENTER])
+        .exclude(pk=case.site_id)
+        .order_by("code")
+    )
+
+
+def intake_sites(*, user: Any) -> list[Site]:
+    """Sites ``user`` may log a case for; their own sites first (the default)."""
+    ids = scope_site_ids(user)
+    qs = Site.objects.filter(is_active=True, kind__in=[Site.Kind.STATION, Site.Kind.CENTER])
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    agent = actor_agent(user)
+    own: set[int] = set(agent.sites.values_list("pk", flat=True)) if agent else set()
+    return sorted(qs.only("pk", "name", "code"), key=lambda s: (s.pk not in own, s.code))
+
+
+def intake_matters(*, user: Any) -> QuerySet[Matter]:
+    """Active matters offered at ``user``'s sites (every active matter when no site lists any)."""
+    ids = scope_site_ids(user)
+    matters = Matter.objects.filter(is_active=True)
+    if ids is not None:
+        offered = matters.filter(site_matters__site_id__in=ids).distinct()
+        if offered.exists():
+            return offered.order_by("sort_order", "code")
+    return matters.order_by("sort_order", "code")
+
+
+def intake_grid(*, user: Any, site: Site, phone: str) -> Grid | None:
+    """The grid a new case at ``site`` belongs to: the worker's own grid there, else the resident's earlier
+    one (it helps suggest a nearby agent)."""
+    agent = actor_agent(user)
+    if agent is not None:
+        own = Grid.objects.filter(agents=agent, site=site).order_by("code").first()
+        if own is not None:
+            return own
+    grid_id = case_prefill(phone=phone, user=user).get("grid_id")
+    return Grid.objects.filter(pk=grid_id, site=site).first() if grid_id else None
+
+
+def resident_phone_view_reason(*, is_staff: bool, is_assigned_agent: bool, reveal_requested: bool) -> str:
+    """Why the case page shows the resident's full number (each such view is audited): ``staff_reveal``
+    (staff asked for it), ``assigned_agent`` (they call the resident before the visit), or ``""`` (masked)."""
+    if is_staff and reveal_requested:
+        return "staff_reveal"
+    if is_assigned_agent:
+        return "assigned_agent"
+    return ""

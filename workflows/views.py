@@ -1,7 +1,8 @@
 """Server-rendered pages: the grid worker's phone pages (``/m/``) and the station staff pages (``/staff/``).
 
-Thin by design: parse a form, call a ``workflows.services.case_<verb>()`` service (which checks permission and
-state), then POST/redirect/GET. Reads go through ``workflows.selectors`` so scope rules live in one place.
+Thin by design: parse a form, call the service (which checks permission and state), then POST/redirect/GET.
+The case steps dispatch through the one action table, ``workflows.actions.CASE_ACTIONS`` (shared with the API).
+Reads, list filters and form choices go through ``workflows.selectors`` so scope rules live in one place.
 Every page works without JavaScript; ``static/js/mobile.js`` only adds conveniences.
 
 Errors: a service's ``ApplicationError`` with status 404 becomes a 404 page; any other (400/403/409) is shown
@@ -19,8 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Page
-from django.db.models import Case as DbCase
-from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import engines
@@ -28,64 +28,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agency.models import Agent, Grid, Matter, Site
+from agency.models import Matter, Site
 from core.counting import CappedPaginator
 from core.exceptions import ApplicationError
 from core.masking import mask_id_number, mask_phone
-from core.services import audit_log
 from workflows import forms as wf_forms
 from workflows import permissions, selectors, services
+from workflows.actions import CASE_ACTIONS
 from workflows.models import Case
 
-OPEN_STATUSES = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
-ACTIVE_STATUSES = sorted(Case.Status.ACTIVE)  # type: ignore[attr-defined]
 SPECIAL_LABELS = dict(Case.SpecialGroup.choices)
 PAGE_SIZE = 20
-
-ACTION_LABELS: dict[str, str] = {
-    "visit": "上门服务",
-    "schedule_visit": "预约上门",
-    "submit": "代为报送",
-    "progress": "更新进度",
-    "complete": "办结送达",
-    "answer": "咨询答复",
-    "withdraw": "居民撤回",
-    "assign": "分派代办员",
-    "transfer": "转办",
-    "reject": "不予受理",
-    "close": "关闭案件",
-    "rectify": "提交整改报告",
-}
-# The step a person most likely takes next comes first and is shown open; the rest fold away.
-ACTION_ORDER = (
-    "assign",
-    "visit",
-    "schedule_visit",
-    "submit",
-    "progress",
-    "complete",
-    "answer",
-    "close",
-    "rectify",
-    "transfer",
-    "withdraw",
-    "reject",
-)
-ACTION_FORMS: dict[str, type[wf_forms._ActionForm]] = {
-    "visit": wf_forms.VisitForm,
-    "schedule_visit": wf_forms.ScheduleVisitForm,
-    "submit": wf_forms.SubmitForm,
-    "progress": wf_forms.ProgressForm,
-    "complete": wf_forms.CompleteForm,
-    "answer": wf_forms.AnswerForm,
-    "withdraw": wf_forms.WithdrawForm,
-    "assign": wf_forms.AssignForm,
-    "transfer": wf_forms.TransferForm,
-    "reject": wf_forms.RejectForm,
-    "close": wf_forms.CloseForm,
-    "rectify": wf_forms.RectifyForm,
-}
-DANGER_ACTIONS = frozenset({"reject", "withdraw"})
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -127,15 +80,6 @@ def _paginate(request: HttpRequest, qs: QuerySet[Case]) -> Page:
     return page
 
 
-def _open_first(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """Open cases first, then special groups (priority), then the nearest due date."""
-    return qs.annotate(
-        open_rank=DbCase(
-            When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
-        )
-    ).order_by("open_rank", "-priority", F("due_at").asc(nulls_last=True), "-created_at", "-id")
-
-
 def _query_without(request: HttpRequest, key: str) -> str:
     params = request.GET.copy()
     params.pop(key, None)
@@ -163,96 +107,7 @@ def _get_case(request: HttpRequest, case_no: str) -> Case:
 
 
 def _site_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    """Sites the person may log a case for; their own sites first (the default)."""
-    ids = selectors.scope_site_ids(request.user)
-    qs = Site.objects.filter(is_active=True, kind__in=[Site.Kind.STATION, Site.Kind.CENTER])
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    agent = selectors.actor_agent(request.user)
-    own: set[int] = set(agent.sites.values_list("pk", flat=True)) if agent else set()
-    sites = sorted(qs.only("pk", "name", "code"), key=lambda s: (s.pk not in own, s.code))
-    return [(str(s.pk), s.name) for s in sites]
-
-
-def _matters_for(request: HttpRequest) -> QuerySet[Matter]:
-    """Active matters offered at the person's sites (every active matter when no site lists any)."""
-    ids = selectors.scope_site_ids(request.user)
-    matters = Matter.objects.filter(is_active=True)
-    if ids is not None:
-        offered = matters.filter(site_matters__site_id__in=ids).distinct()
-        if offered.exists():
-            return offered.order_by("sort_order", "code")
-    return matters.order_by("sort_order", "code")
-
-
-def _default_grid(request: HttpRequest, site: Site, phone: str) -> Grid | None:
-    agent = selectors.actor_agent(request.user)
-    if agent is not None:
-        own = Grid.objects.filter(agents=agent, site=site).order_by("code").first()
-        if own is not None:
-            return own
-    grid_id = selectors.case_prefill(phone=phone, user=request.user).get("grid_id")
-    return Grid.objects.filter(pk=grid_id, site=site).first() if grid_id else None
-
-
-def _agent_label(agent: Agent) -> str:
-    away, reason = "（外出）" if agent.is_away else "", getattr(agent, "suggestion_reason", "")  # extensions
-    return f"{agent.name} · {agent.get_kind_display()}{away}" + (f"（{reason}）" if reason else "")
-
-
-def _action_form(
-    action: str, case: Case, data: Any = None, suggestions: list[Agent] | None = None
-) -> wf_forms._ActionForm:
-    """An unbound (``data=None``) or bound form for ``action`` on ``case``."""
-    prefix = action
-    if action == "visit":
-        return wf_forms.VisitForm(data, prefix=prefix, materials=list(case.matter.materials or []))
-    if action == "assign":
-        suggested = suggestions if suggestions is not None else selectors.agent_suggestions(case=case)
-        suggested_ids = {a.pk for a in suggested}
-        others = (
-            Agent.objects.filter(is_active=True, sites=case.site_id, user__isnull=False)
-            .exclude(kind=Agent.Kind.DISTRICT_ADMIN)
-            .order_by("name", "id")
-        )
-        return wf_forms.AssignForm(
-            data,
-            prefix=prefix,
-            suggested=[(str(a.pk), _agent_label(a)) for a in suggested],
-            # every eligible agent stays a valid override, suggested or not (the suggestion list may change
-            # between rendering and posting)
-            others=[(str(a.pk), _agent_label(a)) for a in others if a.pk not in suggested_ids]
-            + [(str(a.pk), _agent_label(a)) for a in suggested],
-        )
-    if action == "transfer":
-        sites = Site.objects.filter(is_active=True, kind__in=[Site.Kind.STATION, Site.Kind.CENTER]).exclude(
-            pk=case.site_id
-        )
-        agents = Agent.objects.filter(is_active=True, sites=case.site_id, user__isnull=False).exclude(
-            kind=Agent.Kind.DISTRICT_ADMIN
-        )
-        return wf_forms.TransferForm(
-            data,
-            prefix=prefix,
-            sites=[(str(s.pk), s.name) for s in sites.order_by("code")],
-            agents=[(str(a.pk), _agent_label(a)) for a in agents.order_by("name", "id")],
-        )
-    return ACTION_FORMS[action](data, prefix=prefix)
-
-
-def _service_kwargs(action: str, form: wf_forms._ActionForm) -> dict[str, Any]:
-    """Map a valid form to the service's keyword arguments (objects looked up here, rules checked there)."""
-    data = form.cleaned_data
-    if action == "assign":
-        agent = Agent.objects.filter(pk=data["chosen"]).first()
-        if agent is None:
-            raise ApplicationError("代办员不存在。", {"agent": data["chosen"]}, status=400)
-        return {"agent": agent}
-    if action == "transfer":
-        site = Site.objects.filter(pk=data["site"]).first() if data.get("site") else None
-        agent = Agent.objects.filter(pk=data["agent"]).first() if data.get("agent") else None
-        return {"site": site, "agent": agent, "reason": data["reason"]}
-    return form.service_kwargs()
+    return [(str(s.pk), s.name) for s in selectors.intake_sites(user=request.user)]
 
 
 def _apply_validation_error(form: Any, exc: DjangoValidationError) -> None:
@@ -271,12 +126,7 @@ def _apply_validation_error(form: Any, exc: DjangoValidationError) -> None:
 @login_required
 def m_home(request: HttpRequest) -> HttpResponse:
     """我的任务: cases assigned to me and those I logged; open first, special groups first, overdue marked."""
-    agent = selectors.actor_agent(request.user)
-    mine = Q(created_by=request.user)
-    if agent is not None:
-        mine |= Q(assigned_agent=agent)
-    qs = _open_first(selectors.cases_visible_to(request.user).filter(mine))
-    page = _paginate(request, qs)
+    page = _paginate(request, selectors.my_tasks(user=request.user))
     return render(request, "workflows/m/home.html", _ctx(request, nav="tasks", page=page))
 
 
@@ -286,7 +136,7 @@ def m_new(request: HttpRequest) -> HttpResponse:
     """Tap 1 of a new request: pick the category (only those with matters offered here)."""
     if not permissions.role_may_create(selectors.actor_role(request.user)):
         return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
-    present = set(_matters_for(request).values_list("category", flat=True))
+    present = set(selectors.intake_matters(user=request.user).values_list("category", flat=True))
     categories = [(value, label) for value, label in Matter.Category.choices if value in present]
     return render(request, "workflows/m/new_category.html", _ctx(request, nav="new", categories=categories))
 
@@ -300,7 +150,7 @@ def m_new_matter(request: HttpRequest, category: str) -> HttpResponse:
     labels = dict(Matter.Category.choices)
     if category not in labels:
         raise Http404("没有这个类别。")
-    matters = list(_matters_for(request).filter(category=category))
+    matters = list(selectors.intake_matters(user=request.user).filter(category=category))
     return render(
         request,
         "workflows/m/new_matter.html",
@@ -315,7 +165,7 @@ def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
     ``step=create`` logs the case through ``services.case_create``."""
     if not permissions.role_may_create(selectors.actor_role(request.user)):
         return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
-    matter = _matters_for(request).filter(code=matter_code).first()
+    matter = selectors.intake_matters(user=request.user).filter(code=matter_code).first()
     if matter is None:
         raise Http404("没有这个事项。")
     site_choices = _site_choices(request)
@@ -355,7 +205,7 @@ def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
             site = Site.objects.get(pk=data["site"])
             try:
                 # The worker's grid at that site (or the resident's earlier one) helps suggest a nearby agent.
-                grid = _default_grid(request, site, data["resident_phone"])
+                grid = selectors.intake_grid(user=request.user, site=site, phone=data["resident_phone"])
                 case = services.case_create(
                     actor=request.user,
                     site=site,
@@ -432,7 +282,7 @@ def _case_page(
     """Render the case with its timeline and a form for each action the person may take now."""
     events = list(selectors.case_timeline(case).select_related("actor"))
     allowed = selectors.case_allowed_actions(user=request.user, case=case, events=events)
-    allowed = [a for a in ACTION_ORDER if a in allowed and a in ACTION_FORMS]
+    allowed = [a for a in CASE_ACTIONS if a in allowed]
     suggestions = selectors.agent_suggestions(case=case) if "assign" in allowed else []
     if error_action and error_action not in allowed:
         # the step is no longer offered (someone else moved the case): show why at the top of the page
@@ -440,34 +290,32 @@ def _case_page(
         error_action = ""
     action_forms = []
     for action in allowed:
-        form = (bound or {}).get(action) or _action_form(action, case, suggestions=suggestions)
+        spec = CASE_ACTIONS[action]
+        form = (bound or {}).get(action) or spec.form.for_case(case, prefix=action, suggestions=suggestions)
         action_forms.append(
             {
                 "name": action,
-                "label": ACTION_LABELS.get(action, action),
+                "label": spec.label,
                 "form": form,
                 "url": reverse(f"workflows:{ui}-case-action", args=[case.case_no, action]),
-                "danger": action in DANGER_ACTIONS,
+                "danger": spec.danger,
                 "open": action == (error_action or allowed[0]),
                 "error": error if action == error_action else "",
             }
         )
     is_agent = selectors.is_assigned_agent(user=request.user, case=case)
     is_staff = selectors.actor_role(request.user) in permissions.STAFF_ROLES
-    # The assigned agent calls the resident before the visit: full number. Staff reveal it on request,
-    # which is audited (PIPL); everyone else sees it masked. The ID number is never needed on these pages.
-    reveal = is_staff and request.GET.get("reveal") == "phone"
-    if reveal or is_agent:
-        # every view of the full number is audited, the assigned agent's too
-        audit_log(
-            actor=request.user,  # type: ignore[arg-type]
-            action="view_resident_phone",
-            target_type="case",
-            target_id=case.case_no,
-            ip=request.META.get("REMOTE_ADDR"),
-            detail={"reason": "staff_reveal" if reveal else "assigned_agent"},
+    # The assigned agent calls the resident before the visit: full number. Staff reveal it on request;
+    # everyone else sees it masked. Every view of the full number is audited (PIPL). The ID number is never
+    # needed on these pages.
+    reveal_reason = selectors.resident_phone_view_reason(
+        is_staff=is_staff, is_assigned_agent=is_agent, reveal_requested=request.GET.get("reveal") == "phone"
+    )
+    if reveal_reason:
+        services.case_phone_view_record(
+            actor=request.user, case=case, reason=reveal_reason, ip=request.META.get("REMOTE_ADDR")
         )
-    show_full_phone = is_agent or reveal
+    show_full_phone = bool(reveal_reason)
     _decorate_cases([case])
     template = "workflows/m/case.html" if ui == "m" else "workflows/staff/case.html"
     return render(
@@ -513,7 +361,8 @@ def _refusal(request: HttpRequest, case: Case, action: str) -> ApplicationError 
 @login_required
 def case_action(request: HttpRequest, case_no: str, action: str, ui: str = "m") -> HttpResponse:
     """POST one step (``visit``, ``assign``, …) → the service → redirect back to the case (PRG)."""
-    if action not in ACTION_FORMS:
+    spec = CASE_ACTIONS.get(action)
+    if spec is None:
         raise Http404("没有这个操作。")
     if ui == "staff" and selectors.actor_role(request.user) not in permissions.STAFF_ROLES:
         return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
@@ -521,12 +370,11 @@ def case_action(request: HttpRequest, case_no: str, action: str, ui: str = "m") 
     refusal = _refusal(request, case, action)
     if refusal is not None:
         return _case_page(request, case, ui=ui, error=refusal.message, status=refusal.status)
-    form = _action_form(action, case, request.POST)
+    form = spec.form.for_case(case, request.POST, prefix=action)
     if not form.is_valid():
         return _case_page(request, case, ui=ui, bound={action: form}, error_action=action, status=400)
-    service = getattr(services, f"case_{action}")
     try:
-        service(actor=request.user, case=case, **_service_kwargs(action, form))
+        spec.run(actor=request.user, case=case, **form.service_kwargs())
     except ApplicationError as exc:
         if exc.status == 404:
             raise Http404(exc.message) from exc
@@ -543,7 +391,7 @@ def case_action(request: HttpRequest, case_no: str, action: str, ui: str = "m") 
     except DjangoValidationError as exc:
         _apply_validation_error(form, exc)
         return _case_page(request, case, ui=ui, bound={action: form}, error_action=action, status=400)
-    messages.success(request, f"已{ACTION_LABELS.get(action, action)}。")
+    messages.success(request, f"已{spec.label}。")
     return HttpResponseRedirect(reverse(f"workflows:{ui}-case", args=[case.case_no]))
 
 
@@ -554,12 +402,7 @@ def case_action(request: HttpRequest, case_no: str, action: str, ui: str = "m") 
 @staff_required
 def staff_queue(request: HttpRequest) -> HttpResponse:
     """Unassigned new cases of the staff member's sites: special groups first, then oldest first."""
-    qs = (
-        selectors.cases_visible_to(request.user)
-        .filter(status=Case.Status.NEW, assigned_agent__isnull=True)
-        .order_by("-priority", F("due_at").asc(nulls_last=True), "created_at", "id")
-    )
-    page = _paginate(request, qs)
+    page = _paginate(request, selectors.staff_queue(user=request.user))
     return render(request, "workflows/staff/queue.html", _ctx(request, nav="queue", page=page))
 
 
@@ -567,36 +410,25 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
 @staff_required
 def staff_cases(request: HttpRequest) -> HttpResponse:
     """Cases in scope with filters (status, matter, agent, overdue) and pagination; open ones by default."""
-    base = selectors.cases_visible_to(request.user)
-    site_ids = selectors.scope_site_ids(request.user)
-    agents = Agent.objects.filter(is_active=True, user__isnull=False).exclude(kind=Agent.Kind.DISTRICT_ADMIN)
-    if site_ids is not None:
-        agents = agents.filter(sites__in=site_ids).distinct()
     form = wf_forms.StaffFilterForm(
         request.GET or None,
         statuses=[(value, str(label)) for value, label in Case.Status.choices],
-        matters=[(m.code, m.name) for m in Matter.objects.filter(is_active=True).only("code", "name")],
-        agents=[(str(a.pk), a.name) for a in agents.order_by("name", "id").only("pk", "name")],
+        matters=[(m.code, m.name) for m in selectors.active_matters()],
+        agents=[(str(a.pk), a.name) for a in selectors.staff_filter_agents(user=request.user)],
     )
-    qs = base
     # A bad value in one filter drops that filter only (cleaned_data keeps the fields that validated).
     filters: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()
         filters = form.cleaned_data
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    else:
-        qs = qs.filter(status__in=ACTIVE_STATUSES)
-    if filters.get("matter"):
-        qs = qs.filter(matter__code=filters["matter"])
-    if filters.get("agent") == "none":
-        qs = qs.filter(assigned_agent__isnull=True)
-    elif filters.get("agent"):
-        qs = qs.filter(assigned_agent_id=filters["agent"])
-    if filters.get("overdue"):
-        qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
-    page = _paginate(request, _open_first(qs))
+    qs = selectors.cases_filtered(
+        selectors.cases_visible_to(request.user),
+        statuses=[filters["status"]] if filters.get("status") else selectors.ACTIVE_STATUSES,
+        matter_code=filters.get("matter") or "",
+        agent_id=filters.get("agent") or "",
+        overdue=bool(filters.get("overdue")),
+    )
+    page = _paginate(request, selectors.cases_open_first(qs))
     return render(
         request,
         "workflows/staff/cases.html",

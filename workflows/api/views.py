@@ -1,10 +1,5 @@
 """Case API views: thin — validate input, call one service, answer with the case as the caller may see it."""
 
-from collections.abc import Callable
-from typing import Any
-
-from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -14,6 +9,7 @@ from rest_framework.views import APIView
 from core.exceptions import ApplicationError
 from core.pagination import CappedPageNumberPagination
 from workflows import selectors, services
+from workflows.actions import CASE_ACTIONS, CaseAction
 from workflows.api import intake as intake_api
 from workflows.api import serializers as s
 from workflows.models import Case, CaseEvent
@@ -63,22 +59,19 @@ class CaseListCreateView(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        qs: QuerySet[Case] = selectors.cases_visible_to(request.user)
         params = request.query_params
-        if params.get("status"):
-            wanted = [v for v in params.get("status", "").split(",") if v]
-            bad = [v for v in wanted if v not in Case.Status.values]
-            if bad:
-                return Response({"status": [f"未知的状态：{', '.join(bad)}"]}, status=400)
-            qs = qs.filter(status__in=wanted)
-        if params.get("site"):
-            qs = qs.filter(site__code=params["site"])
-        if params.get("matter"):
-            qs = qs.filter(matter__code=params["matter"])
-        if params.get("agent"):
-            qs = qs.filter(assigned_agent__user__username=params["agent"])
-        if params.get("overdue") in ("1", "true", "yes"):
-            qs = qs.filter(status__in=sorted(Case.Status.OPEN), due_at__lt=timezone.now())  # type: ignore[attr-defined]
+        wanted = [v for v in params.get("status", "").split(",") if v]
+        bad = [v for v in wanted if v not in Case.Status.values]
+        if bad:
+            return Response({"status": [f"未知的状态：{', '.join(bad)}"]}, status=400)
+        qs = selectors.cases_filtered(
+            selectors.cases_visible_to(request.user),
+            statuses=wanted if params.get("status") else None,  # `?status=,` matches nothing
+            site_code=params.get("site", ""),
+            matter_code=params.get("matter", ""),
+            agent_username=params.get("agent", ""),
+            overdue=params.get("overdue") in ("1", "true", "yes"),
+        )
         paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(qs.order_by("-created_at", "-id"), request, view=self)
         return paginator.get_paginated_response([s.case_list_item(c) for c in page or []])
@@ -116,13 +109,14 @@ class CaseDetailView(APIView):
         return Response(s.case_detail(case, events=events, actions=actions))
 
 
-def _action_view(
-    name: str, input_class: type[serializers.Serializer], call: Callable[..., Case], doc: str
-) -> type[APIView]:
+def _action_view(action: CaseAction) -> type[APIView]:
+    """The ``POST /api/v1/cases/<no>/<action>/`` view of one row of ``workflows.actions.CASE_ACTIONS``."""
+    name = action.name
+
     class ActionView(APIView):
         @extend_schema(
             operation_id=f"cases_{name}",
-            request=input_class,
+            request=action.api_input,
             responses={
                 200: s.CaseDetailSerializer,
                 403: inline_serializer(f"{name}_403", {"message": serializers.CharField()}),
@@ -130,44 +124,20 @@ def _action_view(
                     f"{name}_409", {"message": serializers.CharField(), "extra": serializers.DictField()}
                 ),
             },
-            description=doc,
+            description=action.doc,
         )
         def post(self, request: Request, case_no: str) -> Response:
             case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
             # role and status first: a caller who may not act hears 403/409, not a field error
             selectors.case_action_check(user=request.user, case=case, action=name)
-            data = input_class(data=request.data)
+            data = action.api_input(data=request.data)
             data.is_valid(raise_exception=True)
-            updated = call(actor=request.user, case=case, **data.validated_data)
+            updated = action.run(actor=request.user, case=case, **data.validated_data)
             return _detail_response(request, updated)
 
     ActionView.__name__ = f"Case{name.title()}View"
-    ActionView.__doc__ = doc
+    ActionView.__doc__ = action.doc
     return ActionView
 
 
-def _assign(*, actor: Any, case: Case, agent: Any) -> Case:
-    return services.case_assign(actor=actor, case=case, agent=agent)
-
-
-ACTION_VIEWS: dict[str, type[APIView]] = {
-    "assign": _action_view("assign", s.AssignInput, _assign, "分派帮办员（站点工作人员）。"),
-    "visit": _action_view("visit", s.VisitInput, services.case_visit, "上门服务；缺材料一次性告知。"),
-    "schedule_visit": _action_view(
-        "schedule_visit",
-        s.ScheduleVisitInput,
-        services.case_schedule_visit,
-        "预约上门时间（帮办员或站点工作人员）。",
-    ),
-    "submit": _action_view("submit", s.SubmitInput, services.case_submit, "代为报送部门。"),
-    "progress": _action_view(
-        "progress", s.ProgressInput, services.case_progress, "进度更新；notify_resident=true 时短信告知群众。"
-    ),
-    "complete": _action_view("complete", s.CompleteInput, services.case_complete, "办结并送达结果。"),
-    "answer": _action_view("answer", s.AnswerInput, services.case_answer, "政策咨询答复并办结。"),
-    "reject": _action_view("reject", s.ReasonInput, services.case_reject, "不予受理（须说明理由）。"),
-    "withdraw": _action_view("withdraw", s.ReasonInput, services.case_withdraw, "群众申请撤回。"),
-    "transfer": _action_view("transfer", s.TransferInput, services.case_transfer, "转办至其他站点或帮办员。"),
-    "close": _action_view("close", s.OptionalNoteInput, services.case_close, "评价后或评价期满后关闭。"),
-    "rectify": _action_view("rectify", s.NoteInput, services.case_rectify, "差评整改报告。"),
-}
+ACTION_VIEWS: dict[str, type[APIView]] = {name: _action_view(action) for name, action in CASE_ACTIONS.items()}
