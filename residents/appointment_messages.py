@@ -15,8 +15,9 @@ from notifications.services import notification_enqueue
 from residents.models import Appointment
 
 # the residents' staff alerting (bad ratings, doorstep requests): the same recipients and keys here
-from residents.services import _notify_staff, _station_staff
+from residents.services import _notify_staff
 from workflows.case_messages import snippet
+from workflows.recipients import station_staff
 
 
 def _appointment_context(appt: Appointment) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def tell_appointment_declined(appt: Appointment) -> None:
 def alert_staff_new_appointment(appt: Appointment) -> None:
     """Station staff (or, for a site without any, its town's) hear of a request to confirm."""
     _notify_staff(
-        agents=_station_staff(appt.site),
+        agents=station_staff(appt.site),
         dedupe_prefix=f"appt:{appt.ref}:requested",
         template="appointment_requested",
         context={**_appointment_context(appt), "phone_tail": phone_tail(appt.resident_phone)},

@@ -28,11 +28,11 @@ from core.workdays import is_workday
 from residents import appointment_messages
 from residents.models import Appointment
 from workflows import selectors
+from workflows.permissions import STAFF_ROLES
 
 BOOKING_DAYS = 30  # how far ahead a slot may be booked
 SLOT_CAPACITY_DEFAULT = 10  # requests per site and half-day (settings.APPOINTMENT_SLOT_CAPACITY)
 REQUESTS_PER_IP_HOUR = 10
-STAFF_ROLES = ("district_admin", "town_staff", "station_staff")
 REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 

@@ -48,13 +48,15 @@ from workflows.feedback_links import feedback_link_case as feedback_link_case
 from workflows.feedback_links import feedback_link_token as feedback_link_token
 from workflows.feedback_links import feedback_link_url as feedback_link_url
 from workflows.models import Case, CaseEvent
+from workflows.permissions import STAFF_ROLES
+from workflows.recipients import district_admins, station_staff, town_staff
+from workflows.timeline import case_event_write
 
 logger = logging.getLogger(__name__)
 
 OTP_DIGITS = 6
 SIGNATURE = "帮办代办"
 
-STAFF_ROLES = frozenset({Agent.Kind.STATION_STAFF, Agent.Kind.TOWN_STAFF, Agent.Kind.DISTRICT_ADMIN})
 APPEAL_DECIDER_ROLES = frozenset({Agent.Kind.TOWN_STAFF, Agent.Kind.DISTRICT_ADMIN})
 
 
@@ -243,40 +245,14 @@ def rating_kind_allowed(case: Case, ratings: list[Rating] | None = None) -> bool
     return None
 
 
-def _station_staff(site: Site) -> list[Agent]:
-    """Station staff (站长/工作人员) of ``site``: who is alerted at once about a bad rating.
-
-    A site without station staff of its own (a center, a partner point) falls back to its town's staff, so an
-    alert always reaches someone."""
-    staff = list(
-        Agent.objects.filter(sites=site, kind=Agent.Kind.STATION_STAFF, is_active=True).order_by("id")
-    )
-    return staff or _town_staff(site)
-
-
-def _timeline(**fields: Any) -> CaseEvent:
-    """One timeline row (validated) written by the residents module: ratings and call-backs."""
-    event = CaseEvent(**fields)
-    event.full_clean()
-    event.save()
-    return event
-
-
-def _town_staff(site: Site) -> list[Agent]:
-    center = site.parent if site.parent_id else site
-    return list(Agent.objects.filter(sites=center, kind=Agent.Kind.TOWN_STAFF, is_active=True).order_by("id"))
-
-
 def _unique(agents: list[Agent]) -> list[Agent]:
     """Each agent once, first occurrence's order."""
     return list({agent.pk: agent for agent in agents}.values())
 
 
-def _district_admins() -> list[Agent]:
-    return list(Agent.objects.filter(kind=Agent.Kind.DISTRICT_ADMIN, is_active=True).order_by("id"))
-
-
 def _notify_staff(*, agents: list[Agent], dedupe_prefix: str, template: str, context: dict[str, Any]) -> None:
+    """One outbox row per agent (SMS to their mobile, shown in-app to their login): the residents' alerts.
+    The recipients come from ``workflows.recipients``, the lookup the reminder sweeps use too."""
     for agent in agents:
         notification_enqueue(
             dedupe_key=f"{dedupe_prefix}:agent:{agent.pk}",
@@ -350,14 +326,13 @@ def rating_create(
             rating.save()
     except IntegrityError:
         raise ApplicationError("该事项已评价。", {"status": case.status}, status=409)
-    stats_invalidate()
     label = str(Rating.Value(score).label)
-    _timeline(
+    case_event_write(  # also what invalidates the cached figures the rating changes
         case=case,
         at=now,
         kind=CaseEvent.Kind.RATING,
         note=f"{'追评' if kind else '群众评价'}：{label}",
-        actor_name="群众",
+        shown_actor="群众",
         public=True,
         data={"rating_id": rating.pk, "value": score, "followup": kind},
     )
@@ -366,7 +341,7 @@ def rating_create(
 
         case_mark_rectifying(case=case, rating_id=rating.pk, note=f"收到{label}评价，进入整改。")
         _notify_staff(
-            agents=_unique(_station_staff(case.site) + (_town_staff(case.site) if kind else [])),
+            agents=_unique(station_staff(case.site) + (town_staff(case.site) if kind else [])),
             dedupe_prefix=f"rating:{rating.pk}:bad",
             template="bad_rating",
             context=_rating_context(rating),
@@ -424,7 +399,7 @@ def rating_create_kiosk(
     stats_invalidate()
     if rating.is_bad:
         _notify_staff(
-            agents=_station_staff(site),
+            agents=station_staff(site),
             dedupe_prefix=f"rating:{rating.pk}:bad",
             template="bad_rating",
             context=_rating_context(rating),
@@ -445,10 +420,6 @@ def _require_staff_scope(*, actor: Any, rating: Rating, roles: frozenset[str] = 
     return role
 
 
-def _actor_name(actor: Any) -> str:
-    return str(getattr(actor, "display_name", "") or getattr(actor, "username", "") or "")
-
-
 @transaction.atomic
 def rating_callback_log(*, actor: Any, rating: Rating, note: str, reached: bool = True) -> Callback:
     """Log the call-back (回访) to the resident after a 差评 (due within ``BAD_RATING_CALLBACK_DAYS``)."""
@@ -461,14 +432,13 @@ def rating_callback_log(*, actor: Any, rating: Rating, note: str, reached: bool 
     callback = Callback(rating=rating, at=timezone.now(), by=actor, reached=reached, note=text)
     callback.full_clean()
     callback.save()
-    if rating.case_id:
-        _timeline(
+    if rating.case is not None:
+        case_event_write(
             case=rating.case,
             at=callback.at,
             kind=CaseEvent.Kind.CALLBACK,
             note=text,
             actor=actor,
-            actor_name=_actor_name(actor),
             public=False,
             data={"rating_id": rating.pk, "reached": reached},
         )
@@ -564,7 +534,7 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
             and not rectified
         ):
             _notify_staff(
-                agents=_unique(_station_staff(rating.site) + _town_staff(rating.site)),
+                agents=_unique(station_staff(rating.site) + town_staff(rating.site)),
                 dedupe_prefix=f"rating:{rating.pk}:callback-late",
                 template="bad_rating_callback_late",
                 context={**context, "due": timezone.localtime(rating.callback_due_at).strftime("%m-%d")},
@@ -579,7 +549,7 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
         ):
             late_days = max(1, (now - rating.rectify_due_at).days)
             _notify_staff(
-                agents=_unique(_town_staff(rating.site) + _district_admins()),
+                agents=_unique(town_staff(rating.site) + district_admins()),
                 dedupe_prefix=f"rating:{rating.pk}:rectify-late",
                 template="bad_rating_rectify_late",
                 context={
@@ -660,7 +630,7 @@ def doorstep_request_create(
     request.save()
     if site is not None:
         _notify_staff(
-            agents=_station_staff(site),
+            agents=station_staff(site),
             dedupe_prefix=f"doorstep:{request.pk}",
             template="doorstep_request",
             context={

@@ -305,7 +305,7 @@ def cases_filtered(
     if agent_id == "none":
         qs = qs.filter(assigned_agent__isnull=True)
     elif agent_id:
-        qs = qs.filter(assigned_agent_id=agent_id)
+        qs = qs.filter(assigned_agent_id=int(agent_id))  # a choice of the filter form: an agent's pk
     if agent_username:
         qs = qs.filter(assigned_agent__user__username=agent_username)
     if overdue:

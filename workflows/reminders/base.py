@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,10 @@ from agency.selectors import agent_stand_in
 from core.workdays import is_workday, local_tz
 from notifications.services import NotificationRequest, notification_enqueue_many
 from workflows.models import Case
+
+# The staff lookups are shared with the residents' alerts; re-exported for the sweeps that import them here.
+from workflows.recipients import district_admins as district_admins
+from workflows.recipients import staff_by_site as staff_by_site
 
 logger = logging.getLogger(__name__)
 
@@ -101,27 +104,6 @@ def working_hours_before(end: dt.datetime, hours: int) -> dt.datetime:
 
 
 # --- Recipients (one query per kind per batch) ----------------------------------------------------------
-
-
-def staff_by_site(site_ids: Iterable[int], kind: str) -> dict[int, list[Agent]]:
-    """Active agents of ``kind`` serving each of ``site_ids``, in one query."""
-    ids = set(site_ids)
-    out: dict[int, list[Agent]] = defaultdict(list)
-    if not ids:
-        return out
-    through = Agent.sites.through
-    rows = (
-        through.objects.filter(site_id__in=ids, agent__kind=kind, agent__is_active=True)
-        .select_related("agent")
-        .order_by("agent_id")
-    )
-    for row in rows:
-        out[row.site_id].append(row.agent)
-    return out
-
-
-def district_admins() -> list[Agent]:
-    return list(Agent.objects.filter(kind=Agent.Kind.DISTRICT_ADMIN, is_active=True).order_by("id"))
 
 
 def _phone(agent: Agent) -> str:
