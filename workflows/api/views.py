@@ -130,9 +130,10 @@ def _action_view(action: CaseAction) -> type[APIView]:
             case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
             # role and status first: a caller who may not act hears 403/409, not a field error
             selectors.case_action_check(user=request.user, case=case, action=name)
-            data = action.api_input(data=request.data)
+            row = CASE_ACTIONS[name]  # read per request, like the pages: the table is the one dispatch
+            data = row.api_input(data=request.data)
             data.is_valid(raise_exception=True)
-            updated = action.run(actor=request.user, case=case, **data.validated_data)
+            updated = row.run(actor=request.user, case=case, **data.validated_data)
             return _detail_response(request, updated)
 
     ActionView.__name__ = f"Case{name.title()}View"

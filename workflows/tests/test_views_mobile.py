@@ -1,4 +1,5 @@
-"""The /m/ and /staff/ pages through Django's test client: rendering, forms → services, scope, errors."""
+"""The grid worker's /m/ pages through Django's test client: access, my tasks, the three-tap new request,
+the case page and its steps (forms → services, scope, errors)."""
 
 import datetime as dt
 
@@ -7,48 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agency.models import Agent
-from agency.tests.factories import AgentFactory, MatterFactory, SiteMatterFactory, UserFactory
+from agency.tests.factories import MatterFactory, SiteMatterFactory, UserFactory
 from core.models import AuditLog
 from workflows import services
 from workflows.models import Case
-from workflows.tests.factories import CaseFactory, World
+from workflows.tests.page_helpers import NAUGHTY, assigned_case, create_case, new_form_data
 
 pytestmark = pytest.mark.django_db
-
-NAUGHTY = "<script>alert(1)</script>‮ ' OR 1=1;-- 😀\u200b"
-
-
-def _create(w: World, **kw) -> Case:
-    data = {
-        "actor": w.grid_worker,
-        "site": w.station,
-        "matter": w.matter,
-        "resident_name": "王秀英",
-        "resident_phone": "13800138000",
-        "address": "测试村3组12号",
-    }
-    data.update(kw)
-    return services.case_create(**data)
-
-
-def _assigned(w: World, **kw) -> Case:
-    case = _create(w, **kw)
-    return services.case_assign(actor=w.staff, case=case, agent=w.agent_grid)
-
-
-def _new_form_data(w: World, **kw) -> dict:
-    data = {
-        "step": "create",
-        "resident_phone": "138 0013 8000",
-        "resident_name": "王秀英",
-        "address": "测试村3组12号",
-        "description": "需要开具居住证明",
-        "special_groups": ["elderly"],
-        "site": str(w.station.pk),
-    }
-    data.update(kw)
-    return data
 
 
 # --- access ----------------------------------------------------------------------------------------------
@@ -61,18 +27,6 @@ def test_pages_require_login(client, url):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_staff_pages_forbid_grid_workers(client, world):
-    client.force_login(world.grid_worker)
-    assert client.get("/staff/").status_code == 403
-    assert client.get("/staff/cases/").status_code == 403
-    case = _create(world)
-    assert client.get(f"/staff/cases/{case.case_no}/").status_code == 403
-    response = client.post(f"/staff/cases/{case.case_no}/assign/", {"assign-agent": world.agent_grid.pk})
-    assert response.status_code == 403
-    case.refresh_from_db()
-    assert case.status == Case.Status.NEW
-
-
 def test_user_without_role_cannot_log_requests(client, world):
     nobody = UserFactory(username="nobody")
     client.force_login(nobody)
@@ -83,7 +37,7 @@ def test_user_without_role_cannot_log_requests(client, world):
 
 
 def test_case_outside_scope_is_404(client, world):
-    case = _create(world)
+    case = create_case(world)
     client.force_login(world.outsider)
     assert client.get(f"/m/cases/{case.case_no}/").status_code == 404
     response = client.post(f"/m/cases/{case.case_no}/withdraw/", {"withdraw-reason": "不办了"})
@@ -102,7 +56,7 @@ def test_bad_case_numbers_are_404(client, world, case_no):
 
 
 def test_unknown_action_is_404_and_get_is_405(client, world):
-    case = _assigned(world)
+    case = assigned_case(world)
     client.force_login(world.grid_worker)
     assert client.post(f"/m/cases/{case.case_no}/explode/", {}).status_code == 404
     assert client.get(f"/m/cases/{case.case_no}/visit/").status_code == 405
@@ -112,14 +66,14 @@ def test_unknown_action_is_404_and_get_is_405(client, world):
 
 
 def test_my_tasks_lists_mine_open_first_special_first_overdue_marked(client, world):
-    mine_done = _assigned(world, resident_name="已办结")
+    mine_done = assigned_case(world, resident_name="已办结")
     Case.objects.filter(pk=mine_done.pk).update(status=Case.Status.CLOSED)
-    plain = _assigned(world, resident_name="普通居民")
-    special = _assigned(world, resident_name="独居老人", special_groups=["elderly", "living_alone"])
-    overdue = _assigned(world, resident_name="超期居民")
+    plain = assigned_case(world, resident_name="普通居民")
+    special = assigned_case(world, resident_name="独居老人", special_groups=["elderly", "living_alone"])
+    overdue = assigned_case(world, resident_name="超期居民")
     Case.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
-    logged_by_me = _create(world, resident_name="我登记的")  # unassigned but logged by me
-    others = _create(world, actor=world.grid_worker2, resident_name="别人的")
+    logged_by_me = create_case(world, resident_name="我登记的")  # unassigned but logged by me
+    others = create_case(world, actor=world.grid_worker2, resident_name="别人的")
 
     client.force_login(world.grid_worker)
     response = client.get("/m/")
@@ -139,11 +93,11 @@ def test_my_tasks_lists_mine_open_first_special_first_overdue_marked(client, wor
 def test_my_tasks_query_count_is_constant(client, world):
     client.force_login(world.grid_worker)
     for _ in range(2):
-        _assigned(world)
+        assigned_case(world)
     with CaptureQueriesContext(connection) as few:
         assert client.get("/m/").status_code == 200
     for _ in range(10):
-        _assigned(world, special_groups=["disabled"])
+        assigned_case(world, special_groups=["disabled"])
     with CaptureQueriesContext(connection) as many:
         assert client.get("/m/").status_code == 200
     assert len(many) == len(few)
@@ -195,7 +149,7 @@ def test_new_request_matters_limited_to_those_offered_here(client, world):
 
 def test_new_request_creates_case_through_service(client, world):
     client.force_login(world.grid_worker)
-    response = client.post(f"/m/new/matter/{world.matter.code}/", _new_form_data(world))
+    response = client.post(f"/m/new/matter/{world.matter.code}/", new_form_data(world))
     assert response.status_code == 302
     case = Case.objects.get()
     assert response["Location"] == f"/m/cases/{case.case_no}/"
@@ -225,7 +179,7 @@ def test_new_request_creates_case_through_service(client, world):
 )
 def test_new_request_bad_input_is_400_with_message(client, world, field, value, message):
     client.force_login(world.grid_worker)
-    response = client.post(f"/m/new/matter/{world.matter.code}/", _new_form_data(world, **{field: value}))
+    response = client.post(f"/m/new/matter/{world.matter.code}/", new_form_data(world, **{field: value}))
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Case.objects.exists()
@@ -234,7 +188,7 @@ def test_new_request_bad_input_is_400_with_message(client, world, field, value, 
 def test_new_request_for_site_outside_scope_is_refused(client, world):
     client.force_login(world.grid_worker)
     response = client.post(
-        f"/m/new/matter/{world.matter.code}/", _new_form_data(world, site=str(world.station2.pk))
+        f"/m/new/matter/{world.matter.code}/", new_form_data(world, site=str(world.station2.pk))
     )
     assert response.status_code == 400  # not offered in the form's choices
     assert not Case.objects.exists()
@@ -244,7 +198,7 @@ def test_naughty_text_is_stored_as_typed_and_escaped(client, world):
     client.force_login(world.grid_worker)
     response = client.post(
         f"/m/new/matter/{world.matter.code}/",
-        _new_form_data(world, resident_name="<b>王</b>", description=NAUGHTY),
+        new_form_data(world, resident_name="<b>王</b>", description=NAUGHTY),
     )
     assert response.status_code == 302
     case = Case.objects.get()
@@ -257,7 +211,7 @@ def test_naughty_text_is_stored_as_typed_and_escaped(client, world):
 
 
 def test_lookup_step_prefills_from_history_without_js(client, world):
-    _create(world, resident_name="李建国", address="幸福村5组", special_groups=["disabled"])
+    create_case(world, resident_name="李建国", address="幸福村5组", special_groups=["disabled"])
     client.force_login(world.grid_worker2)
     response = client.post(
         f"/m/new/matter/{world.matter.code}/",
@@ -284,7 +238,7 @@ def test_lookup_with_bad_phone_shows_error(client, world):
 
 
 def test_prefill_json(client, world):
-    _create(world, resident_name="李建国", address="幸福村5组")
+    create_case(world, resident_name="李建国", address="幸福村5组")
     client.force_login(world.grid_worker)
     data = client.get("/m/prefill/?phone=8613800138000").json()
     assert data == {"found": True, "resident_name": "李建国", "address": "幸福村5组", "special_groups": []}
@@ -296,7 +250,7 @@ def test_prefill_json(client, world):
 
 
 def test_case_page_shows_next_step_form_for_assigned_agent(client, world):
-    case = _assigned(world)
+    case = assigned_case(world)
     client.force_login(world.grid_worker)
     html = client.get(f"/m/cases/{case.case_no}/").content.decode()
     assert 'id="action-visit"' in html
@@ -308,7 +262,7 @@ def test_case_page_shows_next_step_form_for_assigned_agent(client, world):
 
 
 def test_case_page_masks_phone_for_others_and_staff_reveal_is_audited(client, world):
-    case = _assigned(world, id_number="370102199001011234")
+    case = assigned_case(world, id_number="370102199001011234")
     client.force_login(world.grid_worker2)
     html = client.get(f"/m/cases/{case.case_no}/").content.decode()
     assert "138****8000" in html and "13800138000" not in html
@@ -327,7 +281,7 @@ def test_case_page_masks_phone_for_others_and_staff_reveal_is_audited(client, wo
 
 
 def test_visit_with_missing_material_then_full_path_to_completion(client, world):
-    case = _assigned(world)
+    case = assigned_case(world)
     client.force_login(world.grid_worker)
     url = f"/m/cases/{case.case_no}"
     missing = world.matter.materials[0]
@@ -366,7 +320,7 @@ def test_visit_with_missing_material_then_full_path_to_completion(client, world)
 
 
 def test_complete_by_mail_needs_tracking_number(client, world):
-    case = _assigned(world)
+    case = assigned_case(world)
     case = services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
     case = services.case_submit(actor=world.grid_worker, case=case, department="镇社保所", reference_no="")
     client.force_login(world.grid_worker)
@@ -381,7 +335,7 @@ def test_complete_by_mail_needs_tracking_number(client, world):
 
 
 def test_wrong_state_step_shows_409_message_not_500(client, world):
-    case = _assigned(world)
+    case = assigned_case(world)
     client.force_login(world.grid_worker)
     response = client.post(f"/m/cases/{case.case_no}/submit/", {"submit-department": "镇民政办"})
     assert response.status_code == 409
@@ -392,7 +346,7 @@ def test_wrong_state_step_shows_409_message_not_500(client, world):
 
 
 def test_double_submitted_step_runs_once(client, world):
-    case = _assigned(world)
+    case = assigned_case(world)
     client.force_login(world.grid_worker)
     data = {"visit-note": "", "visit-materials_missing": []}
     assert client.post(f"/m/cases/{case.case_no}/visit/", data).status_code == 302
@@ -401,7 +355,7 @@ def test_double_submitted_step_runs_once(client, world):
 
 
 def test_role_may_not_step_shows_403_message(client, world):
-    case = _create(world)
+    case = create_case(world)
     client.force_login(world.grid_worker)  # in scope, but assigning is staff work
     response = client.post(f"/m/cases/{case.case_no}/assign/", {"assign-agent": str(world.agent_grid.pk)})
     assert response.status_code == 403
@@ -411,7 +365,7 @@ def test_role_may_not_step_shows_403_message(client, world):
 
 
 def test_empty_required_step_field_is_400(client, world):
-    case = _assigned(world)
+    case = assigned_case(world)
     case = services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
     case = services.case_submit(actor=world.grid_worker, case=case, department="镇民政办", reference_no="")
     client.force_login(world.grid_worker)
@@ -424,7 +378,7 @@ def test_empty_required_step_field_is_400(client, world):
 
 
 def test_withdraw_from_mobile(client, world):
-    case = _assigned(world)
+    case = assigned_case(world)
     client.force_login(world.grid_worker)
     response = client.post(f"/m/cases/{case.case_no}/withdraw/", {"withdraw-reason": "居民已自行办理"})
     assert response.status_code == 302
@@ -435,7 +389,7 @@ def test_withdraw_from_mobile(client, world):
 
 
 def test_consultation_is_answered_without_submission(client, world):
-    case = _create(world, matter=world.consult)
+    case = create_case(world, matter=world.consult)
     case = services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
     client.force_login(world.grid_worker)
     html = client.get(f"/m/cases/{case.case_no}/").content.decode()
@@ -447,204 +401,3 @@ def test_consultation_is_answered_without_submission(client, world):
 
 
 # --- staff -----------------------------------------------------------------------------------------------
-
-
-def test_staff_queue_lists_unassigned_special_first(client, world):
-    plain = _create(world, resident_name="普通")
-    special = _create(world, resident_name="残疾人", special_groups=["disabled"])
-    assigned = _assigned(world)
-    other_town = _create(world, actor=world.outsider, site=world.station2)
-    client.force_login(world.staff)
-    html = client.get("/staff/").content.decode()
-    assert plain.case_no in html and special.case_no in html
-    assert assigned.case_no not in html and other_town.case_no not in html
-    assert html.index(special.case_no) < html.index(plain.case_no)
-    assert f'href="/staff/cases/{special.case_no}/"' in html
-
-
-def test_staff_assign_suggested_and_override(client, world):
-    case = _create(world)
-    client.force_login(world.staff)
-    html = client.get(f"/staff/cases/{case.case_no}/").content.decode()
-    assert 'id="action-assign"' in html
-    # same grid + matching scope: the grid worker is suggested first and pre-selected
-    assert f'value="{world.agent_grid.pk}"' in html
-    response = client.post(
-        f"/staff/cases/{case.case_no}/assign/",
-        {"assign-suggested": str(world.agent_grid.pk), "assign-agent": str(world.agent_volunteer.pk)},
-    )
-    assert response.status_code == 302
-    case.refresh_from_db()
-    assert case.assigned_agent == world.agent_volunteer  # the override wins
-    assert case.status == Case.Status.ASSIGNED
-
-
-def test_staff_assign_errors(client, world):
-    case = _create(world)
-    client.force_login(world.staff)
-    url = f"/staff/cases/{case.case_no}/assign/"
-    assert client.post(url, {}).status_code == 400  # nobody chosen
-    assert client.post(url, {"assign-agent": "999999"}).status_code == 400  # not a choice
-    away = AgentFactory(kind=Agent.Kind.GRID_WORKER, sites=[world.station], is_away=True)
-    response = client.post(url, {"assign-agent": str(away.pk)})
-    assert response.status_code == 400
-    assert "外出" in response.content.decode()
-    case.refresh_from_db()
-    assert case.status == Case.Status.NEW
-    services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
-    response = client.post(url, {"assign-agent": str(world.agent_grid2.pk)})  # stale page: already assigned
-    assert response.status_code == 409
-    case.refresh_from_db()
-    assert case.assigned_agent == world.agent_grid
-
-
-def test_staff_reject_needs_reason(client, world):
-    case = _create(world)
-    client.force_login(world.staff)
-    url = f"/staff/cases/{case.case_no}/reject/"
-    assert client.post(url, {"reject-reason": ""}).status_code == 400
-    assert client.post(url, {"reject-reason": "不属于受理范围"}).status_code == 302
-    case.refresh_from_db()
-    assert case.status == Case.Status.REJECTED
-
-
-def test_staff_transfer_to_another_site(client, world):
-    case = _create(world)
-    client.force_login(world.staff)
-    url = f"/staff/cases/{case.case_no}/transfer/"
-    assert client.post(url, {"transfer-reason": "属地"}).status_code == 400  # neither site nor agent
-    response = client.post(url, {"transfer-site": str(world.station_b.pk), "transfer-reason": "属地调整"})
-    assert response.status_code == 302
-    case.refresh_from_db()
-    assert case.site == world.station_b
-    assert case.events.filter(kind="transferred").exists()
-
-
-def test_staff_cases_filters_and_pagination(client, world):
-    other_matter = MatterFactory(name="代缴电费")
-    assigned = _assigned(world)
-    overdue = _create(world)
-    Case.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
-    other = _create(world, matter=other_matter)
-    closed = _create(world)
-    Case.objects.filter(pk=closed.pk).update(status=Case.Status.CLOSED)
-    client.force_login(world.staff)
-
-    html = client.get("/staff/cases/").content.decode()
-    assert all(c.case_no in html for c in (assigned, overdue, other))
-    assert closed.case_no not in html  # open ones by default
-    html = client.get("/staff/cases/?status=closed").content.decode()
-    assert closed.case_no in html and assigned.case_no not in html
-    html = client.get(f"/staff/cases/?matter={other_matter.code}").content.decode()
-    assert other.case_no in html and assigned.case_no not in html
-    html = client.get(f"/staff/cases/?agent={world.agent_grid.pk}").content.decode()
-    assert assigned.case_no in html and other.case_no not in html
-    html = client.get("/staff/cases/?agent=none").content.decode()
-    assert other.case_no in html and assigned.case_no not in html
-    html = client.get("/staff/cases/?overdue=on").content.decode()
-    assert overdue.case_no in html and other.case_no not in html
-    for bad in ("status=bogus", "matter=%3Cx%3E", "agent=abc", "page=zz", "overdue=maybe&page=-5"):
-        assert client.get(f"/staff/cases/?{bad}").status_code == 200
-
-    for _ in range(21):
-        CaseFactory(site=world.station, matter=world.matter)
-    html = client.get("/staff/cases/?status=new").content.decode()
-    assert "第 1 / 2 页" in html and "status=new&amp;page=2" in html
-    assert client.get("/staff/cases/?status=new&page=2").status_code == 200
-
-
-def test_staff_list_query_counts_are_constant(client, world):
-    client.force_login(world.staff)
-    for _ in range(2):
-        CaseFactory(site=world.station, matter=world.matter, special_groups=["elderly"])
-    with CaptureQueriesContext(connection) as few_queue:
-        client.get("/staff/")
-    with CaptureQueriesContext(connection) as few_cases:
-        client.get("/staff/cases/")
-    for _ in range(15):
-        CaseFactory(site=world.station, matter=MatterFactory(), assigned_agent=world.agent_grid)
-        CaseFactory(site=world.station, matter=world.matter)
-    with CaptureQueriesContext(connection) as many_queue:
-        client.get("/staff/")
-    with CaptureQueriesContext(connection) as many_cases:
-        client.get("/staff/cases/")
-    assert len(many_queue) == len(few_queue)
-    assert len(many_cases) == len(few_cases)
-
-
-def test_town_staff_and_admin_see_station_cases(client, world):
-    case = _create(world)
-    for user in (world.town, world.admin):
-        client.force_login(user)
-        assert case.case_no in client.get("/staff/").content.decode()
-        assert client.get(f"/staff/cases/{case.case_no}/").status_code == 200
-
-
-def test_case_page_query_count_does_not_grow_with_timeline(client, world):
-    case = _assigned(world)
-    client.force_login(world.staff)
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(f"/staff/cases/{case.case_no}/").status_code == 200
-    for i in range(12):
-        case.events.create(kind="note", note=f"备注{i}", actor=world.staff, public=False)
-    with CaptureQueriesContext(connection) as many:
-        html = client.get(f"/staff/cases/{case.case_no}/").content.decode()
-    assert "备注11" in html
-    assert len(many) == len(few)
-
-
-def test_notification_bell_is_shown_when_available(client, world):
-    from workflows import views
-
-    client.force_login(world.grid_worker)
-    html = client.get("/m/").content.decode()
-    assert ("notification-bell" in html) == views._bell_available()
-
-
-def _completed(w: World) -> Case:
-    case = _assigned(w)
-    case = services.case_visit(actor=w.grid_worker, case=case, note="", materials_missing=[])
-    case = services.case_submit(actor=w.grid_worker, case=case, department="镇民政办", reference_no="")
-    return services.case_complete(actor=w.grid_worker, case=case, result="已办好")
-
-
-def test_staff_close_only_after_feedback_window(client, world):
-    case = _completed(world)
-    client.force_login(world.staff)
-    url = f"/staff/cases/{case.case_no}"
-    assert 'id="action-close"' not in client.get(f"{url}/").content.decode()
-    response = client.post(f"{url}/close/", {"close-note": "结案"})
-    assert response.status_code == 409
-    assert "暂不能关闭" in response.content.decode()
-    Case.objects.filter(pk=case.pk).update(feedback_due_at=timezone.now() - dt.timedelta(minutes=1))
-    assert 'id="action-close"' in client.get(f"{url}/").content.decode()
-    assert client.post(f"{url}/close/", {"close-note": "评价期满，结案"}).status_code == 302
-    case.refresh_from_db()
-    assert case.status == Case.Status.CLOSED
-
-
-def test_staff_rectify_report_after_bad_rating(client, world):
-    case = _completed(world)
-    services.case_mark_rectifying(case=case, rating_id=None, note="群众差评：办理太慢")
-    client.force_login(world.staff)
-    url = f"/staff/cases/{case.case_no}"
-    html = client.get(f"{url}/").content.decode()
-    assert 'id="action-rectify"' in html and "群众差评" in html
-    assert client.post(f"{url}/rectify/", {"rectify-note": ""}).status_code == 400
-    response = client.post(f"{url}/rectify/", {"rectify-note": "已回访致歉，优化流程"})
-    assert response.status_code == 302
-    case.refresh_from_db()
-    assert case.status == Case.Status.COMPLETED
-    assert case.events.filter(kind="rectified").exists()
-
-
-def test_staff_transfer_to_another_agent(client, world):
-    case = _assigned(world)
-    client.force_login(world.staff)
-    response = client.post(
-        f"/staff/cases/{case.case_no}/transfer/",
-        {"transfer-agent": str(world.agent_grid2.pk), "transfer-reason": "原帮办员工作调整"},
-    )
-    assert response.status_code == 302
-    case.refresh_from_db()
-    assert case.assigned_agent == world.agent_grid2
