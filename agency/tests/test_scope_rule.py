@@ -163,7 +163,8 @@ def _modules() -> list[Path]:
         path
         for path in ROOT.rglob("*.py")
         if not any(
-            part.startswith(".") or part in {"node_modules", "migrations", "tests"} for part in path.parts
+            part.startswith(".") or part in {"node_modules", "migrations", "tests"}
+            for part in path.relative_to(ROOT).parts
         )
         and path.name != "conftest.py"
     ]
