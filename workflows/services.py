@@ -24,7 +24,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from agency.models import Agent, Grid, Matter, Site
-from agency.selectors import agent_public_phone
+from agency.selectors import agent_public_phone, agent_serves_site
 from core.exceptions import ApplicationError
 from core.masking import mask_phone
 from core.phones import normalize_phone
@@ -230,17 +230,12 @@ def _transition(
     return locked
 
 
-def _agent_serves(agent: Agent, site: Site) -> bool:
-    site_ids = set(agent.sites.values_list("id", flat=True))
-    return site.pk in site_ids or (site.parent_id is not None and site.parent_id in site_ids)
-
-
 def _check_assignable(agent: Agent, site: Site) -> None:
     if not agent.is_active or agent.user_id is None:
         raise ValidationError({"agent": ["该帮办员未启用或没有登录账号。"]})
     if agent.is_away:
         raise ValidationError({"agent": ["该帮办员外出/休假中，请选择其他人员或其AB岗备岗人。"]})
-    if not _agent_serves(agent, site):
+    if not agent_serves_site(agent, site):
         raise ValidationError({"agent": ["该帮办员不服务于本站点。"]})
 
 
