@@ -2,9 +2,10 @@
 
 Nearly every staff request needs the actor's agent (role, scope, name on the timeline); DRF's
 ``TokenAuthentication`` reads the token and user, and ``user.agent`` then cost a second query each time.
-The same statement reads the agent's site links (``agency.site_links``), which the case scope
-needs on nearly every request. The one query is compiled once per process (``core.prepared``): the ORM's
-compilation of this read cost more CPU than PostgreSQL takes to answer it (issue 7: 0.63 → 0.18 ms).
+The same statement reads the agent's site links (``agency.site_links``), which the
+site scope (``agency.selectors.user_site_ids``) needs on nearly every request. The one query is compiled
+once per process (``core.prepared``): the ORM's compilation of this read cost more CPU than PostgreSQL
+takes to answer it (issue 7: 0.63 → 0.18 ms).
 """
 
 from typing import Any

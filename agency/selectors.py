@@ -1,14 +1,24 @@
-"""Reads of the agency domain. Query counts do not grow with the number of rows."""
+"""Reads of the agency domain. Query counts do not grow with the number of rows.
+
+Also the one site-scope rule (``user_site_ids``: which sites a user may see and act on) and the one
+request-scoped cache of per-user reads (``request_memo``, defined in the import-light ``agency.request_memo``
+for the token check); every app asks these, none keeps its own copy.
+"""
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from agency.models import Agent, DutyShift, Grid, Matter, Site
+from agency.models import Agent, DutyShift, Matter, Site
+from agency.request_memo import request_memo as request_memo  # asked for here (defined import-light)
+from agency.request_memo import request_memo_put as request_memo_put
+from agency.site_links import SITE_LINKS_KEY, SiteLinks, site_link_annotations
 from core.exceptions import ApplicationError
 from core.models import User
+from core.prepared import PreparedQuery
 
 ROLE_DISTRICT_ADMIN = Agent.Kind.DISTRICT_ADMIN.value
 
@@ -162,24 +172,77 @@ def user_role(user: User) -> str | None:
 
 
 def sites_for_user(user: User) -> list[str]:
-    """Codes of the sites ``user`` works for.
+    """Codes of the sites ``user`` works for (``user_site_ids`` as codes, sorted): what ``/api/v1/me/`` lists."""
+    site_ids = user_site_ids(user)
+    if site_ids is not None and not site_ids:
+        return []
+    codes = Site.objects.order_by("code").values_list("code", flat=True)
+    return list(codes if site_ids is None else codes.filter(pk__in=sorted(site_ids)))
 
-    District admins and superusers: every site. Town staff: their centers and those centers' child sites.
-    Everyone else: the sites their agent serves, plus the stations of the grids they cover.
+
+# --- the site scope: which sites a user may see and act on (the one rule) ----------------------------------
+
+# Read on nearly every staff request signed in by session: compiled once per process (core.prepared). Its
+# columns are named apart from the token check's, so each statement is recognisable in pg_prepared_statements.
+_LINKS_OF_AGENT = PreparedQuery(
+    lambda agent_id: (
+        Agent.objects.filter(pk=agent_id)  # type: ignore[misc]  # annotated under computed names
+        .annotate(**site_link_annotations(agent_id, prefix="scope"))
+        .values_list("scope_direct", "scope_by_grid", "scope_under_centers")
+    )
+)
+
+
+def _site_links(user: Any, agent: Agent) -> SiteLinks:
+    """``agent``'s site links: as read with the token in this request, or one query."""
+
+    def read() -> SiteLinks:
+        rows = _LINKS_OF_AGENT.run(agent_id=agent.pk)
+        return SiteLinks.parse(*rows[0]) if rows else SiteLinks(frozenset(), frozenset(), frozenset())
+
+    return request_memo(user, SITE_LINKS_KEY, read)
+
+
+def user_site_ids(user: Any) -> set[int] | None:
+    """Ids of the sites ``user`` may see and act on; ``None`` means every site. THE site-scope rule.
+
+    - no role (anonymous, no active agent and not a superuser): no site;
+    - district admin (an active district-admin agent, or a superuser without an active agent): every site;
+    - town staff: the sites they serve, the stations of the grids they cover, and every site under a
+      center they serve;
+    - everyone else: the sites they serve and the stations of the grids they cover.
+
+    Read once per request (``request_memo``); with the token check's links (``agency.auth``) no query at all.
+    Cases add one thing on top (``workflows.selectors``): an agent also sees every case assigned to them.
     """
+    return request_memo(user, "site_ids", lambda: _site_ids(user))
+
+
+def _site_ids(user: Any) -> set[int] | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
     role = user_role(user)
     if role is None:
-        return []
-    if role == ROLE_DISTRICT_ADMIN or user.is_superuser:
-        return list(Site.objects.order_by("code").values_list("code", flat=True))
+        return set()
+    if role == ROLE_DISTRICT_ADMIN:
+        return None
     agent = _agent_of(user)
-    if agent is None:
-        return []
-    own = Site.objects.filter(agents=agent)
-    codes = set(own.values_list("code", flat=True))
-    codes.update(Grid.objects.filter(agents=agent).values_list("site__code", flat=True))
+    if agent is None:  # not reached: any other role comes from an active agent
+        return set()
+    links = _site_links(user, agent)
+    site_ids = set(links.direct | links.by_grid)
     if role == Agent.Kind.TOWN_STAFF:
-        codes.update(
-            Site.objects.filter(parent__in=own.filter(kind=Site.Kind.CENTER)).values_list("code", flat=True)
-        )
-    return sorted(codes)
+        site_ids |= links.under_centers
+    return site_ids
+
+
+def agent_serves_site(agent: Agent, site: Site) -> bool:
+    """Whether ``agent`` may be given work at ``site`` (assign, transfer): a site they serve, or one whose
+    parent they serve.
+
+    A different question from ``user_site_ids`` (what they may see): a cadre listed on a town center may be
+    assigned at its stations without seeing all of them (the assigned case is theirs to see), and covering
+    a grid does not make a worker assignable at its station.
+    """
+    served = set(agent.sites.values_list("id", flat=True))
+    return site.pk in served or (site.parent_id is not None and site.parent_id in served)

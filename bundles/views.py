@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from agency.models import Matter, Site
+from agency.selectors import user_site_ids
 from bundles import selectors, services
 from core.exceptions import ApplicationError
 from workflows import forms as wf_forms
@@ -97,7 +98,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def intake_list(request: HttpRequest) -> HttpResponse:
     """``/m/bundles/``: the bundles the worker's sites offer."""
-    ids = case_selectors.scope_site_ids(request.user)
+    ids = user_site_ids(request.user)
     bundles = selectors.bundles_published()
     if ids is not None:
         bundles = bundles.filter(sites__in=ids).distinct()

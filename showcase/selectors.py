@@ -7,11 +7,12 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from agency.models import Site
+from agency.selectors import user_site_ids
 from core.exceptions import ApplicationError
 from residents.models import Rating
 from showcase.models import TypicalCase
 from workflows.models import Case
-from workflows.selectors import cases_visible_to, scope_site_ids
+from workflows.selectors import cases_visible_to
 
 
 def published(*, town: Site | None = None) -> QuerySet[TypicalCase]:
@@ -56,7 +57,7 @@ def candidates_for(user: Any, *, limit: int = 50) -> list[Case]:
 def proposals_for(user: Any) -> QuerySet[TypicalCase]:
     """Typical cases of sites in the user's scope (district admin: all)."""
     qs = TypicalCase.objects.select_related("site", "town", "case").order_by("status", "-proposed_at", "-id")
-    site_ids = scope_site_ids(user)
+    site_ids = user_site_ids(user)
     if site_ids is None:
         return qs
     return qs.filter(site_id__in=sorted(site_ids))

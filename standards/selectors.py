@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from agency.models import Agent, Site
+from agency.selectors import user_site_ids
 from core.models import User
 from standards.models import Assessment, AssessmentEvent, SiteStanding
 from standards.tiers import TIER_LABELS, tier_label
@@ -40,20 +41,16 @@ def standards_role(user: User | Any) -> str:
 
 
 def sites_in_scope(user: User | Any) -> QuerySet[Site]:
-    """Centers and stations the user may see (district: all; town: own center and its stations; station: own)."""
+    """Centers and stations the user may see (district: all; town: own center and its stations; station: own):
+    the site scope (``agency.selectors.user_site_ids``) of those with a ``standards_role``."""
     role = standards_role(user)
     base = Site.objects.filter(is_active=True, kind__in=RATED_KINDS)
     if role == Agent.Kind.DISTRICT_ADMIN:
         return base
-    agent = _agent(user)
-    if agent is None:
+    if not role:
         return base.none()
-    own = agent.sites.values_list("id", flat=True)
-    if role == Agent.Kind.TOWN_STAFF:
-        return base.filter(Q(id__in=own) | Q(parent_id__in=own))
-    if role == Agent.Kind.STATION_STAFF:
-        return base.filter(id__in=own)
-    return base.none()
+    site_ids = user_site_ids(user)
+    return base if site_ids is None else base.filter(pk__in=sorted(site_ids))
 
 
 def can_submit(user: User | Any, site: Site) -> bool:

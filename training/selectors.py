@@ -13,9 +13,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agency.models import Agent, Matter, Site
+from agency.selectors import user_site_ids
 from core.labels import choice_label
 from training.models import PLAN_KINDS, Attendance, CapabilityPlan, QualificationRule, TrainingEvent
-from workflows.selectors import actor_role, scope_site_ids
+from workflows.selectors import actor_role
 
 RECORDING_ROLES = frozenset({Agent.Kind.DISTRICT_ADMIN, Agent.Kind.TOWN_STAFF, Agent.Kind.STATION_STAFF})
 PLAN_ROLES = frozenset({Agent.Kind.DISTRICT_ADMIN, Agent.Kind.TOWN_STAFF})
@@ -106,19 +107,19 @@ def events_visible_to(user: Any) -> QuerySet[TrainingEvent]:
     qs = TrainingEvent.objects.select_related("site").order_by("-date", "-id")
     if not may_record(user):
         return qs.none()
-    site_ids = scope_site_ids(user)
+    site_ids = user_site_ids(user)
     return qs if site_ids is None else qs.filter(site_id__in=sorted(site_ids))
 
 
 def sites_for_recording(user: Any) -> QuerySet[Site]:
-    site_ids = scope_site_ids(user)
+    site_ids = user_site_ids(user)
     qs = Site.objects.filter(is_active=True, kind__in=[Site.Kind.CENTER, Site.Kind.STATION]).order_by("code")
     return qs if site_ids is None else qs.filter(pk__in=sorted(site_ids))
 
 
 def agents_in_scope(user: Any) -> QuerySet[Agent]:
     """Active agents serving a site in the user's scope: whom they may record attendance for."""
-    site_ids = scope_site_ids(user)
+    site_ids = user_site_ids(user)
     qs = Agent.objects.filter(is_active=True)
     if site_ids is not None:
         qs = qs.filter(sites__in=sorted(site_ids)).distinct()
@@ -133,7 +134,7 @@ def towns_visible_to(user: Any) -> QuerySet[Site]:
         return qs
     if role != Agent.Kind.TOWN_STAFF:
         return qs.none()
-    site_ids = scope_site_ids(user) or set()
+    site_ids = user_site_ids(user) or set()
     return qs.filter(pk__in=sorted(site_ids))
 
 

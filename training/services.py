@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from agency.models import Agent, Matter, Site
+from agency.selectors import user_site_ids
 from agency.services import ImportReport, ImportRowError
 from core.exceptions import ApplicationError
 from core.phones import normalize_phone
@@ -19,7 +20,6 @@ from core.services import audit_log
 from core.text import clean_text
 from training import selectors
 from training.models import Attendance, CapabilityPlan, QualificationRule, TrainingEvent
-from workflows.selectors import scope_site_ids
 
 ATTENDANCE_REQUIRED = ("姓名", "手机号")
 ATTENDANCE_COLUMNS = ("姓名", "手机号", "学时", "成绩", "结果", "名次/奖项")
@@ -40,7 +40,7 @@ def _require_recorder(actor: Any, site: Site | None = None) -> None:
     if not selectors.may_record(actor):
         raise ApplicationError("只有镇（街道）或站点工作人员可以登记培训。", status=403)
     if site is not None:
-        site_ids = scope_site_ids(actor)
+        site_ids = user_site_ids(actor)
         if site_ids is not None and site.pk not in site_ids:
             raise ApplicationError("站点不存在或无权操作。", {"site": site.code}, status=404)
 

@@ -5,8 +5,8 @@ Decision order (the API's status codes follow it):
 2. the actor's role may not take the action on this case → 403;
 3. the case's status does not allow the action → 409 with ``{"status": ...}``.
 
-Scope: a district admin sees everything; town staff the sites under their center(s); everyone else the
-sites (and grids' stations) they serve, plus any case assigned to them.
+Scope is not restated here: the sites come from the one rule, ``agency.selectors.user_site_ids``, and
+``workflows.selectors.case_in_scope`` adds the cases assigned to the actor.
 """
 
 from dataclasses import dataclass

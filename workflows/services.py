@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from agency.models import Agent, Site
+from agency.selectors import agent_serves_site
 from core.exceptions import ApplicationError
 from core.services import audit_log
 from workflows import extensions, permissions, selectors
@@ -122,17 +123,12 @@ logger = logging.getLogger(__name__)
 # --- who may take a case ---------------------------------------------------------------------------------
 
 
-def _agent_serves(agent: Agent, site: Site) -> bool:
-    site_ids = set(agent.sites.values_list("id", flat=True))
-    return site.pk in site_ids or (site.parent_id is not None and site.parent_id in site_ids)
-
-
 def _check_assignable(agent: Agent, site: Site) -> None:
     if not agent.is_active or agent.user_id is None:
         raise ValidationError({"agent": ["该帮办员未启用或没有登录账号。"]})
     if agent.is_away:
         raise ValidationError({"agent": ["该帮办员外出/休假中，请选择其他人员或其AB岗备岗人。"]})
-    if not _agent_serves(agent, site):
+    if not agent_serves_site(agent, site):
         raise ValidationError({"agent": ["该帮办员不服务于本站点。"]})
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from oversight.tests.test_map import network  # noqa: F401 - the fixture
 from django.test import override_settings
 from django.urls import reverse
 from freezegun import freeze_time
 
 from oversight.map_schematic import schematic_svg
 from oversight.map_selectors import MapQuery, map_entries
+from oversight.tests.test_map import network  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
