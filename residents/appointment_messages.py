@@ -15,7 +15,7 @@ from notifications.services import notification_enqueue
 from residents.models import Appointment
 
 # the residents' staff alerting (bad ratings, doorstep requests): the same recipients and keys here
-from residents.services import _notify_staff
+from residents.staff_alerts import notify_staff as _notify_staff
 from workflows.case_messages import snippet
 from workflows.recipients import station_staff
 

@@ -1,49 +1,47 @@
-"""Writes for residents: SMS codes, resident tokens, 好差评 ratings, the bad-rating loop, doorstep visits.
+"""Writes for residents: 好差评 ratings and the bad-rating loop (call-backs, appeals, escalation sweeps).
+
+Sign-in (OTP, tokens) is ``residents.otp`` and doorstep requests ``residents.doorstep``; both are re-exported
+here, the one import point of the pages and the API.
 
 Case state changes are never made here: a 差评 calls ``workflows.services.case_mark_rectifying``, a
 rectification report ``residents.rectify`` (shared with the case action), an auto-close ``case_autoclose`` (the case workflow owns its rules).
 """
 
 import datetime as dt
-import hashlib
 import hmac
 import logging
-import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, F, Q
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.utils import timezone
 
 from agency.models import Agent, Site
 from agency.selectors import sites_for_user, user_role
 from core.exceptions import ApplicationError
 from core.masking import phone_tail
-from core.phones import parse_phone
-from core.prepared import PreparedQuery
-from core.ratelimit import (
-    ratelimit_check_blocked,
-    ratelimit_hit,
-    ratelimit_record_failure,
-    ratelimit_reset,
-)
 from core.services import audit_log
 from core.stats_generation import stats_invalidate
 from core.text import clean_text
 from core.workdays import add_working_days
-from notifications.services import notification_enqueue
+from residents.doorstep import doorstep_request_create as doorstep_request_create
+from residents.doorstep import doorstep_request_handle as doorstep_request_handle
 from residents.models import (
     Appeal,
     Callback,
-    DoorstepRequest,
     OtpCode,
     Rating,
     Rectification,
     ResidentToken,
 )
+from residents.otp import IssuedToken as IssuedToken
+from residents.otp import _token_issue as _token_issue
+from residents.otp import otp_request as otp_request
+from residents.otp import otp_verify as otp_verify
+from residents.otp import resident_token_phone as resident_token_phone
+from residents.otp import resident_token_revoke as resident_token_revoke
+from residents.staff_alerts import notify_staff as _notify_staff
 from workflows.feedback_links import feedback_link_case as feedback_link_case
 from workflows.feedback_links import feedback_link_token as feedback_link_token
 from workflows.feedback_links import feedback_link_url as feedback_link_url
@@ -54,140 +52,7 @@ from workflows.timeline import case_event_write
 
 logger = logging.getLogger(__name__)
 
-OTP_DIGITS = 6
-SIGNATURE = "帮办代办"
-
 APPEAL_DECIDER_ROLES = frozenset({Agent.Kind.TOWN_STAFF, Agent.Kind.DISTRICT_ADMIN})
-
-
-def _digest(value: str, *, purpose: str) -> str:
-    """HMAC-SHA256 keyed with SECRET_KEY: codes and tokens are stored only as this digest."""
-    key = f"{purpose}:{settings.SECRET_KEY}".encode()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
-
-
-def _phone_or_400(raw: str | None, *, field: str = "phone") -> str:
-    number = parse_phone(raw)
-    if number is None:
-        raise ApplicationError("请输入正确的手机号码。", {"field": field}, status=400)
-    return str(number.as_e164)
-
-
-# --- SMS codes and tokens ---
-
-
-def otp_request(*, phone: str, ip: str) -> None:
-    """Send a fresh 6-digit code to ``phone``. Same effect whether or not the phone has
-    cases (no enumeration).
-
-    Rate-limited per IP and per phone (``otp_ip``, ``otp_phone``); the SMS goes out at once
-    (audience ``otp``).
-    """
-    e164 = _phone_or_400(phone)
-    ratelimit_hit("otp_ip", ip)
-    ratelimit_hit("otp_phone", e164)
-    code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
-    now = timezone.now()
-    ttl = int(settings.TRACK_OTP_TTL_SECONDS)
-    with transaction.atomic():
-        otp = OtpCode(
-            phone=e164,
-            code_hash=_digest(f"{e164}:{code}", purpose="otp"),
-            created_at=now,
-            expires_at=now + dt.timedelta(seconds=ttl),
-        )
-        otp.full_clean()
-        otp.save()
-        notification_enqueue(
-            dedupe_key=f"otp:{otp.pk}:{otp.code_hash[:16]}",
-            template="otp_code",
-            context={"code": code, "minutes": max(1, ttl // 60), "site_name": SIGNATURE},
-            recipient_phone=e164,
-            audience="otp",
-        )
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    token: str
-    expires_at: dt.datetime
-
-
-def otp_verify(*, phone: str, code: str, ip: str) -> IssuedToken:
-    """Check a code; on success mark it used and issue a resident token.
-
-    Wrong codes count per phone and per IP (``verify_phone``, ``verify_ip``): after N within the period every
-    verify for that phone/IP answers 429 for one period, even with the right code.
-    """
-    e164 = _phone_or_400(phone)
-    ratelimit_check_blocked("verify_ip", ip)
-    ratelimit_check_blocked("verify_phone", e164)
-    code = "".join(ch for ch in str(code or "") if ch.isdigit())
-    digest = _digest(f"{e164}:{code}", purpose="otp")
-    now = timezone.now()
-    issued: IssuedToken | None = None
-    with transaction.atomic():
-        candidates = list(
-            OtpCode.objects.select_for_update(of=("self",))
-            .filter(phone=e164, used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at")[:10]
-        )
-        match = next((o for o in candidates if hmac.compare_digest(o.code_hash, digest)), None)
-        if match is not None and len(code) == OTP_DIGITS:
-            match.used_at = now
-            match.save(update_fields=["used_at"])
-            issued = _token_issue(phone=e164, now=now)
-        else:
-            OtpCode.objects.filter(pk__in=[o.pk for o in candidates]).update(attempts=_attempts_plus_one())
-    if issued is not None:
-        ratelimit_reset("verify_phone", e164)
-        return issued
-    # The Nth wrong code is still answered "wrong" (400); from then on, for one period, every verify of this
-    # phone/IP answers 429 (CONTRACT §2) — checked at the top of the next call.
-    ratelimit_record_failure("verify_ip", ip)
-    ratelimit_record_failure("verify_phone", e164)
-    raise ApplicationError("验证码错误或已过期。", {"field": "code"}, status=400)
-
-
-def _attempts_plus_one() -> Any:
-    return F("attempts") + 1
-
-
-def _token_issue(*, phone: str, now: dt.datetime) -> IssuedToken:
-    raw = secrets.token_urlsafe(32)
-    expires_at = now + dt.timedelta(seconds=int(settings.TRACK_TOKEN_TTL_SECONDS))
-    row = ResidentToken(
-        token_hash=_digest(raw, purpose="resident-token"), phone=phone, created_at=now, expires_at=expires_at
-    )
-    row.full_clean()
-    row.save()
-    return IssuedToken(token=raw, expires_at=expires_at)
-
-
-def resident_token_phone(token: str | None) -> str | None:
-    """The E.164 phone a live token belongs to, or ``None`` (unknown, expired or revoked)."""
-    if not token:
-        return None
-    rows = _TOKEN_PHONE.run(token_hash=_digest(token, purpose="resident-token"), now=timezone.now())
-    return str(rows[0][0]) if rows else None
-
-
-# Every resident request checks its token: compiled once per process (core.prepared); the phone is stored
-# in E.164, read as text.
-_TOKEN_PHONE = PreparedQuery(
-    lambda token_hash, now: (
-        ResidentToken.objects.filter(token_hash=token_hash, revoked_at__isnull=True, expires_at__gt=now)
-        .annotate(phone_text=Cast("phone", CharField()))
-        .values_list("phone_text")[:1]
-    )
-)
-
-
-def resident_token_revoke(*, token: str) -> None:
-    """Log out: the token stops working at once."""
-    ResidentToken.objects.filter(
-        token_hash=_digest(token, purpose="resident-token"), revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
 
 
 # --- Feedback links: signed in workflows (the completion SMS carries one); re-exported for the pages ---
@@ -248,20 +113,6 @@ def rating_kind_allowed(case: Case, ratings: list[Rating] | None = None) -> bool
 def _unique(agents: list[Agent]) -> list[Agent]:
     """Each agent once, first occurrence's order."""
     return list({agent.pk: agent for agent in agents}.values())
-
-
-def _notify_staff(*, agents: list[Agent], dedupe_prefix: str, template: str, context: dict[str, Any]) -> None:
-    """One outbox row per agent (SMS to their mobile, shown in-app to their login): the residents' alerts.
-    The recipients come from ``workflows.recipients``, the lookup the reminder sweeps use too."""
-    for agent in agents:
-        notification_enqueue(
-            dedupe_key=f"{dedupe_prefix}:agent:{agent.pk}",
-            template=template,
-            context=context,
-            recipient_phone=str(agent.phone.as_e164) if agent.phone else "",
-            recipient_user_id=agent.user_id,
-            audience="staff",
-        )
 
 
 def _rating_context(rating: Rating) -> dict[str, Any]:
@@ -588,78 +439,3 @@ def case_autoclose_if_due(*, case_id: int, now: dt.datetime | None = None) -> bo
     if case is None:
         return False
     return bool(case_autoclose(case=case))
-
-
-# --- Doorstep requests ---
-
-
-@transaction.atomic
-def doorstep_request_create(
-    *,
-    phone: str,
-    contact_name: str = "",
-    address: str = "",
-    note: str = "",
-    for_family: bool = False,
-    case: Case | None = None,
-    special_groups: list[str] | None = None,
-) -> DoorstepRequest:
-    """A resident (or family member) asks for a doorstep visit.
-
-    The station of the case (or of their latest case) is alerted."""
-    e164 = _phone_or_400(phone)
-    groups = [g for g in (special_groups or []) if g in Case.SpecialGroup.values]
-    site = case.site if case is not None else None
-    if site is None:
-        latest = (
-            Case.objects.filter(resident_phone=e164).select_related("site").order_by("-created_at").first()
-        )
-        site = latest.site if latest else None
-    request = DoorstepRequest(
-        phone=e164,
-        case=case,
-        site=site,
-        contact_name=clean_text(contact_name or "")[:64],
-        address=clean_text(address or "")[:255],
-        note=clean_text(note or "")[:1000],
-        for_family=for_family,
-        special_groups=groups,
-        created_at=timezone.now(),
-    )
-    request.full_clean()
-    request.save()
-    if site is not None:
-        _notify_staff(
-            agents=station_staff(site),
-            dedupe_prefix=f"doorstep:{request.pk}",
-            template="doorstep_request",
-            context={
-                "site_name": site.name,
-                "phone_tail": phone_tail(e164),
-                "note": (request.note or "上门服务")[:30],
-            },
-        )
-    return request
-
-
-@transaction.atomic
-def doorstep_request_handle(*, actor: Any, request_id: int) -> DoorstepRequest:
-    """Station staff mark a doorstep request handled (they called back / scheduled the visit)."""
-    row = (
-        DoorstepRequest.objects.select_for_update(of=("self",))
-        .select_related("site")
-        .filter(pk=request_id)
-        .first()
-    )
-    role = user_role(actor)
-    if row is None or row.site is None or row.site.code not in sites_for_user(actor) or role is None:
-        raise ApplicationError("未找到该上门申请。", {}, status=404)
-    if role not in STAFF_ROLES:
-        raise ApplicationError("您的角色无权进行此操作。", {"role": role}, status=403)
-    if row.status != DoorstepRequest.Status.NEW:
-        raise ApplicationError("该申请已处理。", {"status": row.status}, status=409)
-    row.status = DoorstepRequest.Status.HANDLED
-    row.full_clean()
-    row.save(update_fields=["status"])
-    audit_log(actor=actor, action="doorstep.handled", target_type="doorstep_request", target_id=str(row.pk))
-    return row

@@ -65,7 +65,8 @@ class Outbox:
 @pytest.fixture
 def outbox(monkeypatch) -> Outbox:
     box = Outbox()
-    monkeypatch.setattr("residents.services.notification_enqueue", box)
+    monkeypatch.setattr("residents.otp.notification_enqueue", box)
+    monkeypatch.setattr("residents.staff_alerts.notification_enqueue", box)
     return box
 
 
