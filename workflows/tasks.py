@@ -14,6 +14,7 @@ from django.utils import timezone
 from workflows import intake, resident_services
 from workflows.models import Case
 from workflows.resident_models import Callback, Rating, Rectification
+from workflows.timer_tasks import fire_workflow_timers  # noqa: F401 - registers the timer tick with Celery
 
 logger = logging.getLogger(__name__)
 
