@@ -72,17 +72,14 @@ def sent_dedupe_keys(keys: Iterable[str]) -> set[str]:
     """The keys among ``keys`` whose message was sent (status ``sent``), in one query.
 
     For callers that must not repeat a message already delivered (e.g. a reminder ladder): they ask the
-    outbox, not the model. Keys are compared as stored, so pass them as they were enqueued (long keys are
-    normalised the same way here).
+    outbox, not the model. Keys are given as they were enqueued; a long one is looked up under its stored
+    (normalised) form and returned as given.
     """
-    wanted = {normalize_dedupe_key(key) for key in keys}
-    if not wanted:
+    stored = {normalize_dedupe_key(key): key for key in keys}
+    if not stored:
         return set()
-    return set(
-        Notification.objects.filter(dedupe_key__in=wanted, status=Notification.Status.SENT).values_list(
-            "dedupe_key", flat=True
-        )
-    )
+    sent = Notification.objects.filter(dedupe_key__in=list(stored), status=Notification.Status.SENT)
+    return {stored[key] for key in sent.values_list("dedupe_key", flat=True)}
 
 
 def queued_dedupe_keys(keys: Iterable[str]) -> set[str]:
