@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Field, Model
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
@@ -233,11 +234,17 @@ _SQL_MERGE = f"INSERT INTO notifications_notification ({_COLS}) SELECT {_COLS} F
 COPY_THRESHOLD = 50
 
 
+def _fields() -> list[Field[Any, Any]]:
+    """The model fields behind ``COLUMNS``, in that order."""
+    by_column = {field.column: field for field in Notification._meta.concrete_fields}
+    return [by_column[column] for column in COLUMNS]
+
+
 def _insert_statement(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """One ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id`` for ``rows``."""
     meta = Notification._meta
-    fields = [meta.get_field(column.removesuffix("_id")) for column in COLUMNS]
-    objs = [Notification(**row) for row in rows]
+    fields = _fields()
+    objs: list[Model] = [Notification(**row) for row in rows]
     query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
     query.insert_values(fields, objs)
     statements = query.get_compiler(connection=connection).as_sql()
@@ -279,7 +286,7 @@ def outbox_insert(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
         return {}
     if connection.vendor == "postgresql" and len(rows) > COPY_THRESHOLD:
         return _copy_and_merge(rows)
-    fields = [Notification._meta.get_field(column.removesuffix("_id")) for column in COLUMNS]
+    fields = _fields()
     chunk = max(1, connection.ops.bulk_batch_size(fields, list(rows)))
     inserted: dict[str, int] = {}
     for start in range(0, len(rows), chunk):

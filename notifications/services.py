@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from notifications import selectors
+from notifications.backends import PermanentSendError, RetryableSendError
 from notifications.conf import _DEFAULTS, setting
 from notifications.delivery import (
     OTP_SCRUBBED_TEXT,
@@ -61,6 +62,8 @@ __all__ = [  # what other apps and the tests import from here (several names are
     "_DEFAULTS",
     "_TEMPLATE_TEXT",
     "NotificationRequest",
+    "PermanentSendError",
+    "RetryableSendError",
     "_recent_sends",
     "_setting",
     "_template_cache",
