@@ -242,3 +242,35 @@ def test_sent_dedupe_keys_answers_in_one_query(django_assert_num_queries, no_pub
     assert found == {"sent", LONG_KEY}  # as the caller gave them
     with django_assert_num_queries(0):
         assert selectors.sent_dedupe_keys([]) == set()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_large_batch_goes_through_copy_and_keeps_the_same_rules(no_publish):
+    # Over COPY_THRESHOLD rows PostgreSQL takes the COPY-and-merge path: same dedupe, same keys, same ids back.
+    from notifications.outbox import COPY_THRESHOLD
+
+    with freeze_time(DAY):
+        pre = one(
+            NotificationRequest(LONG_KEY, "overdue", {}, recipient_phone="+8613800138000", audience="staff")
+        )
+        messages = [
+            NotificationRequest(
+                f"big{i}", "overdue", {}, recipient_phone=f"+86138001{i:05d}", audience="staff"
+            )
+            for i in range(COPY_THRESHOLD * 2)
+        ]
+        messages.append(
+            NotificationRequest(LONG_KEY, "overdue", {}, recipient_phone="+8613800138000", audience="staff")
+        )
+        assert notification_enqueue_many(messages=messages, publish=False) == COPY_THRESHOLD * 2
+        rows = [
+            plan_row(m, text="t", now=DAY, rules=OutboxRules.current(), schedule={}, publish="sweep")
+            for m in messages[:3]
+            + [NotificationRequest("fresh", "overdue", {}, channel="inapp", recipient_user_id=None)]
+            * (COPY_THRESHOLD + 1)
+        ]
+        inserted = outbox_insert(rows)  # "fresh" repeats: the merge keeps the first and skips the rest
+    assert set(inserted) == {"fresh"} and Notification.objects.get(dedupe_key="fresh").pk == inserted["fresh"]
+    assert Notification.objects.filter(dedupe_key=normalize_dedupe_key(LONG_KEY)).get().pk == pre.pk
+    assert Notification.objects.count() == COPY_THRESHOLD * 2 + 2
