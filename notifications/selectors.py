@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, F, Min, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from core.prepared import PreparedQuery
 from notifications.models import Notification
+from notifications.outbox import normalize_dedupe_key
 
 
 def inapp_for_user(user: Any) -> QuerySet[Notification]:
@@ -65,13 +69,76 @@ def outbox_recent_failures(limit: int = 5) -> list[dict[str, Any]]:
 
 
 def sent_dedupe_keys(keys: Iterable[str]) -> set[str]:
-    """The keys among ``keys`` whose message was sent (one query): for a follow-up that must only follow a
-    message that really went out."""
-    wanted = list(keys)
+    """The keys among ``keys`` whose message was sent (status ``sent``), in one query.
+
+    For callers that must not repeat a message already delivered (e.g. a reminder ladder): they ask the
+    outbox, not the model. Keys are given as they were enqueued; a long one is looked up under its stored
+    (normalised) form and returned as given.
+    """
+    stored = {normalize_dedupe_key(key): key for key in keys}
+    if not stored:
+        return set()
+    sent = Notification.objects.filter(dedupe_key__in=list(stored), status=Notification.Status.SENT)
+    return {stored[key] for key in sent.values_list("dedupe_key", flat=True)}
+
+
+def queued_dedupe_keys(keys: Iterable[str]) -> set[str]:
+    """The keys among ``keys`` (already normalised) that have an outbox row in any status, in one query."""
+    wanted = set(keys)
     if not wanted:
         return set()
-    return set(
-        Notification.objects.filter(dedupe_key__in=wanted, status=Notification.Status.SENT).values_list(
-            "dedupe_key", flat=True
+    return set(Notification.objects.filter(dedupe_key__in=wanted).values_list("dedupe_key", flat=True))
+
+
+def _counted_sms() -> QuerySet[Notification]:
+    """The rows that count towards the per-phone SMS cap: SMS that are or will be sent (no OTP codes, no
+    cancelled or failed rows). One definition for the single and the batch read below."""
+    return (
+        Notification.objects.filter(channel=Notification.Channel.SMS)
+        .exclude(audience=Notification.Audience.OTP)
+        .exclude(status__in=[Notification.Status.CANCELLED, Notification.Status.FAILED])
+    )
+
+
+@functools.cache
+def _recent_sends(cap: int) -> PreparedQuery:
+    """The latest ``cap`` counted SMS send times of one phone since a moment (compiled once per cap)."""
+    return PreparedQuery(
+        lambda phone, since: (
+            _counted_sms()
+            .filter(recipient_phone=phone, send_after__gt=since)
+            .order_by("-send_after")
+            .values_list("send_after")[:cap]
         )
     )
+
+
+def recent_sms_schedule(
+    *, phones: Iterable[str], since: dt.datetime, cap: int
+) -> dict[str, list[dt.datetime]]:
+    """Each phone's ``cap`` latest counted SMS send times after ``since``, sorted: the input of
+    ``outbox.capped_due``. One query; one phone (every case event) uses a statement compiled once."""
+    wanted = set(phones)
+    if cap <= 0 or not wanted:
+        return {}
+    schedule: dict[str, list[dt.datetime]] = {}
+    if len(wanted) == 1:
+        (phone,) = wanted
+        times = [at for (at,) in _recent_sends(cap).run(phone=phone, since=since)]
+        if times:
+            schedule[phone] = sorted(times)
+        return schedule
+    for phone, at in (
+        _counted_sms()
+        .filter(recipient_phone__in=wanted, send_after__gt=since)
+        # Only each phone's ``cap`` latest times matter to the cap (its cap-th latest one).
+        .annotate(
+            latest=Window(RowNumber(), partition_by=F("recipient_phone"), order_by=F("send_after").desc())
+        )
+        .filter(latest__lte=cap)
+        .values_list("recipient_phone", "send_after")
+    ):
+        schedule.setdefault(phone, []).append(at)
+    for times in schedule.values():
+        times.sort()
+    return schedule

@@ -1,4 +1,4 @@
-"""Celery tasks of the outbox, and the Viewflow timer tick.
+"""Celery tasks of the outbox (the Viewflow timer tick lives in ``workflows.timer_tasks``).
 
 Delivery guarantees (the design in one place):
 
@@ -33,7 +33,7 @@ import logging
 
 from celery import shared_task
 
-from notifications import calendar_alerts, services
+from notifications import calendar_alerts, delivery
 from notifications.backends import RetryableSendError
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ SEND_TIME_LIMIT = 30
 )
 def send_notification(notification_id: int) -> str:
     """Send outbox row ``notification_id`` at most once (see the module docstring). Idempotent."""
-    return services.notification_deliver(notification_id=int(notification_id))
+    return delivery.notification_deliver(notification_id=int(notification_id))
 
 
 def publish_many(ids: list[int]) -> int:
@@ -72,7 +72,7 @@ def publish_many(ids: list[int]) -> int:
             logger.warning(
                 "notifications: broker unavailable, %s rows left for the next sweep", len(ids) - position
             )
-            services.outbox_release(ids=ids[position:])
+            delivery.outbox_release(ids=ids[position:])
             break
         published += 1
     return published
@@ -91,10 +91,10 @@ def sweep_outbox(batch_size: int = 1000, max_batches: int = 50) -> dict[str, int
     Selects only due rows (``(status, next_attempt_at)`` index); safe to run twice at once (rows are
     leased under ``SKIP LOCKED`` and the send claim stops any duplicate).
     """
-    in_doubt = services.outbox_resolve_in_doubt(batch_size=batch_size)
+    in_doubt = delivery.outbox_resolve_in_doubt(batch_size=batch_size)
     published = 0
     for _ in range(max_batches):
-        ids = services.outbox_take_due(batch_size=batch_size)
+        ids = delivery.outbox_take_due(batch_size=batch_size)
         if not ids:
             break
         sent = publish_many(ids)
@@ -116,23 +116,6 @@ def sweep_outbox(batch_size: int = 1000, max_batches: int = 50) -> dict[str, int
 def release_quiet_hours() -> dict[str, int]:
     """08:00 local: the night's held resident SMS all fall due at once; drain them in bigger batches."""
     return sweep_outbox(batch_size=1000, max_batches=100)
-
-
-@shared_task(
-    name="notifications.tasks.fire_workflow_timers",
-    acks_late=True,
-    soft_time_limit=50,
-    time_limit=58,
-    ignore_result=True,
-)
-def fire_workflow_timers() -> int:
-    """Every minute: fire due Viewflow ``flow.Timer`` tasks (safe to run concurrently, see viewflow)."""
-    from viewflow.workflow.timers import fire_due_timers
-
-    fired = fire_due_timers()
-    if fired:
-        logger.info("workflow timers fired: %s", fired)
-    return int(fired)
 
 
 @shared_task(

@@ -11,6 +11,7 @@ import logging
 from celery import shared_task
 
 from workflows import intake
+from workflows.timer_tasks import fire_workflow_timers  # noqa: F401 - registers the timer tick with Celery
 
 logger = logging.getLogger(__name__)
 

@@ -191,7 +191,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Outbox: settle in-doubt sends, re-publish pending rows still unsent a minute after they fell due
     # (broker was down, worker killed, retry backoff over, rate cap over).
     "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
-    # Viewflow flow.Timer nodes: viewflow.workflow.timers.fire_due_timers().
+    # Viewflow flow.Timer nodes: workflows.timer_tasks (viewflow.workflow.timers.fire_due_timers()); the task
+    # keeps its registered name from before it moved out of notifications (messages already queued still run).
     "workflows-fire-timers": {"task": "notifications.tasks.fire_workflow_timers", "schedule": 60.0},
     # 08:00 local: the resident SMS held overnight by quiet hours (21:00-08:00) fall due together.
     "notifications-release-quiet-hours": {

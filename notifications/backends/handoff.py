@@ -16,8 +16,6 @@ implements ``send`` and, if the platform can tell, ``was_delivered``:
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from notifications.backends.base import RetryableSendError
+from notifications.backends.jsonl import append_record, read_records
 
 logger = logging.getLogger("notifications.handoff")
 
@@ -70,39 +69,16 @@ class FileHandoffBackend(HandoffBackend):
         self.path = Path(path or settings.HANDOFF_FILE_PATH)
 
     def send(self, message: OutgoingHandoff) -> None:
-        line = json.dumps(
-            {
-                "message_id": message.message_id,
-                "text": message.text,
-                "payload": message.payload,
-                "sent_at": timezone.now().isoformat(),
-            },
-            ensure_ascii=False,
-        )
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-                try:
-                    fh.write(line + "\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                finally:
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-        except OSError as exc:
-            raise RetryableSendError(f"写入转办文件失败: {exc}") from exc
+        record = {
+            "message_id": message.message_id,
+            "text": message.text,
+            "payload": message.payload,
+            "sent_at": timezone.now().isoformat(),
+        }
+        append_record(self.path, record, error="写入转办文件失败")
 
     def was_delivered(self, message: OutgoingHandoff) -> bool | None:
-        if not self.path.exists():
-            return False
-        with self.path.open("r", encoding="utf-8") as fh:
-            for raw in fh:
-                try:
-                    if json.loads(raw).get("message_id") == message.message_id:
-                        return True
-                except ValueError:
-                    continue
-        return False
+        return any(row.get("message_id") == message.message_id for row in read_records(self.path))
 
 
 ALIASES = {

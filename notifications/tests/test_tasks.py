@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from notifications.backends import PermanentSendError, RetryableSendError
 from notifications.models import Notification
 from notifications.services import notification_deliver, notification_enqueue, outbox_resolve_in_doubt
-from notifications.tasks import fire_workflow_timers, send_notification, sweep_outbox
+from notifications.tasks import send_notification, sweep_outbox
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -229,17 +229,6 @@ def test_in_doubt_file_backend_checks_the_file(settings, tmp_path, no_publish):
         assert send_notification.apply(args=[lost.pk]).get() == "sent"
     lines = (tmp_path / "sms.jsonl").read_text().splitlines()
     assert len(lines) == 2
-
-
-def test_fire_workflow_timers_calls_viewflow(monkeypatch):
-    calls = []
-    monkeypatch.setattr("viewflow.workflow.timers.fire_due_timers", lambda: calls.append(1) or 3)
-    assert fire_workflow_timers.apply().get() == 3
-    assert calls == [1]
-
-
-def test_fire_workflow_timers_runs_against_db():
-    assert fire_workflow_timers.apply().get() == 0
 
 
 def test_beat_schedule_names_registered_tasks(settings):
