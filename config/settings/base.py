@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "standards",
     "training",
     "showcase",
+    "bench",
 ]
 
 MIDDLEWARE = [
