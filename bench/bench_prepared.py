@@ -12,6 +12,10 @@ same rotating, realistic arguments, in alternating blocks, under three connectio
 - ``server``: server-side binding, never prepared (``prepare_threshold`` None);
 - ``server+prepare``: the settings' default (server-side binding, prepared after 5 runs per connection).
 
+Then (``--requests N``, default 600; 0 skips) whole requests through Django's test client in the settings' mode,
+each endpoint N times with the code as it is and N times with every prepared read swapped for its ORM twin,
+in alternating blocks: what the prepared path saves per request, and out of how much.
+
 It adds a few rows the benchmark data lacks (resident tokens, outbox rows, DRF tokens), marked ``bench-prepared``
 and left in place, so a second run reuses them. Prints mean and p50 per call in microseconds.
 """
@@ -33,6 +37,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+# the limiter still runs on every request; its limits must not answer 429 in the middle of a timing
+os.environ.setdefault(
+    "TRACK_RATE_LIMITS",
+    "otp_phone=1000000/h,otp_ip=1000000/h,verify_phone=1000000/15m,verify_ip=1000000/15m,lookup_ip=100000000/m",
+)
 
 
 @dataclass
@@ -174,10 +183,112 @@ def _summary(ns: list[int]) -> tuple[float, float]:
     return statistics.fmean(ns) / 1000, statistics.median(ns) / 1000
 
 
+def _endpoints(reads: list[Read]) -> list[tuple[str, Callable[[Any, int], Any]]]:
+    """(name, request(client, i)) of the endpoints the prepared reads serve; each asserts its status."""
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from agency.models import SiteMatter
+    from core.models import User
+    from workflows.models import Case
+    from workflows.resident_services import _token_issue
+
+    phones = [r["phone"] for r in next(r for r in reads if r.name == "resident_selectors._CASES").args]
+    bearer = [f"Bearer {_token_issue(phone=p, now=timezone.now()).token}" for p in phones]
+    lookups = list(Case.objects.order_by("?").values_list("case_no", "resident_phone")[:200])
+    staff = User.objects.get(username="staff")
+    token = f"Token {Token.objects.get_or_create(user=staff)[0].key}"
+    site = staff.agent.sites.order_by("id").first()
+    matter = SiteMatter.objects.filter(site=site, matter__is_active=True).order_by("id").first()
+    assert site is not None and matter is not None
+
+    def ok(response: Any, status: int = 200) -> None:
+        assert response.status_code == status, (response.status_code, response.content[:300])
+
+    def track(client: Any, i: int) -> None:
+        ok(client.get("/api/v1/track/cases/", HTTP_AUTHORIZATION=bearer[i % len(bearer)]))
+
+    def lookup(client: Any, i: int) -> None:
+        case_no, phone = lookups[i % len(lookups)]
+        ok(client.get("/api/v1/track/lookup/", {"case_no": case_no, "phone_tail": str(phone)[-4:]}))
+
+    def staff_list(client: Any, i: int) -> None:
+        ok(client.get("/api/v1/cases/", {"status": "assigned"}, HTTP_AUTHORIZATION=token))
+
+    def session_list(client: Any, i: int) -> None:
+        if i == 0:  # the first (warm-up) request logs in; the session then holds
+            client.force_login(staff)
+        ok(client.get("/api/v1/cases/", {"status": "assigned"}))
+
+    def intake(client: Any, i: int) -> None:
+        body = {
+            "site": site.code,
+            "matter": matter.matter.code,
+            "resident_name": "压测群众",
+            "resident_phone": f"137{(os.getpid() * 100_000 + i) % 100_000_000:08d}",
+            "address": "压测路1号",
+            "description": "prepared 对照",
+            "channel": "phone",
+        }
+        ok(
+            client.post("/api/v1/cases/", body, content_type="application/json", HTTP_AUTHORIZATION=token),
+            201,
+        )
+
+    return [
+        ("GET /api/v1/track/cases/ (resident list)", track),
+        ("GET /api/v1/track/lookup/", lookup),
+        ("GET /api/v1/cases/?status= (token)", staff_list),
+        ("GET /api/v1/cases/?status= (session)", session_list),
+        ("POST /api/v1/cases/ (intake)", intake),
+    ]
+
+
+def _requests(reads: list[Read], n: int, block: int) -> list[dict[str, Any]]:
+    """Per endpoint: ns per request with the prepared reads as they are and with each swapped for its twin."""
+    from django.test import Client
+
+    from core.prepared import PreparedInstances, prepared_reads
+
+    def swap(orm: bool) -> None:
+        for read in prepared_reads():
+            if not orm:
+                read.__dict__.pop("run", None)  # the class's method again
+            elif isinstance(read, PreparedInstances):
+                read.run = lambda _r=read, **v: list(_r.orm(**v))  # type: ignore[method-assign]
+            else:
+                read.run = read.orm  # type: ignore[method-assign]
+
+    out = []
+    for name, request in _endpoints(reads):
+        clients = {"prepared": Client(SERVER_NAME="127.0.0.1"), "orm": Client(SERVER_NAME="127.0.0.1")}
+        times: dict[str, list[int]] = {"prepared": [], "orm": []}
+        for path in times:
+            swap(path == "orm")
+            for i in range(min(50, n)):  # warm: compiled, prepared on the server, caches filled
+                request(clients[path], i)
+        for b, start in enumerate(range(0, n, block)):
+            for path in ("prepared", "orm") if b % 2 == 0 else ("orm", "prepared"):
+                swap(path == "orm")
+                for i in range(start, min(start + block, n)):
+                    t0 = time.perf_counter_ns()
+                    request(clients[path], i + 50)
+                    times[path].append(time.perf_counter_ns() - t0)
+        swap(False)
+        (pm, pp), (om, op) = _summary(times["prepared"]), _summary(times["orm"])
+        out.append({"endpoint": name, "requests": n, "prepared_mean_us": round(pm), "prepared_p50_us": round(pp),
+                    "orm_mean_us": round(om), "orm_p50_us": round(op)})  # fmt: skip
+        print(
+            f"{name:42} {pm:9.0f} / {pp:7.0f}   {om:7.0f} / {op:7.0f}   {op - pp:+9.0f}  ({(op - pp) / op:+.0%})"
+        )
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=3000, help="calls per read, path and mode")
     parser.add_argument("--block", type=int, default=250, help="calls per alternating block")
+    parser.add_argument("--requests", type=int, default=600, help="requests per endpoint and path (0: none)")
     parser.add_argument("--json", default=str(ROOT / "var" / "bench" / "prepared.json"))
     args = parser.parse_args()
 
@@ -238,9 +349,16 @@ def main() -> int:
                 }
             )
             print(f"{read.name:42} {mode:15} {pm:9.0f} / {pp:7.0f}   {om:7.0f} / {op:7.0f}   {op - pp:+9.0f}")
+    requests: list[dict[str, Any]] = []
+    if args.requests:
+        print(
+            f"\n{'endpoint (settings mode)':42} {'prepared mean/p50 µs':>21} {'ORM mean/p50 µs':>17} {'ORM−prep p50':>12}"
+        )
+        requests = _requests(reads, args.requests, min(args.block, 100))
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"calls": args.calls, "results": results}, indent=1), encoding="utf-8")
+    body = {"calls": args.calls, "results": results, "requests": requests}
+    out.write_text(json.dumps(body, indent=1), encoding="utf-8")
     print(f"written to {out}")
     return 0
 
