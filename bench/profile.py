@@ -45,8 +45,8 @@ def main() -> int:
 
     fx = bench.Fixtures()
     client = DjangoClient(SERVER_NAME="127.0.0.1")
-    admin = {"HTTP_AUTHORIZATION": f"Token {fx.staff_tokens['admin']}"}
-    staff = {"HTTP_AUTHORIZATION": f"Token {fx.staff_tokens['staff']}"}
+    admin: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Token {fx.staff_tokens['admin']}"}
+    staff: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Token {fx.staff_tokens['staff']}"}
 
     def request(i: int) -> None:
         row = fx.case(0, i)
@@ -71,7 +71,7 @@ def main() -> int:
             )
             assert r.status_code == 200, r.content
             return
-        paths = {
+        paths: dict[str, tuple[str, dict[str, Any]]] = {
             "lookup": (
                 "/api/v1/track/lookup/?"
                 + urlencode({"case_no": row["case_no"], "phone_tail": row["phone"][-4:]}),

@@ -9,12 +9,17 @@ converting the rows exactly as the ORM would (so SQLite and PostgreSQL give the 
 Use it only for fixed-shape queries whose inputs are plain values (strings, integers, aware datetimes, or
 lists of them); the markers must not also appear as constants in the query (they are improbable values: see
 ``_MARKER_BASE`` and ``_DATETIME_MARKER``), and an argument a lookup rewrites (``__contains``) is refused.
+
+Each prepared read has an ORM twin (``orm``: the same queryset evaluated by Django), and every one made in a
+process is listed by ``prepared_reads()``, so the suite can hold each use to its twin
+(tests/test_prepared_statements.py) and the benchmark can time both (bench/bench_prepared.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +31,15 @@ from django.db.models import Model, QuerySet
 # below any id; datetime ones fall in 1901.
 _MARKER_BASE = -7_340_000_000_000
 _DATETIME_MARKER = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
+
+# Every PreparedQuery / PreparedInstances alive in this process (``prepared_reads``).
+_REGISTRY: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def prepared_reads() -> list[PreparedQuery | PreparedInstances]:
+    """The prepared reads made so far in this process (those of imported modules, and of cached factories
+    that have run), for the test that holds each to the ORM."""
+    return list(_REGISTRY)
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,16 @@ class PreparedQuery:
         self.using = using
         self._compiled: dict[tuple[Any, ...], tuple[str, list[_Slot], Any]] = {}
         self._lock = threading.Lock()
+        _REGISTRY.add(self)
+
+    @property
+    def origin(self) -> Any:
+        """The code of ``build``: what identifies this read across instances (a factory's per-argument ones)."""
+        return self.build.__code__
+
+    def orm(self, **values: Any) -> list[tuple[Any, ...]]:
+        """The same rows read the ordinary way (Django compiles the queryset): ``run``'s twin."""
+        return list(self.build(**values).using(self.using))
 
     def _compile(self, values: dict[str, Any]) -> tuple[str, list[_Slot], Any]:
         """Build with markers; map each SQL parameter back to its argument (name, list index, adapter)."""
@@ -145,6 +169,8 @@ class PreparedInstances:
         annotations: Mapping[str, Any] | None = None,
     ) -> None:
         self.model = model
+        self.build = build
+        self.related = tuple(related)
         self.annotations = dict(annotations or {})
         # (path, model, attnames, the field linking it to its parent: None for the root)
         self._parts: list[tuple[str, type[Model], list[str], Any]] = [("", model, _attnames(model), None)]
@@ -161,6 +187,16 @@ class PreparedInstances:
         self._query = PreparedQuery(
             lambda **values: build(**values).annotate(**self.annotations).values_list(*columns, *names)
         )
+        _REGISTRY.discard(self._query)  # a part of this read, not a read of its own
+        _REGISTRY.add(self)
+
+    @property
+    def origin(self) -> Any:
+        return self.build.__code__
+
+    def orm(self, **values: Any) -> QuerySet[Any]:
+        """The same instances read the ordinary way: ``select_related`` + ``annotate`` (``run``'s twin)."""
+        return self.build(**values).select_related(*self.related).annotate(**self.annotations)
 
     def run(self, **values: Any) -> list[Any]:
         out = []

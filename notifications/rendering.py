@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from core.prepared import PreparedQuery
 from notifications.conf import setting
 from notifications.models import MessageTemplate
 from notifications.templates_registry import DEFAULTS_BY_CODE
@@ -48,9 +47,6 @@ def prepare_context(context: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
-# Read on every message queued (every case event): compiled once per process (core.prepared).
-_TEMPLATE_TEXT = PreparedQuery(lambda code: MessageTemplate.objects.filter(code=code).values_list("text")[:1])
-
 # Texts are read on every enqueue and edited rarely (in the admin): each process keeps what it read for
 # NOTIFICATIONS_TEMPLATE_CACHE_SECONDS (0: read every time). An edit in the admin clears its own process's copy
 # on commit; other processes (web workers, Celery) use it within those seconds. Issue 7: one statement less
@@ -70,8 +66,9 @@ def _stored_template_text(code: str) -> str | None:
         hit = _template_cache.get(code)
         if hit is not None and now - hit[0] < seconds:
             return hit[1]
-    rows = _TEMPLATE_TEXT.run(code=code)
-    text = str(rows[0][0]) if rows and rows[0][0] else None
+    # the plain ORM: the process cache below answers most reads (issue 19 measured no gain in compiling it)
+    stored = MessageTemplate.objects.filter(code=code).values_list("text", flat=True).first()
+    text = str(stored) if stored else None
     if seconds > 0:
         _template_cache[code] = (now, text)
     return text

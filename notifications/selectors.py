@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,7 +10,6 @@ from django.db.models import Count, F, Min, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from core.prepared import PreparedQuery
 from notifications.models import Notification
 from notifications.outbox import normalize_dedupe_key
 
@@ -100,31 +98,23 @@ def _counted_sms() -> QuerySet[Notification]:
     )
 
 
-@functools.cache
-def _recent_sends(cap: int) -> PreparedQuery:
-    """The latest ``cap`` counted SMS send times of one phone since a moment (compiled once per cap)."""
-    return PreparedQuery(
-        lambda phone, since: (
-            _counted_sms()
-            .filter(recipient_phone=phone, send_after__gt=since)
-            .order_by("-send_after")
-            .values_list("send_after")[:cap]
-        )
-    )
-
-
 def recent_sms_schedule(
     *, phones: Iterable[str], since: dt.datetime, cap: int
 ) -> dict[str, list[dt.datetime]]:
     """Each phone's ``cap`` latest counted SMS send times after ``since``, sorted: the input of
-    ``outbox.capped_due``. One query; one phone (every case event) uses a statement compiled once."""
+    ``outbox.capped_due``. One query (one phone, every case event: a plain indexed read)."""
     wanted = set(phones)
     if cap <= 0 or not wanted:
         return {}
     schedule: dict[str, list[dt.datetime]] = {}
     if len(wanted) == 1:
         (phone,) = wanted
-        times = [at for (at,) in _recent_sends(cap).run(phone=phone, since=since)]
+        times = list(
+            _counted_sms()
+            .filter(recipient_phone=phone, send_after__gt=since)
+            .order_by("-send_after")
+            .values_list("send_after", flat=True)[:cap]
+        )
         if times:
             schedule[phone] = sorted(times)
         return schedule

@@ -46,7 +46,6 @@ from notifications.outbox import (
     quiet_hours_release,
 )
 from notifications.rendering import (
-    _TEMPLATE_TEXT,
     _template_cache,
     prepare_context,
     render,
@@ -55,16 +54,13 @@ from notifications.rendering import (
     template_text,
     template_texts,
 )
-from notifications.selectors import _recent_sends
 
 __all__ = [  # what other apps and the tests import from here (several names are re-exported)
     "OTP_SCRUBBED_TEXT",
     "_DEFAULTS",
-    "_TEMPLATE_TEXT",
     "NotificationRequest",
     "PermanentSendError",
     "RetryableSendError",
-    "_recent_sends",
     "_setting",
     "_template_cache",
     "backoff_seconds",

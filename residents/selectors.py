@@ -177,15 +177,7 @@ def _cases_query(phone: str, *, with_timeline: bool = False) -> QuerySet[Any]:
     return queryset.order_by("-created_at", "-id").values_list(*columns)[:MAX_CASES]
 
 
-_CASES = PreparedQuery(_cases_query)
 _CASES_WITH_TIMELINE = PreparedQuery(lambda phone: _cases_query(phone, with_timeline=True))
-_EVENTS = PreparedQuery(
-    lambda ids: (
-        CaseEvent.objects.filter(case_id__in=ids, public=True)
-        .order_by("at", "id")
-        .values_list("case_id", "at", "kind", "note")
-    )
-)
 _RATINGS = PreparedQuery(
     lambda ids: (
         Rating.objects.filter(case_id__in=ids)
@@ -340,10 +332,14 @@ def resident_case_list(*, phone: str, with_ratings: bool = True) -> list[Residen
                 (dt.datetime.fromisoformat(e["at"]), e["kind"], e["note"]) for e in (row[-1] or [])
             ]
     else:
-        cases = [_case_from_row(row) for row in _CASES.run(phone=phone)]
+        # SQLite (the embedded default): two plain ORM reads; the compiled ones serve PostgreSQL (issue 19)
+        cases = [_case_from_row(row) for row in _cases_query(phone)]
         events = {c.pk: [] for c in cases}
         if cases:
-            for case_id, at, kind, note in _EVENTS.run(ids=[c.pk for c in cases]):
+            public = CaseEvent.objects.filter(case_id__in=[c.pk for c in cases], public=True).order_by(
+                "at", "id"
+            )
+            for case_id, at, kind, note in public.values_list("case_id", "at", "kind", "note"):
                 events[case_id].append((at, kind, note))
     if not cases:
         return []

@@ -11,10 +11,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agency.demo import load_demo
+from bench import data as benchdata
 from core.models import User
 from core.phones import normalize_phone
 from residents.models import Rating, Rectification
-from workflows import benchdata
 from workflows.case_numbers import is_valid_case_no
 from workflows.models import Case, CaseEvent
 

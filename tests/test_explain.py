@@ -18,10 +18,10 @@ from rest_framework.test import APIClient
 
 from agency.demo import load_demo
 from agency.models import Site
+from bench.data import bench_load
 from core.models import User
 from residents import selectors as resident_selectors
 from workflows import reminders
-from workflows.benchdata import bench_load
 from workflows.models import Case
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "standards",
     "training",
     "showcase",
+    "bench",
 ]
 
 MIDDLEWARE = [

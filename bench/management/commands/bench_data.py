@@ -1,6 +1,6 @@
 """``manage.py bench_data --cases N [--seed S] [--sample-out FILE] [--append]`` (CONTRACT §1).
 
-Bulk-loads N realistic, deterministic cases over the demo sites (``workflows.benchdata`` explains the shape).
+Bulk-loads N realistic, deterministic cases over the demo sites (``bench.data`` explains the shape).
 Loads ``demo_data`` first when there are no sites. Idempotency: refuses when the case table already holds
 cases, unless ``--append`` is given; appending is deterministic too (the seed is mixed with the number of
 cases already present, and numbers already used are skipped).
@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agency.models import Site
-from workflows.benchdata import bench_load
+from bench.data import bench_load
 from workflows.models import Case
 
 
