@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from agency import map_selectors
 from agency.map_schematic import schematic_svg
-from agency.models import Matter, Site
+from agency.models import Site
 
 
 @require_GET
@@ -48,7 +48,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "entries": entries,
         "query": query,
-        "matters": Matter.objects.filter(is_active=True).order_by("sort_order", "code"),
+        "matters": map_selectors.map_matter_choices(),
         "kinds": Site.Kind.choices,
         "tile_url": tile_url,
         "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "") or "",

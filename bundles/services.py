@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from agency.models import Grid, Matter, Site, SiteMatter
+from agency.selectors import BUNDLE_MATTER_PREFIX
 from bundles.models import Bundle, BundleCase, BundleChild, BundleMember
 from core.exceptions import ApplicationError
 from core.workdays import add_working_days
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 S = Case.Status
 RESOLVED = DONE_STATUSES | DROPPED_STATUSES
-MATTER_CODE_PREFIX = "YJS-"
+MATTER_CODE_PREFIX = BUNDLE_MATTER_PREFIX  # agency owns the convention (its public lists leave these out)
 
 # The transition helpers of ``workflows.services`` (same rules as every case transition: the locked case,
 # one timeline event, the open flow step completed, messages through the outbox).
