@@ -145,7 +145,7 @@ class BundleAddView(APIView):
     )
     def post(self, request: Request, case_no: str) -> Response:
         parent = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
-        services.bundle_add_check(actor=request.user, parent=parent)  # 403/409 before a field error
+        services.bundle_add_check(actor=request.user, parent=parent)  # 404/403 before a field error
         data = AddInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.bundle_child_add(actor=request.user, parent=parent, **data.validated_data)
@@ -167,7 +167,7 @@ class BundleDropView(APIView):
     )
     def post(self, request: Request, case_no: str) -> Response:
         child = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
-        services.bundle_drop_check(actor=request.user, child=child)  # 403/409 before a field error
+        services.bundle_drop_check(actor=request.user, child=child)  # 404/403 before a field error
         data = DropInput(data=request.data)
         data.is_valid(raise_exception=True)
         updated = services.bundle_child_drop(actor=request.user, child=child, **data.validated_data)
