@@ -72,7 +72,7 @@ def _photo_id(sw: SecWorld) -> int:
 
 def _bundle_world(sw: SecWorld) -> BundleWorld:
     # 出生一件事 offered at the world's station (staff's, in town's center; not staff2's) and one intake of it,
-    # made once per world on first use (intake creates cases: no row before these reads a case count)
+    # made once per world, when the first bundle row builds its URL (the rows before it see the world unchanged)
     bw = getattr(sw, "bundle_world", None)
     if bw is None:
         bw = add_birth_bundle(sw.world)
@@ -205,10 +205,10 @@ MATRIX: dict[str, Entry] = {
         )  # only the assigned agent (none yet)
     },
     "api-case-rectify": Entry(  # staff may, but only on a rectifying case
-        R("api-case-rectify", _case), (401, 401, 403, 403, 400, 404, 400, 400), method="post", api=True
+        R("api-case-rectify", _case), (401, 401, 403, 403, 409, 404, 409, 409), method="post", api=True
     ),
     "api-case-close": Entry(
-        R("api-case-close", _case), (401, 401, 403, 403, 400, 404, 400, 400), method="post", api=True
+        R("api-case-close", _case), (401, 401, 403, 403, 409, 404, 409, 409), method="post", api=True
     ),
     "api-case-schedule_visit": Entry(  # the station's own staff or the assigned agent, once assigned
         R("api-case-schedule_visit", _case), (401, 401, 403, 403, 409, 404, 403, 403), method="post", api=True
