@@ -139,8 +139,23 @@ def agents_on_duty(site: Site, date: dt.date) -> list[Agent]:
     return [s.agent for s in shifts]
 
 
+# A 一件事 (life-event bundle, the ``bundles`` app built on agency) gets a matter row of its own for its parent
+# case: it carries the bundle's merged materials and limit, and a resident reaches it only through the bundle's
+# intake, never as a matter on its own. Its code starts with this prefix; agency owns the convention (bundles
+# imports it) so that agency can tell those rows apart without importing the app that makes them.
+BUNDLE_MATTER_PREFIX = "YJS-"
+
+
 def matter_list_public() -> QuerySet[Matter]:
-    return Matter.objects.filter(is_active=True).order_by("sort_order", "code")
+    """Active matters a resident can ask for on their own: the public matters list and the map's filter.
+
+    A bundle's own matter (``BUNDLE_MATTER_PREFIX``) is left out; the bundles are listed by their own API.
+    """
+    return (
+        Matter.objects.filter(is_active=True)
+        .exclude(code__startswith=BUNDLE_MATTER_PREFIX)
+        .order_by("sort_order", "code")
+    )
 
 
 def site_matters_public(site: Site) -> list[Matter]:

@@ -12,3 +12,9 @@ class BundlesConfig(AppConfig):
         from workflows.extensions import register_case_changed
 
         register_case_changed(on_case_changed)
+
+        # the district's XLSX export counts bundles beside single matters (workflows cannot import bundles)
+        from bundles.exports import bundle_export_sheet
+        from oversight.exports import register_export_sheet
+
+        register_export_sheet(bundle_export_sheet)

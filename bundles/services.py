@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from agency.models import Grid, Matter, Site, SiteMatter
+from agency.selectors import BUNDLE_MATTER_PREFIX
 from bundles.models import Bundle, BundleCase, BundleChild, BundleMember
 from core.exceptions import ApplicationError
 from core.workdays import add_working_days
@@ -35,12 +36,13 @@ from workflows.bundle_progress import DONE_STATUSES, DROPPED_STATUSES, bundle_pr
 from workflows.case_numbers import generate_case_no
 from workflows.flows import CaseFlow
 from workflows.models import Case
+from workflows.permissions import STAFF_ROLES, role_may, role_may_create
 
 logger = logging.getLogger(__name__)
 
 S = Case.Status
 RESOLVED = DONE_STATUSES | DROPPED_STATUSES
-MATTER_CODE_PREFIX = "YJS-"
+MATTER_CODE_PREFIX = BUNDLE_MATTER_PREFIX  # agency owns the convention (its public lists leave these out)
 
 # The transition helpers of ``workflows.services`` (same rules as every case transition: the locked case,
 # one timeline event, the open flow step completed, messages through the outbox).
@@ -500,9 +502,36 @@ def on_case_changed(*, case: Case, action: str, actor: Any) -> None:
 def _staff_check(*, actor: Any, case: Case) -> None:
     if not case_selectors.case_in_scope(user=actor, case=case):
         raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
-    from workflows.permissions import STAFF_ROLES
-
     if case_selectors.actor_role(actor) not in STAFF_ROLES:
+        raise ApplicationError("您无权执行此操作。", status=403)
+
+
+def bundle_intake_check(*, actor: Any) -> None:
+    """403 for a role that may not log requests; the API view calls it before reading the body."""
+    if not role_may_create(case_selectors.actor_role(actor)):
+        raise ApplicationError("您无权登记帮办事项。", status=403)
+
+
+def bundle_add_check(*, actor: Any, parent: Case) -> None:
+    """May ``actor`` add a member to ``parent``? 404 outside scope, 403 not staff — checked before the body,
+    like the case action views; whether it is an open 一件事 (409) ``bundle_child_add`` decides under the lock."""
+    _staff_check(actor=actor, case=parent)
+
+
+def bundle_drop_check(*, actor: Any, child: Case) -> None:
+    """May ``actor`` withdraw or refuse member ``child``? 404 outside scope, 403 the role may not, before the
+    body is read; the state (a member, still open: 409) is ``bundle_child_drop``'s to check.
+
+    A waiting member is staff's to close; a started one follows the case's own ``withdraw`` rule (staff, or
+    its assigned agent), which ``bundle_child_drop`` applies again through ``case_withdraw``/``case_reject``.
+    """
+    if child.status == S.WAITING or child.bundle_parent_id is None:
+        _staff_check(actor=actor, case=child)
+        return
+    if not case_selectors.case_in_scope(user=actor, case=child):
+        raise ApplicationError("案件不存在或无权查看。", {"case_no": child.case_no}, status=404)
+    assigned = case_selectors.is_assigned_agent(user=actor, case=child)
+    if not role_may(role=case_selectors.actor_role(actor), is_assigned_agent=assigned, action="withdraw"):
         raise ApplicationError("您无权执行此操作。", status=403)
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from agency import selectors as agency_selectors
 from agency.models import Matter, Site
 from agency.selectors import user_site_ids
 from bundles import selectors, services
@@ -148,7 +149,7 @@ def case_page(request: HttpRequest, case_no: str) -> HttpResponse:
         parent=parent,
         children=selectors.bundle_children(parent),
         progress=selectors.bundle_progress(parent),
-        matters=Matter.objects.filter(is_active=True, bundle__isnull=True).order_by("sort_order", "code"),
+        matters=agency_selectors.matter_list_public(),
         error=error,
     )
     return render(request, "bundles/case.html", ctx, status=status)

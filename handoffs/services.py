@@ -45,20 +45,28 @@ def remind_delay_workdays() -> int:
     return int(getattr(settings, "HANDOFF_REMIND_WORKING_DAYS", 5))
 
 
-def _check(*, actor: Any, case: Case, statuses: Iterable[str]) -> None:
-    """Staff of the case's scope or its assigned agent; 404 / 403 / 409 in that order."""
+def _check(*, actor: Any, case: Case, statuses: Iterable[str] | None) -> None:
+    """Staff of the case's scope or its assigned agent; 404 / 403 / 409 in that order (no status check when
+    ``statuses`` is None)."""
     if not case_selectors.case_in_scope(user=actor, case=case):
         raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
     if case_selectors.actor_role(actor) not in STAFF_ROLES and not case_selectors.is_assigned_agent(
         user=actor, case=case
     ):
         raise ApplicationError("您无权执行此操作。", status=403)
-    if case.status not in set(statuses):
+    if statuses is not None and case.status not in set(statuses):
         raise ApplicationError(
             f"案件当前状态为「{case.get_status_display()}」，不能执行此操作。",
             {"status": case.status},
             status=409,
         )
+
+
+def handoff_action_check(*, actor: Any, case: Case) -> None:
+    """May ``actor`` act on ``case``'s hand-off? 404 outside scope, 403 the role may not. The API views call it
+    before reading the body, like the case action views, so a volunteer who can see the case hears 403, not a
+    field error; the services check again (and the status, 409) under the case's lock."""
+    _check(actor=actor, case=case, statuses=None)
 
 
 def handoff_send(

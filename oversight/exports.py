@@ -4,6 +4,10 @@
 
 Small exports (≤ ``SYNC_MAX_ROWS`` cases) are built in the request; larger ones become an ``ExportJob`` built
 by ``oversight.tasks.export_build`` with progress, downloaded when ready.
+
+Apps built on cases add sheets of their own figures through ``register_export_sheet`` (from their
+``AppConfig.ready()``; oversight never imports them): e.g. bundles adds 一件事, counted once per bundle with its
+on-time rate, beside single matters.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -50,6 +55,32 @@ SUMMARY_COLUMNS = [
     "满意率",
     "差评数",
 ]
+
+
+@dataclass(frozen=True)
+class ExportSheet:
+    """One extra sheet of the export: its tab title, header row and data rows."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+# ``provider(*, scope, period) -> ExportSheet | None`` (None: nothing to add for that scope and period)
+ExportSheetProvider = Callable[..., "ExportSheet | None"]
+_sheet_providers: list[ExportSheetProvider] = []
+
+
+def register_export_sheet(provider: ExportSheetProvider) -> None:
+    """Add ``provider``'s sheet to every export, after 月度汇总 (once: ``ready()`` may run twice in tests)."""
+    if provider not in _sheet_providers:
+        _sheet_providers.append(provider)
+
+
+def extra_sheets(*, scope: stats.Scope, period: stats.Period) -> list[ExportSheet]:
+    """The registered providers' sheets for ``scope`` and ``period``, in registration order."""
+    sheets = [provider(scope=scope, period=period) for provider in list(_sheet_providers)]
+    return [sheet for sheet in sheets if sheet is not None]
 
 
 def mask_address(value: str) -> str:
@@ -203,6 +234,11 @@ def export_workbook(
     summary.append(SUMMARY_COLUMNS)
     for r in monthly_summary(scope=scope, period=period):
         summary.append(r)
+    for sheet in extra_sheets(scope=scope, period=period):
+        extra = wb.create_sheet(sheet.title[:31])  # Excel's limit on a tab title
+        extra.append(sheet.columns)
+        for r in sheet.rows:
+            extra.append(r)
     info = wb.create_sheet("说明")
     info.append(["统计范围", scope.site.name if scope.site else "全部可见站点"])
     info.append(["受理日期", f"{period.start or '不限'} 至 {period.end or '不限'}"])

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agency.models import DutyShift, Matter, Site
-from agency.selectors import agent_public_phone
+from agency.selectors import agent_public_phone, matter_list_public
 from core import workdays
 
 _DAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
@@ -227,6 +227,11 @@ def place_locate(text: str) -> tuple[float, float, str] | None:
     if best is None:
         return None
     return float(best.lat), float(best.lng), best.name  # type: ignore[arg-type]
+
+
+def map_matter_choices() -> QuerySet[Matter]:
+    """The map's matter filter: the matters a resident can ask for on their own (no 一件事's own matter)."""
+    return matter_list_public()
 
 
 def map_entries(query: MapQuery, *, now: dt.datetime | None = None) -> list[MapEntry]:

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
-from agency.models import Matter, Site
+from agency.models import Site
 from oversight import map_selectors
 from oversight.map_schematic import schematic_svg
 
@@ -48,7 +48,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "entries": entries,
         "query": query,
-        "matters": Matter.objects.filter(is_active=True).order_by("sort_order", "code"),
+        "matters": map_selectors.map_matter_choices(),
         "kinds": Site.Kind.choices,
         "tile_url": tile_url,
         "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "") or "",

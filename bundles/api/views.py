@@ -112,6 +112,7 @@ class BundleIntakeView(APIView):
         responses={201: out.BundleCaseSerializer, 403: out.ErrorSerializer, 409: out.ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
+        services.bundle_intake_check(actor=request.user)  # a role that may not log requests: 403, not 400
         data = BundleIntakeInput(data=request.data)
         data.is_valid(raise_exception=True)
         parent = services.bundle_intake(actor=request.user, **data.validated_data)
@@ -144,6 +145,7 @@ class BundleAddView(APIView):
     )
     def post(self, request: Request, case_no: str) -> Response:
         parent = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        services.bundle_add_check(actor=request.user, parent=parent)  # 404/403 before a field error
         data = AddInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.bundle_child_add(actor=request.user, parent=parent, **data.validated_data)
@@ -165,6 +167,7 @@ class BundleDropView(APIView):
     )
     def post(self, request: Request, case_no: str) -> Response:
         child = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        services.bundle_drop_check(actor=request.user, child=child)  # 404/403 before a field error
         data = DropInput(data=request.data)
         data.is_valid(raise_exception=True)
         updated = services.bundle_child_drop(actor=request.user, child=child, **data.validated_data)

@@ -27,7 +27,11 @@ class BundleWorld:
 
 
 def make_bundle_world() -> BundleWorld:
-    w = make_world()
+    return add_birth_bundle(make_world())
+
+
+def add_birth_bundle(w: World) -> BundleWorld:
+    """出生一件事 with four new member matters, offered at ``w.station`` (e.g. on the security suite's world)."""
     hukou = MatterFactory(
         name="新生儿出生登记", time_limit_days=5, materials=["出生医学证明", "户口簿", "父母身份证"]
     )

@@ -70,6 +70,7 @@ class HandoffSendView(APIView):
     )
     def post(self, request: Request, case_no: str) -> Response:
         case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        services.handoff_action_check(actor=request.user, case=case)  # 404/403 before a field error
         data = HandoffInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.handoff_send(actor=request.user, case=case, **data.validated_data)
@@ -86,6 +87,7 @@ class HandoffReferenceView(APIView):
     )
     def post(self, request: Request, case_no: str) -> Response:
         case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        services.handoff_action_check(actor=request.user, case=case)  # 404/403 before a field error
         data = ReferenceInput(data=request.data)
         data.is_valid(raise_exception=True)
         handoff = services.handoff_record_reference(actor=request.user, case=case, **data.validated_data)
@@ -102,6 +104,7 @@ class HandoffReturnView(APIView):
     )
     def post(self, request: Request, case_no: str) -> Response:
         case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        services.handoff_action_check(actor=request.user, case=case)  # 404/403 before a field error
         data = ReturnInput(data=request.data)
         data.is_valid(raise_exception=True)
         updated = services.handoff_return(actor=request.user, case=case, **data.validated_data)

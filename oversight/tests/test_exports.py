@@ -167,3 +167,27 @@ def test_pending_job_page_refreshes(client, world):
     html = client.get(f"/dashboard/exports/{job.pk}/").content.decode()
     assert 'http-equiv="refresh"' in html and "40%" in html
     assert client.get(f"/dashboard/exports/{job.pk}/download/").status_code == 404
+
+
+def test_registered_sheet_providers_add_their_sheets(client, world, fx, monkeypatch):
+    # apps built on cases (e.g. bundles) add sheets through this registry; workflows never imports them
+    seen = []
+
+    def provider(*, scope, period):
+        seen.append((scope.site, period.start))
+        return exports.ExportSheet(title="附加统计", columns=["项目", "数量"], rows=[["甲", 2], ["乙", 0]])
+
+    def nothing(*, scope, period):
+        return None
+
+    monkeypatch.setattr(exports, "_sheet_providers", [])
+    exports.register_export_sheet(provider)
+    exports.register_export_sheet(provider)  # ready() may run twice: still one sheet
+    exports.register_export_sheet(nothing)
+    client.force_login(world.town)
+    resp = client.post("/dashboard/export/", _period_params())
+    assert resp.status_code == 200
+    assert load_workbook(io.BytesIO(resp.content)).sheetnames == ["案件明细", "月度汇总", "附加统计", "说明"]
+    header, rows = _sheet(resp.content, "附加统计")
+    assert header == ("项目", "数量") and rows == [("甲", 2), ("乙", 0)]
+    assert seen == [(None, timezone.localdate() - dt.timedelta(days=30))]

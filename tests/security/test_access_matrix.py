@@ -23,6 +23,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bundles.tests.factories import BundleWorld, add_birth_bundle
+from bundles.tests.factories import child as bundle_child
+from bundles.tests.factories import intake as bundle_intake
 from notifications.models import Notification
 from residents import services as resident_services
 from tests.security.conftest import ROLES, SecWorld
@@ -65,6 +68,32 @@ def _photo_id(sw: SecWorld) -> int:
     # a material photo of the world's case: only those whose scope covers the case may fetch its bytes
     photo = sw.case.material_photos.first() or MaterialPhotoFactory(case=sw.case)
     return photo.pk
+
+
+def _bundle_world(sw: SecWorld) -> BundleWorld:
+    # 出生一件事 offered at the world's station (staff's, in town's center; not staff2's) and one intake of it,
+    # made once per world, when the first bundle row builds its URL (the rows before it see the world unchanged)
+    bw = getattr(sw, "bundle_world", None)
+    if bw is None:
+        bw = add_birth_bundle(sw.world)
+        sw.bundle_parent = bundle_intake(bw)  # type: ignore[attr-defined]
+        sw.bundle_world = bw  # type: ignore[attr-defined]
+    return bw
+
+
+def _bundle_code(sw: SecWorld) -> str:
+    return _bundle_world(sw).bundle.code
+
+
+def _bundle_parent(sw: SecWorld) -> str:
+    _bundle_world(sw)
+    return sw.bundle_parent.case_no  # type: ignore[attr-defined,no-any-return]
+
+
+def _bundle_member(sw: SecWorld) -> str:
+    # the started member (户口登记: no dependency), `new` with no agent yet, like the world's case
+    bw = _bundle_world(sw)
+    return bundle_child(sw.bundle_parent, bw.hukou).case_no  # type: ignore[attr-defined]
 
 
 def R(name: str, *args: Any) -> Callable[[SecWorld], str]:
@@ -299,37 +328,46 @@ MATRIX: dict[str, Entry] = {
     ),
     "api-case-photos": Entry(R("api-case-photos", _case), (401, 401, 200, 200, 200, 404, 200, 200), api=True),
     # --- 一件事 bundles and 通办 hand-offs (issue 15) --------------------------------------------------
+    # A real 出生一件事 (offered at staff's station only), its parent case and its started member. Like the case
+    # actions, scope and role come before the body: volunteer and grid hear 403, staff get to the 400.
     "bundles:catalog": Entry(Q("/bundles/"), (200,) * 8),
-    "bundles:guide": Entry(R("bundles:guide", "NO-SUCH"), (404,) * 8),
+    "bundles:guide": Entry(R("bundles:guide", _bundle_code), (200,) * 8),
     "bundles:dashboard": Entry(R("bundles:dashboard"), (302, 302, 403, 403, 200, 200, 200, 200)),
     "bundles:intake-list": Entry(R("bundles:intake-list"), (302, 302, 200, 200, 200, 200, 200, 200)),
-    "bundles:intake": Entry(R("bundles:intake", "NO-SUCH"), (302, 302, 404, 404, 404, 404, 404, 404)),
-    "bundles:case": Entry(R("bundles:case", _case), (302, 302, 404, 404, 404, 404, 404, 404)),
+    # staff2's station does not offer the bundle: no site to log it for
+    "bundles:intake": Entry(R("bundles:intake", _bundle_code), (302, 302, 200, 200, 200, 403, 200, 200)),
+    "bundles:case": Entry(R("bundles:case", _bundle_parent), (302, 302, 200, 200, 200, 404, 200, 200)),
     "handoffs:page": Entry(R("handoffs:page", _case), (302, 302, 200, 200, 200, 404, 200, 200)),
     "api-bundle-list": Entry(R("api-bundle-list"), (200,) * 8, api=True),
-    "api-bundle-detail": Entry(R("api-bundle-detail", "NO-SUCH"), (404,) * 8, api=True),
-    "api-bundle-intake": Entry(
+    "api-bundle-detail": Entry(R("api-bundle-detail", _bundle_code), (200,) * 8, api=True),
+    "api-bundle-intake": Entry(  # every role here may log requests: the empty body is what is refused
         R("api-bundle-intake"), (401, 401, 400, 400, 400, 400, 400, 400), method="post", api=True
     ),
     "api-bundle-stats": Entry(R("api-bundle-stats"), (401, 401, 403, 403, 200, 200, 200, 200), api=True),
-    "api-bundle-case": Entry(R("api-bundle-case", _case), (401, 401, 200, 200, 200, 404, 200, 200), api=True),
-    "api-bundle-add": Entry(
-        R("api-bundle-add", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+    "api-bundle-case": Entry(
+        R("api-bundle-case", _bundle_parent), (401, 401, 200, 200, 200, 404, 200, 200), api=True
     ),
-    "api-bundle-drop": Entry(
-        R("api-bundle-drop", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+    "api-bundle-add": Entry(  # staff only
+        R("api-bundle-add", _bundle_parent), (401, 401, 403, 403, 400, 404, 400, 400), method="post", api=True
     ),
+    "api-bundle-drop": Entry(  # a started member: staff or its assigned agent (none yet)
+        R("api-bundle-drop", _bundle_member),
+        (401, 401, 403, 403, 400, 404, 400, 400),
+        method="post",
+        api=True,
+    ),
+    # hand-offs: staff or the assigned agent (none yet)
     "api-case-handoff": Entry(
-        R("api-case-handoff", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+        R("api-case-handoff", _case), (401, 401, 403, 403, 400, 404, 400, 400), method="post", api=True
     ),
     "api-case-handoff-reference": Entry(
         R("api-case-handoff-reference", _case),
-        (401, 401, 400, 400, 400, 404, 400, 400),
+        (401, 401, 403, 403, 400, 404, 400, 400),
         method="post",
         api=True,
     ),
     "api-case-handoff-return": Entry(
-        R("api-case-handoff-return", _case), (401, 401, 400, 400, 400, 404, 400, 400), method="post", api=True
+        R("api-case-handoff-return", _case), (401, 401, 403, 403, 400, 404, 400, 400), method="post", api=True
     ),
     # --- training and typical cases (issue 16) --------------------------------------------------------
     "training:events": Entry(R("training:events"), (302, 302, 403, 403, 200, 200, 200, 200)),
