@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.stats import Period, Scope
-
 from bundles.selectors import bundle_stats
 from oversight.exports import ExportSheet
+from oversight.stats import Period, Scope
 
 SHEET_TITLE = "一件事"
 COLUMNS = ["类型", "一件事编码", "名称", "受理量", "在办量", "办结量", "按期办结率"]

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from bundles.exports import COLUMNS, SHEET_TITLE
 from bundles.selectors import bundle_stats
 from bundles.tests.factories import BundleWorld, child, finish, intake
+from oversight import stats
 from workflows import services as case_services
-from workflows import stats
 
 pytestmark = pytest.mark.django_db
 
