@@ -28,6 +28,7 @@ from django.utils import timezone
 from agency.models import Grid, Matter, Site, SiteMatter
 from agency.selectors import BUNDLE_MATTER_PREFIX
 from bundles.models import Bundle, BundleCase, BundleChild, BundleMember
+from core.db_errors import is_unique_violation
 from core.exceptions import ApplicationError
 from core.workdays import add_working_days
 from workflows import selectors as case_selectors
@@ -251,7 +252,7 @@ def _new_child(*, parent: Case, matter: Matter, actor: Any) -> Case:
                 child.save()
             return child
         except IntegrityError as exc:
-            if "case_no" not in str(exc) or attempt == 2:
+            if not is_unique_violation(exc, model=Case, field="case_no") or attempt == 2:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agency.models import Grid, Matter, Site
+from core.db_errors import is_unique_violation
 from core.exceptions import ApplicationError
 from core.phones import normalize_phone
 from core.workdays import add_working_days
@@ -42,7 +43,7 @@ def _retry_case_no_clash(func: Callable[P, Case]) -> Callable[P, Case]:
             try:
                 return func(*args, **kwargs)
             except IntegrityError as exc:
-                if "case_no" not in str(exc):
+                if not is_unique_violation(exc, model=Case, field="case_no"):
                     raise
                 logger.info("case number clash on intake (attempt %s): %s", attempt, exc)
         return func(*args, **kwargs)

@@ -24,6 +24,7 @@ from viewflow.workflow.status import STATUS
 
 from agency.models import Agent
 from agency.selectors import agent_public_phone
+from core.db_errors import is_lock_not_available
 from core.exceptions import ApplicationError
 from core.masking import mask_phone
 from core.text import clean_text
@@ -164,12 +165,7 @@ def _run_step(case: Case, *, action: str, actor: Any) -> None:
 
 def _is_lock_conflict(exc: Exception) -> bool:
     """Viewflow's lock gave up, PostgreSQL refused a NOWAIT row lock (55P03), or SQLite was locked."""
-    if isinstance(exc, FlowLockFailed):
-        return True
-    cause = exc.__cause__
-    if getattr(cause, "sqlstate", None) == "55P03":
-        return True
-    return "database is locked" in str(exc) or "could not obtain lock" in str(exc)
+    return isinstance(exc, FlowLockFailed) or is_lock_not_available(exc)
 
 
 def _save(case: Case, fields: Iterable[str]) -> None:
