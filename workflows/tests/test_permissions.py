@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from workflows import permissions, selectors, services
+from workflows.actions import CASE_ACTIONS
 from workflows.models import CaseEvent
 from workflows.tests.helpers import drive_to, new_case
 
@@ -154,7 +155,7 @@ def test_wrong_status_is_409_with_status(world, action, status):
         "close": {},
         "rectify": {"note": "n"},
     }[action]
-    fn = getattr(services, f"case_{action}")
+    fn = CASE_ACTIONS[action].service  # the one dispatch table of pages and API
     with pytest.raises(ApplicationError) as exc:
         fn(actor=actor, case=case, **kwargs)
     assert exc.value.status == 409
