@@ -222,7 +222,8 @@ def _import_project_modules() -> None:
     root = Path(settings.BASE_DIR).resolve()
     for config in apps.get_app_configs():
         path = Path(config.path).resolve()
-        if root not in path.parents or config.name == "bench":  # bench: scripts, no prepared reads
+        # our apps only: a top-level folder of the project (a virtualenv inside it holds third-party apps)
+        if path.parent != root or config.name == "bench":  # bench: scripts, no prepared reads
             continue
         for module in pkgutil.walk_packages([str(path)], prefix=f"{config.name}."):
             parts = module.name.split(".")
