@@ -2,12 +2,28 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import TokenView, font_toggle, healthz
 
+# Issue 19 moved these models out of the workflows app: their old admin addresses (bookmarks, links in old
+# messages) redirect to the new ones.
+MOVED_ADMIN_MODELS = {
+    "residents": ("rating", "callback", "rectification", "appeal", "doorsteprequest", "appointment"),
+    "oversight": ("exportjob", "open311key"),
+}
+
 urlpatterns = [
+    *[
+        re_path(
+            rf"^admin/workflows/{model}/(?P<rest>.*)$",
+            RedirectView.as_view(url=f"/admin/{app}/{model}/%(rest)s", permanent=True, query_string=True),
+        )
+        for app, models in MOVED_ADMIN_MODELS.items()
+        for model in models
+    ],
     path("healthz", healthz, name="healthz"),
     path("prefs/font/", font_toggle, name="font-toggle"),
     path("admin/", admin.site.urls),

@@ -122,3 +122,15 @@ def test_a_database_of_the_previous_layout_keeps_its_rows() -> None:
     assert NewContentType.objects.get(pk=export_type.pk).app_label == "oversight"
     user = get_user_model().objects.get(pk=world.town.pk)
     assert user.has_perm("workflows.view_unmasked")  # the grant followed the permission to the case
+
+
+@pytest.mark.django_db
+def test_the_old_admin_addresses_of_moved_models_redirect(client) -> None:  # type: ignore[no-untyped-def]
+    from config.urls import MOVED_ADMIN_MODELS
+
+    for app, models in MOVED_ADMIN_MODELS.items():
+        for model in models:
+            response = client.get(f"/admin/workflows/{model}/7/change/?x=1")
+            assert response.status_code == 301
+            assert response["Location"] == f"/admin/{app}/{model}/7/change/?x=1"
+    assert client.get("/admin/workflows/case/").status_code == 302  # the case admin stays (login first)
