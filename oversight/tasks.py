@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    name="oversight.tasks.export_build",
+    name="workflows.export_tasks.export_build",  # the name from before issue 19: queued jobs still find it
     bind=True,
     acks_late=True,
     max_retries=3,
