@@ -1,6 +1,6 @@
 """The SMS quoting rule for case messages (how much of a free text an SMS quotes).
 
-The case events' resident SMS (transfer, withdrawal, progress note) go through ``workflows.services``'
+The case events' resident SMS (transfer, withdrawal, progress note) go through ``workflows.transitions``'
 ``_notify_resident``; the appointment messages are in ``residents.appointment_messages``.
 """
 

@@ -200,7 +200,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "notifications.tasks.release_quiet_hours",
         "schedule": _crontab(hour=8, minute=0),
     },
-    # Case reminders (workflows/reminders.py). Every 5 min: agent due in 1 working day, visit pending,
+    # Case reminders (workflows/reminders/). Every 5 min: agent due in 1 working day, visit pending,
     # resident feedback follow-up.
     "workflows-reminder-sweep": {"task": "workflows.reminder_tasks.reminder_sweep", "schedule": 300.0},
     # Every 15 min: unassigned too long (station), overdue ladder agent -> station -> town -> district.
@@ -213,7 +213,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # --- Bangban ------------------------------------------------------------------------------------------
-# Reminders and escalation (workflows/reminders.py): working hours a case may stay unassigned before
+# Reminders and escalation (workflows/reminders/): working hours a case may stay unassigned before
 # station staff are alerted; the ladder's thresholds in working days past the deadline.
 UNASSIGNED_ALERT_WORKING_HOURS = env.int("UNASSIGNED_ALERT_WORKING_HOURS", default=4)
 REMINDER_ESCALATION_WORKING_DAYS = {"agent": 0, "station": 0, "town": 2, "district": 5}
