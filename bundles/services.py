@@ -4,7 +4,8 @@ Parent and children are ordinary ``workflows.Case`` rows, each with its own ``Ca
 parent's matter is the bundle's own matter row (``bundle_sync_matter``), a child points at the parent
 (``Case.bundle_parent``). A child whose dependencies are not done is created ``waiting`` without a process
 and started (process, due date from then) when they are. Every state change of a member goes through
-``workflows.services`` (which calls ``on_case_changed`` via ``workflows.extensions``), so the parent follows:
+``workflows.transitions`` (whose ``case_transition`` calls ``on_case_changed`` via ``workflows.extensions``), so
+the parent follows:
 one timeline row on the parent per child change, the bundle's SMS (children send none), dependants
 started, the parent completed when every child is done or withdrawn/refused.
 
@@ -32,12 +33,25 @@ from core.db_errors import is_unique_violation
 from core.exceptions import ApplicationError
 from core.workdays import add_working_days
 from workflows import selectors as case_selectors
-from workflows import services as case_services
 from workflows.bundle_progress import DONE_STATUSES, DROPPED_STATUSES, bundle_progress_label
+from workflows.case_closing import case_reject, case_withdraw
 from workflows.case_numbers import generate_case_no
 from workflows.flows import CaseFlow
+from workflows.intake_services import case_create
 from workflows.models import Case
-from workflows.permissions import STAFF_ROLES, role_may, role_may_create
+from workflows.permissions import OPEN, STAFF, Rule, role_may_create, rule_register
+from workflows.selectors import CasePermit, case_permit
+from workflows.timeline import case_event_write
+from workflows.transitions import (
+    Result,
+    case_finish,
+    case_lock,
+    case_move,
+    case_start,
+    case_step_run,
+    case_text,
+    notify_resident,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +59,11 @@ S = Case.Status
 RESOLVED = DONE_STATUSES | DROPPED_STATUSES
 MATTER_CODE_PREFIX = BUNDLE_MATTER_PREFIX  # agency owns the convention (its public lists leave these out)
 
-# The transition helpers of ``workflows.services`` (same rules as every case transition: the locked case,
-# one timeline event, the open flow step completed, messages through the outbox).
-_event = case_services._event
-_lock = case_services._lock
-_save = case_services._save
-_run_step = case_services._run_step
-_text = case_services._text
+# A 一件事's own case actions, rows of the one case permission table (``workflows.permissions.RULES``): station
+# staff add a member to an open 一件事, and close a member still waiting for its dependencies. A started
+# member is dropped through the case's own ``withdraw`` / ``reject`` rows.
+rule_register("bundle_add", Rule(STAFF, OPEN, conflict="一件事已办结或关闭，不能再添加事项。"))
+rule_register("bundle_drop_waiting", Rule(STAFF, (S.WAITING,), conflict="子事项状态已变化，请刷新后重试。"))
 
 
 # --- catalog ---------------------------------------------------------------------------------------------
@@ -260,15 +272,15 @@ def _new_child(*, parent: Case, matter: Matter, actor: Any) -> Case:
 def _child_start(*, child: Case, parent: Case, actor: Any) -> None:
     """Start a waiting member: its process, and its due date counted from now."""
     now = timezone.now()
-    child.status = S.NEW
-    child.due_at = add_working_days(now, child.matter.time_limit_days)
-    child.process = CaseFlow.start.run(case=child)
-    child.save(update_fields=["status", "due_at", "process", "updated_at"])
-    BundleChild.objects.filter(case=child).update(started_at=now)
-    _event(
-        case=child, kind="created", note=f"已受理：{child.matter.name}（{parent.matter.name}）", actor=actor
+    case_start(
+        child,
+        actor=actor,
+        start=lambda c: CaseFlow.start.run(case=c),
+        note=f"已受理：{child.matter.name}（{parent.matter.name}）",
+        due_at=add_working_days(now, child.matter.time_limit_days),
     )
-    _event(
+    BundleChild.objects.filter(case=child).update(started_at=now)
+    case_event_write(
         case=parent, kind="bundle", note=f"「{child.matter.name}」已启动办理（{child.case_no}）", actor=actor
     )
 
@@ -294,7 +306,7 @@ def bundle_intake(
         raise ValidationError({"bundle": ["该一件事未启用。"]})
     if not bundle.sites.filter(pk=site.pk).exists():
         raise ValidationError({"bundle": [f"{site.name}不提供「{bundle.name}」。"]})
-    parent = case_services.case_create(
+    parent = case_create(
         actor=actor,
         site=site,
         matter=bundle.matter,
@@ -323,11 +335,15 @@ def bundle_intake(
     # The parent itself is not worked on: its members are. It waits where a case handled by departments waits
     # (``submitted``, the flow's ``handling`` step), so no "unassigned" alert fires for it, its due date (the
     # bundle's limit) still counts, and it completes from there when the last member is done.
-    parent.status = S.SUBMITTED
-    parent.department = "一件事联办"
-    _save(parent, ["status", "department"])
-    _event(case=parent, kind="bundle", note=f"一件事联办：{names}（共 {len(members)} 项）", actor=actor)
-    _run_step(parent, action="bundle", actor=actor)
+    case_move(
+        parent,
+        actor=actor,
+        status=S.SUBMITTED,
+        department="一件事联办",
+        kind="bundle",
+        note=f"一件事联办：{names}（共 {len(members)} 项）",
+    )
+    case_step_run(parent, action="bundle", actor=actor)
     for child, waits in made:
         if not waits:
             _child_start(child=child, parent=parent, actor=actor)
@@ -375,24 +391,20 @@ def _parent_finish(*, parent: Case, actor: Any) -> None:
         return
     progress = bundle_progress_label(statuses)
     if not any(s in DONE_STATUSES for s in statuses):
-        parent.status = S.WITHDRAWN
-        parent.closed_at = timezone.now()
-        _save(parent, ["status", "closed_at"])
-        _event(case=parent, kind="withdrawn", note=f"一件事各项均已撤回或不予受理（{progress}）", actor=actor)
-        _run_step(parent, action="withdraw", actor=actor)
+        case_finish(
+            parent, actor=actor, status=S.WITHDRAWN, note=f"一件事各项均已撤回或不予受理（{progress}）"
+        )
+        case_step_run(parent, action="withdraw", actor=actor)
         return
-    case_services._complete_fields(
-        parent, result=f"一件事全部办结：{progress}", delivery_method=Case.DeliveryMethod.DOOR, tracking_no=""
+    case_finish(
+        parent,
+        actor=actor,
+        status=S.COMPLETED,
+        note=f"一件事全部办结（{progress}）",
+        result=Result(f"一件事全部办结：{progress}", told=progress),
     )
     BundleCase.objects.filter(case=parent).update(completed_at=parent.completed_at)
-    _event(case=parent, kind="completed", note=f"一件事全部办结（{progress}）", actor=actor)
-    case_services._notify_resident(
-        parent, "result_ready", "completed", result=progress, delivery="", tracking_no=""
-    )
-    case_services._notify_resident(
-        parent, "feedback_request", "feedback", track_url=case_services._feedback_link(parent)
-    )
-    _run_step(parent, action="complete", actor=actor)
+    case_step_run(parent, action="complete", actor=actor)
 
 
 _CHILD_WORDS = {
@@ -414,12 +426,12 @@ def _child_changed(*, child: Case, action: str, actor: Any, reason: str = "") ->
     note = f"「{child.matter.name}」{words}（{child.case_no}）：{progress}"
     if reason:
         note += f"。原因：{reason}"
-    _event(
+    case_event_write(
         case=parent, kind="bundle", note=note, actor=actor, data={"child": child.case_no, "action": action}
     )
     if child.status in DONE_STATUSES:
         # one milestone SMS per member done — the bundle's stream, not the member's
-        case_services._notify_resident(
+        notify_resident(
             parent,
             "bundle_progress",
             f"member:{child.case_no}:done",
@@ -428,7 +440,7 @@ def _child_changed(*, child: Case, action: str, actor: Any, reason: str = "") ->
         )
     elif child.status == S.REJECTED:
         # a refused member matters to the resident too (a withdrawal is their own request: no SMS)
-        case_services._notify_resident(
+        notify_resident(
             parent,
             "case_rejected",
             f"member:{child.case_no}:rejected",
@@ -461,15 +473,12 @@ def _withdraw_open_children(*, parent: Case, actor: Any, reason: str) -> int:
             ) from exc
         if child.status not in S.OPEN and child.status != S.WAITING:  # type: ignore[attr-defined]
             continue
-        child.status = S.WITHDRAWN
-        child.closed_at = timezone.now()
-        _save(child, ["status", "closed_at"])
-        _event(case=child, kind="withdrawn", note=f"随一件事撤回：{reason}", actor=actor)
+        case_finish(child, actor=actor, status=S.WITHDRAWN, note=f"随一件事撤回：{reason}")
         if child.process_id is not None:
-            _run_step(child, action="withdraw", actor=actor)
+            case_step_run(child, action="withdraw", actor=actor)
         done += 1
     if done:
-        _event(
+        case_event_write(
             case=parent, kind="bundle", note=f"随一件事撤回 {done} 项未办结事项", actor=actor, public=False
         )
     return done
@@ -500,43 +509,45 @@ def on_case_changed(*, case: Case, action: str, actor: Any) -> None:
 # --- staff on one member ---------------------------------------------------------------------------------
 
 
-def _staff_check(*, actor: Any, case: Case) -> None:
-    if not case_selectors.case_in_scope(user=actor, case=case):
-        raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
-    if case_selectors.actor_role(actor) not in STAFF_ROLES:
-        raise ApplicationError("您无权执行此操作。", status=403)
-
-
 def bundle_intake_check(*, actor: Any) -> None:
     """403 for a role that may not log requests; the API view calls it before reading the body."""
     if not role_may_create(case_selectors.actor_role(actor)):
         raise ApplicationError("您无权登记帮办事项。", status=403)
 
 
-def bundle_add_check(*, actor: Any, parent: Case) -> None:
+def bundle_add_check(*, actor: Any, parent: Case, permit: CasePermit | None = None) -> CasePermit:
     """May ``actor`` add a member to ``parent``? 404 outside scope, 403 not staff — checked before the body,
-    like the case action views; whether it is an open 一件事 (409) ``bundle_child_add`` decides under the lock."""
-    _staff_check(actor=actor, case=parent)
+    like the case action views; whether it is an open 一件事 (409) ``bundle_child_add`` decides under the lock.
+    Returns the permit (``permit``: the request's, if it has one) to pass along to ``bundle_child_add``."""
+    permit = permit or case_permit(user=actor, case=parent)
+    permit.require(case=parent, action="bundle_add", status=False)
+    return permit
 
 
-def bundle_drop_check(*, actor: Any, child: Case) -> None:
+def _drop_action(child: Case, action: str) -> str:
+    """The row of the permission table a drop of ``child`` follows: a waiting member (or a case that is no
+    member) is staff's to close; a started one follows the case's own ``withdraw`` / ``reject`` rule."""
+    if child.status == S.WAITING or child.bundle_parent_id is None:
+        return "bundle_drop_waiting"
+    return action
+
+
+def bundle_drop_check(*, actor: Any, child: Case, permit: CasePermit | None = None) -> CasePermit:
     """May ``actor`` withdraw or refuse member ``child``? 404 outside scope, 403 the role may not, before the
-    body is read; the state (a member, still open: 409) is ``bundle_child_drop``'s to check.
+    body is read; the state (a member, still open: 409) is ``bundle_child_drop``'s to check. Returns the
+    permit (``permit``: the request's, if it has one) to pass along to ``bundle_child_drop``.
 
     A waiting member is staff's to close; a started one follows the case's own ``withdraw`` rule (staff, or
     its assigned agent), which ``bundle_child_drop`` applies again through ``case_withdraw``/``case_reject``.
     """
-    if child.status == S.WAITING or child.bundle_parent_id is None:
-        _staff_check(actor=actor, case=child)
-        return
-    if not case_selectors.case_in_scope(user=actor, case=child):
-        raise ApplicationError("案件不存在或无权查看。", {"case_no": child.case_no}, status=404)
-    assigned = case_selectors.is_assigned_agent(user=actor, case=child)
-    if not role_may(role=case_selectors.actor_role(actor), is_assigned_agent=assigned, action="withdraw"):
-        raise ApplicationError("您无权执行此操作。", status=403)
+    permit = permit or case_permit(user=actor, case=child)
+    permit.require(case=child, action=_drop_action(child, "withdraw"), status=False)
+    return permit
 
 
-def bundle_child_drop(*, actor: Any, child: Case, reason: str, action: str = "withdraw") -> Case:
+def bundle_child_drop(
+    *, actor: Any, child: Case, reason: str, action: str = "withdraw", permit: CasePermit | None = None
+) -> Case:
     """Withdraw (``withdraw``) or refuse (``reject``) one member with a reason, without failing the bundle.
 
     A started member goes through ``case_withdraw`` / ``case_reject`` (the hook writes the parent's row); a
@@ -546,28 +557,30 @@ def bundle_child_drop(*, actor: Any, child: Case, reason: str, action: str = "wi
         raise ValidationError({"action": ["未知的操作。"]})
     if child.bundle_parent_id is None:
         raise ApplicationError("该案件不是一件事的子事项。", {"case_no": child.case_no}, status=409)
-    reason = _text(reason, field="reason", max_length=2000, required=True)
+    reason = case_text(reason, field="reason", max_length=2000, required=True)
     if child.status != S.WAITING:
-        service = case_services.case_withdraw if action == "withdraw" else case_services.case_reject
-        return service(actor=actor, case=child, reason=reason)
-    _staff_check(actor=actor, case=child)
+        service = case_withdraw if action == "withdraw" else case_reject
+        return service(actor=actor, case=child, reason=reason, permit=permit)
+    permit = permit or case_permit(user=actor, case=child)
+    permit.require(case=child, action="bundle_drop_waiting", status=False)
     with transaction.atomic():
         _lock_parent(child.bundle_parent_id)
-        locked = _lock(child)
-        if locked.status != S.WAITING:
-            raise ApplicationError("子事项状态已变化，请刷新后重试。", {"status": locked.status}, status=409)
-        locked.status = S.WITHDRAWN if action == "withdraw" else S.REJECTED
-        locked.closed_at = timezone.now()
-        _save(locked, ["status", "closed_at"])
-        _event(case=locked, kind=locked.status, note=reason, actor=actor)
+        locked = case_lock(child)
+        permit.require(case=locked, action="bundle_drop_waiting")
+        case_finish(
+            locked, actor=actor, status=S.WITHDRAWN if action == "withdraw" else S.REJECTED, note=reason
+        )
         _child_changed(child=locked, action=action, actor=actor, reason=reason)
     return locked
 
 
-def bundle_child_add(*, actor: Any, parent: Case, matter: Matter, reason: str) -> Case:
+def bundle_child_add(
+    *, actor: Any, parent: Case, matter: Matter, reason: str, permit: CasePermit | None = None
+) -> Case:
     """Add a matter the resident turns out to need; it starts at once. Staff of the parent's site."""
-    reason = _text(reason, field="reason", max_length=2000, required=True)
-    _staff_check(actor=actor, case=parent)
+    reason = case_text(reason, field="reason", max_length=2000, required=True)
+    permit = permit or case_permit(user=actor, case=parent)
+    permit.require(case=parent, action="bundle_add", status=False)
     if not matter.is_active:
         raise ValidationError({"matter": ["该事项已停用。"]})
     with transaction.atomic():
@@ -575,10 +588,7 @@ def bundle_child_add(*, actor: Any, parent: Case, matter: Matter, reason: str) -
         holder = BundleCase.objects.filter(case=locked).first()
         if holder is None:
             raise ApplicationError("该案件不是一件事。", {"case_no": parent.case_no}, status=409)
-        if locked.status not in S.OPEN:  # type: ignore[attr-defined]
-            raise ApplicationError(
-                "一件事已办结或关闭，不能再添加事项。", {"status": locked.status}, status=409
-            )
+        permit.require(case=locked, action="bundle_add")  # an open 一件事 (409 once it is done or closed)
         live = Case.objects.filter(bundle_parent=locked, matter=matter).exclude(
             status__in=sorted(DROPPED_STATUSES)
         )
@@ -587,6 +597,6 @@ def bundle_child_add(*, actor: Any, parent: Case, matter: Matter, reason: str) -
         child = _new_child(parent=locked, matter=matter, actor=actor)
         order = (holder.children.order_by("-order").values_list("order", flat=True).first() or 0) + 1
         BundleChild.objects.create(parent=holder, case=child, order=order, added_by=actor)
-        _event(case=locked, kind="bundle", note=f"增加事项「{matter.name}」：{reason}", actor=actor)
+        case_event_write(case=locked, kind="bundle", note=f"增加事项「{matter.name}」：{reason}", actor=actor)
         _child_start(child=child, parent=locked, actor=actor)
     return child

@@ -25,7 +25,7 @@ from workflows import forms as wf_forms
 from workflows import permissions
 from workflows import selectors as case_selectors
 from workflows.models import Case
-from workflows.views import _apply_validation_error, _ctx, _site_choices
+from workflows.views import form_add_validation_error, intake_site_choices, page_context
 
 
 @require_GET
@@ -55,14 +55,14 @@ def guide(request: HttpRequest, code: str) -> HttpResponse:
 def intake(request: HttpRequest, code: str) -> HttpResponse:
     """``/m/bundles/<code>/``: log a 一件事 for a resident (grid workers at the door, staff at the window)."""
     if not permissions.role_may_create(case_selectors.actor_role(request.user)):
-        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+        return render(request, "workflows/m/forbidden.html", page_context(request), status=403)
     bundle = selectors.bundles_published().filter(code=code[:32]).first()
     if bundle is None:
         raise Http404("没有这个一件事。")
     offered = {str(pk) for pk in bundle.sites.values_list("pk", flat=True)}
-    site_choices = [c for c in _site_choices(request) if c[0] in offered]
+    site_choices = [c for c in intake_site_choices(request) if c[0] in offered]
     if not site_choices:
-        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+        return render(request, "workflows/m/forbidden.html", page_context(request), status=403)
     status, error = 200, ""
     if request.method == "POST":
         form = wf_forms.CaseCreateForm(request.POST, site_choices=site_choices)
@@ -83,7 +83,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
             except ApplicationError as exc:
                 error, status = exc.message, exc.status
             except DjangoValidationError as exc:
-                _apply_validation_error(form, exc)
+                form_add_validation_error(form, exc)
                 status = 400
             else:
                 messages.success(request, f"已登记一件事：{parent.case_no}")
@@ -92,7 +92,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
             status = 400
     else:
         form = wf_forms.CaseCreateForm(site_choices=site_choices)
-    ctx = _ctx(request, nav="new", card=selectors.bundle_card(bundle), form=form, error=error)
+    ctx = page_context(request, nav="new", card=selectors.bundle_card(bundle), form=form, error=error)
     return render(request, "bundles/intake.html", ctx, status=status)
 
 
@@ -104,7 +104,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
     if ids is not None:
         bundles = bundles.filter(sites__in=ids).distinct()
     cards = [selectors.bundle_card(b) for b in bundles]
-    return render(request, "bundles/intake_list.html", _ctx(request, nav="new", cards=cards))
+    return render(request, "bundles/intake_list.html", page_context(request, nav="new", cards=cards))
 
 
 def _add_or_drop(request: HttpRequest, parent: Case) -> tuple[str, int]:
@@ -144,7 +144,7 @@ def case_page(request: HttpRequest, case_no: str) -> HttpResponse:
             messages.success(request, "已更新。")
             return HttpResponseRedirect(request.path)
         parent.refresh_from_db()
-    ctx: dict[str, Any] = _ctx(
+    ctx: dict[str, Any] = page_context(
         request,
         parent=parent,
         children=selectors.bundle_children(parent),

@@ -1,8 +1,9 @@
 """Writes of 全省通办 / 跨省通办: hand a case off, record the receiving reference, record the outcome.
 
-Each follows the case transition rules of ``workflows.services`` (scope 404 → role 403 → status 409, the
-case row locked, one timeline event, the open flow step completed, messages through the outbox) and then
-calls ``workflows.extensions.case_changed`` so apps built on cases (a 一件事's parent) follow.
+Each is a ``workflows.transitions.case_transition`` (scope 404 → role 403 → status 409 from the rows this
+module adds to ``workflows.permissions.RULES``, the case row locked, one timeline event, the open flow step
+completed, messages through the outbox, then ``workflows.extensions.case_changed`` so apps built on cases — a
+一件事's parent — follow).
 
 Flow: ``visited`` (materials collected) ─handoff─► ``handed_off`` (the ``handling`` step waits) ─return─►
 ``completed`` (feedback as usual) or ``rejected``.
@@ -11,7 +12,6 @@ Flow: ``visited`` (materials collected) ─handoff─► ``handed_off`` (the ``h
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -24,49 +24,43 @@ from core.text import clean_text
 from core.workdays import add_working_days
 from handoffs.models import Channel, Handoff, Scope
 from notifications.services import notification_enqueue
-from workflows import selectors as case_selectors
-from workflows import services as case_services
-from workflows.extensions import case_changed
 from workflows.models import Case
-from workflows.permissions import STAFF_ROLES
+from workflows.permissions import STAFF_OR_AGENT, Rule, rule_register
+from workflows.selectors import CasePermit, case_permit
+from workflows.timeline import case_event_write
+from workflows.transitions import (
+    Result,
+    case_finish,
+    case_move,
+    case_text,
+    case_transition,
+    case_update,
+    notify_agent,
+)
 
 S = Case.Status
 MAX_MATERIALS = 50
 
-# the transition helpers of workflows.services (see bundles.services for the same use)
-_event = case_services._event
-_lock = case_services._lock
-_save = case_services._save
-_run_step = case_services._run_step
-_text = case_services._text
+# The hand-off's case actions, rows of the one case permission table (``workflows.permissions.RULES``): staff
+# of the case's scope or its assigned agent; sent once the materials are complete, then the reference and the
+# outcome while it is away.
+rule_register("handoff", Rule(STAFF_OR_AGENT, (S.VISITED,)))
+rule_register("handoff_reference", Rule(STAFF_OR_AGENT, (S.HANDED_OFF,)))
+rule_register("handoff_return", Rule(STAFF_OR_AGENT, (S.HANDED_OFF,)))
 
 
 def remind_delay_workdays() -> int:
     return int(getattr(settings, "HANDOFF_REMIND_WORKING_DAYS", 5))
 
 
-def _check(*, actor: Any, case: Case, statuses: Iterable[str] | None) -> None:
-    """Staff of the case's scope or its assigned agent; 404 / 403 / 409 in that order (no status check when
-    ``statuses`` is None)."""
-    if not case_selectors.case_in_scope(user=actor, case=case):
-        raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
-    if case_selectors.actor_role(actor) not in STAFF_ROLES and not case_selectors.is_assigned_agent(
-        user=actor, case=case
-    ):
-        raise ApplicationError("您无权执行此操作。", status=403)
-    if statuses is not None and case.status not in set(statuses):
-        raise ApplicationError(
-            f"案件当前状态为「{case.get_status_display()}」，不能执行此操作。",
-            {"status": case.status},
-            status=409,
-        )
-
-
-def handoff_action_check(*, actor: Any, case: Case) -> None:
+def handoff_action_check(*, actor: Any, case: Case, permit: CasePermit | None = None) -> CasePermit:
     """May ``actor`` act on ``case``'s hand-off? 404 outside scope, 403 the role may not. The API views call it
     before reading the body, like the case action views, so a volunteer who can see the case hears 403, not a
-    field error; the services check again (and the status, 409) under the case's lock."""
-    _check(actor=actor, case=case, statuses=None)
+    field error; the services check the status (409) under the case's lock. Returns the permit (``permit``:
+    the request's, if it has one) to pass along to the service."""
+    permit = permit or case_permit(user=actor, case=case)
+    permit.require(case=case, action="handoff", status=False)
+    return permit
 
 
 def handoff_send(
@@ -79,15 +73,16 @@ def handoff_send(
     scope: str = Scope.CROSS_PROVINCE,
     materials_sent: list[str] | None = None,
     note: str = "",
+    permit: CasePermit | None = None,
 ) -> Handoff:
     """Hand a case whose materials are complete (``visited``) to another region's authority.
 
     Queues the outbound message (outbox channel ``handoff``, key ``handoff:<id>:send``) in the same
     transaction, sets the case ``handed_off`` and schedules the station's reminder.
     """
-    region = _text(region, field="region", max_length=64, required=True)
-    authority = _text(authority, field="authority", max_length=128, required=True)
-    note = _text(note, field="note", max_length=2000)
+    region = case_text(region, field="region", max_length=64, required=True)
+    authority = case_text(authority, field="authority", max_length=128, required=True)
+    note = case_text(note, field="note", max_length=2000)
     if channel not in Channel.values:
         raise ValidationError({"channel": ["渠道须为 省平台、邮寄 或 跨省专窗。"]})
     if scope not in Scope.values:
@@ -96,20 +91,18 @@ def handoff_send(
     materials = list(dict.fromkeys(m for m in materials if m))
     if len(materials) > MAX_MATERIALS or any(len(m) > 128 for m in materials):
         raise ValidationError({"materials_sent": [f"最多 {MAX_MATERIALS} 项，每项不超过 128 个字符。"]})
-    _check(actor=actor, case=case, statuses=[S.VISITED])
-    with transaction.atomic():
-        c = _lock(case)
-        _check(actor=actor, case=c, statuses=[S.VISITED])
+    made: list[Handoff] = []
+
+    def apply(c: Case) -> None:
         now = timezone.now()
-        if not materials:
-            materials = [str(m) for m in (c.matter.materials or [])]
+        sent = materials or [str(m) for m in (c.matter.materials or [])]
         handoff = Handoff(
             case=c,
             scope=scope,
             region=region,
             authority=authority,
             channel=channel,
-            materials_sent=materials,
+            materials_sent=sent,
             note=note,
             sent_at=now,
             sent_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -119,16 +112,15 @@ def handoff_send(
         handoff.save()
         handoff.outbox_key = f"handoff:{handoff.pk}:send"
         handoff.save(update_fields=["outbox_key"])
-        c.status = S.HANDED_OFF
-        c.department = f"{region}{authority}"[:128]
-        _save(c, ["status", "department"])
         channel_label = str(Channel(channel).label)
-        _event(
-            case=c,
+        case_move(
+            c,
+            actor=actor,
+            status=S.HANDED_OFF,
+            department=f"{region}{authority}"[:128],
             kind="handed_off",
             note=f"{Scope(scope).label}：已通过{channel_label}转交{region}{authority}办理"
             + (f"。{note}" if note else ""),
-            actor=actor,
             data={"handoff_id": handoff.pk, "region": region, "authority": authority, "channel": channel},
         )
         notification_enqueue(
@@ -146,14 +138,15 @@ def handoff_send(
                 "region": region,
                 "authority": authority,
                 "channel": channel_label,
-                "materials": "、".join(materials),
+                "materials": "、".join(sent),
                 "note": note,
                 "sent_at": now.isoformat(),
             },
         )
-        _run_step(c, action="handoff", actor=actor)
-        case_changed(case=c, action="handoff", actor=actor)
-    return handoff
+        made.append(handoff)
+
+    case_transition(actor=actor, case=case, action="handoff", apply=apply, permit=permit)
+    return made[0]
 
 
 def _open_handoff(case: Case) -> Handoff:
@@ -163,77 +156,77 @@ def _open_handoff(case: Case) -> Handoff:
     return handoff
 
 
-def handoff_record_reference(*, actor: Any, case: Case, reference_no: str) -> Handoff:
+def handoff_record_reference(
+    *, actor: Any, case: Case, reference_no: str, permit: CasePermit | None = None
+) -> Handoff:
     """The receiving authority's reference number, once known (the status does not change)."""
-    reference_no = _text(reference_no, field="reference_no", max_length=64, required=True).strip()
-    _check(actor=actor, case=case, statuses=[S.HANDED_OFF])
-    with transaction.atomic():
-        c = _lock(case)
-        _check(actor=actor, case=c, statuses=[S.HANDED_OFF])
+    reference_no = case_text(reference_no, field="reference_no", max_length=64, required=True).strip()
+    found: list[Handoff] = []
+
+    def apply(c: Case) -> None:
         handoff = _open_handoff(c)
         handoff.reference_no = reference_no
         handoff.reference_at = timezone.now()
         handoff.save(update_fields=["reference_no", "reference_at"])
-        c.reference_no = reference_no
-        _save(c, ["reference_no"])
-        _event(
+        case_update(c, reference_no=reference_no)
+        case_event_write(
             case=c,
             kind="progress",
             note=f"{handoff.region}{handoff.authority}已受理，受理号 {reference_no}",
             actor=actor,
         )
-    return handoff
+        found.append(handoff)
+
+    case_transition(
+        actor=actor, case=case, action="handoff_reference", apply=apply, permit=permit, step=False
+    )
+    return found[0]
 
 
-def handoff_return(*, actor: Any, case: Case, outcome: str, result: str) -> Case:
+def handoff_return(
+    *, actor: Any, case: Case, outcome: str, result: str, permit: CasePermit | None = None
+) -> Case:
     """The outcome came back: ``completed`` (the case completes, feedback as usual) or ``refused``."""
-    result = _text(result, field="result", max_length=2000, required=True)
+    result = case_text(result, field="result", max_length=2000, required=True)
     if outcome not in Handoff.Outcome.values:
         raise ValidationError({"outcome": ["结果须为 completed 或 refused。"]})
-    _check(actor=actor, case=case, statuses=[S.HANDED_OFF])
-    with transaction.atomic():
-        c = _lock(case)
-        _check(actor=actor, case=c, statuses=[S.HANDED_OFF])
+    completed = outcome == Handoff.Outcome.COMPLETED
+
+    def apply(c: Case) -> None:
         handoff = _open_handoff(c)
         now = timezone.now()
         handoff.outcome, handoff.outcome_note, handoff.returned_at = outcome, result, now
         handoff.returned_by = actor if getattr(actor, "is_authenticated", False) else None
         handoff.save(update_fields=["outcome", "outcome_note", "returned_at", "returned_by"])
         where = f"{handoff.region}{handoff.authority}"
-        if outcome == Handoff.Outcome.COMPLETED:
-            case_services._complete_fields(
-                c, result=result, delivery_method=Case.DeliveryMethod.MAIL, tracking_no=""
-            )
-            _event(
-                case=c,
+        if completed:
+            case_finish(
+                c,
+                actor=actor,
+                status=S.COMPLETED,
                 kind="handoff_returned",
                 note=f"{where}已办结：{result}",
-                actor=actor,
                 data={"handoff_id": handoff.pk},
-            )
-            case_services._notify_resident(
-                c, "result_ready", "completed", result=result, delivery="", tracking_no=""
-            )
-            case_services._notify_resident(
-                c, "feedback_request", "feedback", track_url=case_services._feedback_link(c)
+                result=Result(result, Case.DeliveryMethod.MAIL),
             )
         else:
-            c.status = S.REJECTED
-            c.closed_at = now
-            _save(c, ["status", "closed_at"])
-            _event(
-                case=c,
-                kind="rejected",
-                note=f"{where}不予办理：{result}",
+            case_finish(
+                c,
                 actor=actor,
+                status=S.REJECTED,
+                note=f"{where}不予办理：{result}",
                 data={"handoff_id": handoff.pk},
+                tell_resident=result,
             )
-            case_services._notify_resident(c, "case_rejected", "rejected", reason=result)
-        _run_step(c, action="handoff_return", actor=actor)
-        case_changed(
-            case=c, action="handoff_return" if outcome == Handoff.Outcome.COMPLETED else "reject", actor=actor
-        )
-    return c
+
+    return case_transition(
+        actor=actor,
+        case=case,
+        action="handoff_return",
+        apply=apply,
+        permit=permit,
+        changed_as=None if completed else "reject",
+    )
 
 
 def handoff_remind_due(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
@@ -257,7 +250,7 @@ def handoff_remind_due(*, now: dt.datetime | None = None, batch_size: int = 500)
                 continue
             case = handoff.case
             days = max(1, (now - handoff.sent_at).days)
-            case_services._notify_agent(
+            notify_agent(
                 case,
                 case.assigned_agent,
                 "handoff_remind",

@@ -16,7 +16,7 @@ from core.exceptions import ApplicationError
 from handoffs import services
 from handoffs.models import Channel, Handoff, RemoteMatter, Scope
 from workflows import selectors
-from workflows.views import _ctx
+from workflows.views import page_context
 
 
 def _post(request: HttpRequest, case) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +66,7 @@ def handoff_page(request: HttpRequest, case_no: str) -> HttpResponse:
             return HttpResponseRedirect(request.path)
         case.refresh_from_db()
     remote = RemoteMatter.objects.filter(matter=case.matter).first()
-    context = _ctx(
+    context = page_context(
         request,
         case=case,
         remote=remote,

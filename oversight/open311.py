@@ -267,7 +267,7 @@ def _nearest_site(matter: Matter, lat: float, lng: float) -> Site | None:
 
 def request_create(params: Any) -> Case:
     """POST requests: validate GeoReport params, then ``case_create`` as the key's account."""
-    from workflows.services import case_create  # the flow engine's one intake path
+    from workflows.intake_services import case_create  # the flow engine's one intake path
 
     actor = _key_actor(params.get("api_key", ""))
     code = (params.get("service_code") or "").strip()

@@ -156,7 +156,7 @@ def _locked_for_decision(*, actor: Any, appointment_id: int) -> Appointment:
 @transaction.atomic
 def appointment_confirm(*, actor: Any, appointment_id: int, address: str = "") -> Appointment:
     """Confirm: the appointment becomes a case (walk-in) logged by ``actor``."""
-    from workflows.services import case_create
+    from workflows.intake_services import case_create
 
     appt = _locked_for_decision(actor=actor, appointment_id=appointment_id)
     case = case_create(

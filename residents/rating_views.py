@@ -29,7 +29,7 @@ from core.masking import mask_name
 from residents import selectors as resident_selectors
 from residents import services as resident_services
 from residents.models import Appeal, Rating
-from workflows.views import _ctx, staff_required
+from workflows.views import page_context, staff_required
 
 PAGE_SIZE = 20
 
@@ -151,7 +151,7 @@ def ratings_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "residents/staff/ratings.html",
-        _ctx(request, nav="ratings", page=page, rows=rows, show=show),
+        page_context(request, nav="ratings", page=page, rows=rows, show=show),
     )
 
 
@@ -190,7 +190,7 @@ def _detail(
     return render(
         request,
         "residents/staff/rating_detail.html",
-        _ctx(
+        page_context(
             request,
             nav="ratings",
             row=row,

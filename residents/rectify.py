@@ -24,7 +24,7 @@ from core.text import clean_text
 from notifications.services import notification_enqueue
 from residents.models import Rating, Rectification
 from residents.services import _require_staff_scope, feedback_link_url
-from workflows import services as case_services
+from workflows import case_closing
 from workflows.models import Case
 
 logger = logging.getLogger(__name__)
@@ -118,5 +118,5 @@ def rectification_report(
         made.append(rectification)
         return {"rating_id": target.pk, "rectification_id": rectification.pk}
 
-    updated = case_services.case_rectify_apply(actor=actor, case=case, note=note, record=record)
+    updated = case_closing.case_rectify_apply(actor=actor, case=case, note=note, record=record)
     return updated, (made[0] if made else None)

@@ -188,7 +188,7 @@ def rating_create(
         data={"rating_id": rating.pk, "value": score, "followup": kind},
     )
     if rating.is_bad:
-        from workflows.services import case_mark_rectifying
+        from workflows.case_closing import case_mark_rectifying
 
         case_mark_rectifying(case=case, rating_id=rating.pk, note=f"收到{label}评价，进入整改。")
         _notify_staff(
@@ -433,7 +433,7 @@ def autoclose_candidates_q(now: dt.datetime) -> Q:
 def case_autoclose_if_due(*, case_id: int, now: dt.datetime | None = None) -> bool:
     """Close one completed case whose feedback window ended (the case workflow's ``case_autoclose`` decides
     and records "评价期满，系统自动关闭" on the timeline). Idempotent."""
-    from workflows.services import case_autoclose
+    from workflows.case_closing import case_autoclose
 
     case = Case.objects.filter(autoclose_candidates_q(now or timezone.now()), pk=case_id).first()
     if case is None:

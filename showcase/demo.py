@@ -17,6 +17,7 @@ from core.models import User
 from residents import services as resident_services
 from showcase import services
 from showcase.models import TypicalCase
+from workflows import case_steps, intake_services
 from workflows import services as wf
 from workflows.models import Case
 
@@ -63,15 +64,15 @@ def _drive_to_completed(
     *, site: Site, matter: Matter, agent_user: User, staff: User, resident: tuple[str, str, str]
 ) -> Case:
     name, phone, address = resident
-    case = wf.case_create(
+    case = intake_services.case_create(
         actor=staff, site=site, matter=matter, resident_name=name, resident_phone=phone, address=address,
         description="演示数据：典型案例来源案件",
     )  # fmt: skip
     agent = Agent.objects.get(user=agent_user)
     case = wf.case_assign(actor=staff, case=case, agent=agent)
-    case = wf.case_visit(actor=agent_user, case=case, note="已上门核对材料", materials_missing=[])
-    case = wf.case_submit(actor=agent_user, case=case, department="相关部门", reference_no="DEMO-1")
-    case = wf.case_complete(actor=agent_user, case=case, result="已办结并送达")
+    case = case_steps.case_visit(actor=agent_user, case=case, note="已上门核对材料", materials_missing=[])
+    case = case_steps.case_submit(actor=agent_user, case=case, department="相关部门", reference_no="DEMO-1")
+    case = case_steps.case_complete(actor=agent_user, case=case, result="已办结并送达")
     resident_services.rating_create(case=case, value=5, comment="非常满意，谢谢帮办员！")
     case.refresh_from_db()
     return case

@@ -10,7 +10,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from agency.models import Agent, Site
+from agency.models import Site
 from core.exceptions import ApplicationError
 from core.services import audit_log
 from core.text import clean_text
@@ -19,13 +19,23 @@ from residents.models import Rating
 from showcase.models import TypicalCase
 from showcase.privacy import find_personal_data
 from workflows.models import Case
-from workflows.permissions import STAFF_ROLES
-from workflows.selectors import actor_role, case_in_scope
+from workflows.permissions import REVIEWER, STAFF, Rule, rule_register
+from workflows.selectors import case_permit
 
 CONSENT_SALT = "showcase.consent"
 CONSENT_MAX_AGE = dt.timedelta(days=30)
 ELIGIBLE_STATUSES = (Case.Status.COMPLETED, Case.Status.CLOSED)
-REVIEW_ROLES = frozenset({Agent.Kind.DISTRICT_ADMIN.value, Agent.Kind.TOWN_STAFF.value})
+DENIED = "无权进行此操作。"
+
+# The showcase's case actions, rows of the one case permission table (``workflows.permissions.RULES``): staff
+# with the case in scope propose a finished case and tend the proposal (text, consent); district admins and
+# town staff review it.
+rule_register(
+    "typical_case_propose",
+    Rule(STAFF, ELIGIBLE_STATUSES, denied=DENIED, conflict="只有已办结的案件可以推荐为典型案例。"),
+)
+rule_register("typical_case_tend", Rule(STAFF, None, denied=DENIED))
+rule_register("typical_case_review", Rule(REVIEWER, None, denied=DENIED))
 FIELD_LABELS = {"title": "标题", "story": "案例经过", "what_worked": "经验做法"}
 LIMITS = {"title": 64, "story": 2000, "what_worked": 1000}
 
@@ -51,11 +61,8 @@ def _audit(actor: Any, action: str, typical: TypicalCase, **detail: Any) -> None
     )
 
 
-def _require_staff(actor: Any, case: Case, roles: frozenset[str] = STAFF_ROLES) -> None:
-    if not case_in_scope(user=actor, case=case):
-        raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
-    if actor_role(actor) not in roles:
-        raise ApplicationError("无权进行此操作。", status=403)
+def _require(actor: Any, case: Case, action: str) -> None:
+    case_permit(user=actor, case=case).require(case=case, action=action)
 
 
 def clean_story(*, case: Case, title: str, story: str, what_worked: str) -> dict[str, str]:
@@ -89,9 +96,7 @@ def typical_case_propose(*, actor: Any, case: Case, title: str, story: str, what
         .select_related("site", "site__parent", "matter")
         .get(pk=case.pk)
     )
-    _require_staff(actor, case)
-    if case.status not in ELIGIBLE_STATUSES:
-        raise ApplicationError("只有已办结的案件可以推荐为典型案例。", {"status": case.status}, status=409)
+    _require(actor, case, "typical_case_propose")
     if not case_very_satisfied(case):
         raise ApplicationError("只有群众评价为“非常满意”的案件可以推荐为典型案例。", status=409)
     if TypicalCase.objects.filter(case=case).exists():
@@ -118,7 +123,7 @@ def typical_case_edit(
 ) -> TypicalCase:
     """Edit the text of a proposed or returned case (back to 待审核); the same personal-data check."""
     typical = TypicalCase.objects.select_for_update(of=("self",)).select_related("case").get(pk=typical.pk)
-    _require_staff(actor, typical.case)
+    _require(actor, typical.case, "typical_case_tend")
     if typical.status == TypicalCase.Status.PUBLISHED:
         raise ApplicationError("已发布的案例不能修改。", status=409)
     for field, value in clean_story(
@@ -156,7 +161,7 @@ def typical_case_consent_request(*, actor: Any, typical: TypicalCase) -> Typical
         .select_related("case", "case__site")
         .get(pk=typical.pk)
     )
-    _require_staff(actor, typical.case)
+    _require(actor, typical.case, "typical_case_tend")
     if typical.consent == TypicalCase.Consent.GIVEN:
         raise ApplicationError("群众已同意，无需再次发送。", status=409)
     case = typical.case
@@ -179,7 +184,7 @@ def typical_case_consent_verbal(
 ) -> TypicalCase:
     """Record a verbal consent: who gave it (本人 / a relative) and when; the recorder is the actor."""
     typical = TypicalCase.objects.select_for_update(of=("self",)).select_related("case").get(pk=typical.pk)
-    _require_staff(actor, typical.case)
+    _require(actor, typical.case, "typical_case_tend")
     given_by = clean_text(given_by).strip()
     if not given_by:
         raise ApplicationError("请填写表示同意的人（如：本人）。", {"field": "given_by"}, status=400)
@@ -223,7 +228,7 @@ def typical_case_consent_answer(*, token: str, agree: bool) -> TypicalCase:
 def typical_case_publish(*, actor: Any, typical: TypicalCase, note: str = "") -> TypicalCase:
     """The town (or district) reviews and publishes. Needs the resident's consent first."""
     typical = TypicalCase.objects.select_for_update(of=("self",)).select_related("case").get(pk=typical.pk)
-    _require_staff(actor, typical.case, REVIEW_ROLES)
+    _require(actor, typical.case, "typical_case_review")
     if typical.status == TypicalCase.Status.PUBLISHED:
         raise ApplicationError("该案例已发布。", status=409)
     if typical.consent != TypicalCase.Consent.GIVEN:
@@ -246,7 +251,7 @@ def typical_case_publish(*, actor: Any, typical: TypicalCase, note: str = "") ->
 def typical_case_return(*, actor: Any, typical: TypicalCase, note: str) -> TypicalCase:
     """The town sends a proposal back (or takes a published case down) with a reason."""
     typical = TypicalCase.objects.select_for_update(of=("self",)).select_related("case").get(pk=typical.pk)
-    _require_staff(actor, typical.case, REVIEW_ROLES)
+    _require(actor, typical.case, "typical_case_review")
     note = clean_text(note).strip()
     if not note:
         raise ApplicationError("请填写退回理由。", {"field": "note"}, status=400)

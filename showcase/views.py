@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.exceptions import ApplicationError
 from showcase import selectors, services
 from showcase.models import TypicalCase
-from workflows.permissions import STAFF_ROLES
+from workflows.permissions import REVIEW_ROLES, STAFF_ROLES
 from workflows.selectors import actor_role, cases_visible_to
 
 T = TypeVar("T")
@@ -82,7 +82,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     context = {
         "candidates": selectors.candidates_for(request.user),
         "proposals": list(selectors.proposals_for(request.user)[:200]),
-        "may_review": role in services.REVIEW_ROLES,
+        "may_review": role in REVIEW_ROLES,
         "nav": "showcase",
     }
     return render(request, "showcase/staff_home.html", context)
@@ -117,7 +117,7 @@ def _detail(
     context = {
         "t": typical,
         "error": error,
-        "may_review": role in services.REVIEW_ROLES,
+        "may_review": role in REVIEW_ROLES,
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "nav": "showcase",
     }

@@ -8,7 +8,7 @@ from agency.tests.factories import MatterFactory
 from bundles.services import MemberSpec, bundle_intake, bundle_save
 from core.exceptions import ApplicationError
 from tests.test_concurrency import race
-from workflows import services
+from workflows import case_closing, case_steps, services
 from workflows.models import Case, CaseEvent
 from workflows.tests.factories import make_world
 from workflows.tests.helpers import assert_flow_in_step
@@ -43,13 +43,15 @@ def submitted_pair(w, bundle, a, b, phone):
     for m in (a, b):
         case = Case.objects.get(bundle_parent=parent, matter=m)
         case = services.case_assign(actor=w.staff, case=case, agent=w.agent_grid)
-        case = services.case_visit(actor=w.grid_worker, case=case, note="", materials_missing=[])
-        kids.append(services.case_submit(actor=w.grid_worker, case=case, department="局", reference_no=""))
+        case = case_steps.case_visit(actor=w.grid_worker, case=case, note="", materials_missing=[])
+        kids.append(case_steps.case_submit(actor=w.grid_worker, case=case, department="局", reference_no=""))
     return parent, kids
 
 
 def complete(w, case):
-    return lambda: services.case_complete(actor=w.grid_worker, case=Case.objects.get(pk=case.pk), result="好")
+    return lambda: case_steps.case_complete(
+        actor=w.grid_worker, case=Case.objects.get(pk=case.pk), result="好"
+    )
 
 
 def test_sibling_members_finished_at_once_start_their_dependant_once():
@@ -89,7 +91,7 @@ def test_parent_withdrawn_while_a_member_completes_ends_consistent():
         parent, (ka, _kb) = submitted_pair(w, bundle, a, b, f"1350013500{n}")
         results = race(
             complete(w, ka),
-            lambda p=parent: services.case_withdraw(
+            lambda p=parent: case_closing.case_withdraw(
                 actor=w.staff, case=Case.objects.get(pk=p.pk), reason="不办了"
             ),
         )

@@ -11,7 +11,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core.exceptions import ApplicationError
-from workflows import services
+from workflows import case_closing, case_steps, services
 from workflows.flows import CaseFlow
 from workflows.models import Case, CaseEvent
 from workflows.tests.factories import make_world
@@ -77,7 +77,7 @@ def test_double_submitted_step_runs_once():
     results = race(
         *[
             (
-                lambda: services.case_submit(
+                lambda: case_steps.case_submit(
                     actor=world.grid_worker,
                     case=Case.objects.get(pk=case.pk),
                     department="民政局",
@@ -123,7 +123,7 @@ def test_reject_races_assign():
         lambda: services.case_assign(
             actor=world.staff, case=Case.objects.get(pk=case.pk), agent=world.agent_grid
         ),
-        lambda: services.case_reject(
+        lambda: case_closing.case_reject(
             actor=world.town, case=Case.objects.get(pk=case.pk), reason="不属于受理范围"
         ),
     )

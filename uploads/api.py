@@ -33,12 +33,13 @@ class CasePhotosView(APIView):
         description="上传一张材料照片（JPEG/PNG/WebP，重新编码并去除 EXIF/GPS）。同一 client_id 再次上传返回 200 与原照片。",
     )
     def post(self, request: Request, case_no: str) -> Response:
-        case = wf_selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        case, permit = wf_selectors.case_get_with_permit(user=request.user, case_no=case_no)
         data = s.PhotoUploadInput(data=request.data)
         data.is_valid(raise_exception=True)
         photo, created = services.material_photo_add(
             actor=request.user,
             case=case,
+            permit=permit,
             upload=data.validated_data["photo"],
             material=data.validated_data["material"],
             client_id=data.validated_data["client_id"],

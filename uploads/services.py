@@ -16,13 +16,25 @@ from core.exceptions import ApplicationError
 from core.images import image_sanitize
 from core.services import audit_log
 from uploads.models import MaterialPhoto
-from workflows import selectors as wf_selectors
 from workflows.models import Case
+from workflows.permissions import ANYONE, Rule, rule_register
+from workflows.selectors import CasePermit, case_permit
 
 logger = logging.getLogger(__name__)
 
 CLIENT_ID_RE = re.compile(r"^[!-~]{1,128}$")
 PURGE_BATCH = 200
+
+# Adding a material photo: a row of the one case permission table (``workflows.permissions.RULES``): anyone
+# with the case in scope, until the case has ended.
+rule_register(
+    "material_photo_add",
+    Rule(
+        ANYONE,
+        tuple(sorted(set(Case.Status.values) - Case.Status.FINAL)),  # type: ignore[attr-defined]
+        conflict="案件已结束，不能再添加材料照片。",
+    ),
+)
 
 
 def retention_days() -> int:
@@ -38,18 +50,21 @@ def _existing(actor: Any, client_id: str, case: Case) -> MaterialPhoto | None:
 
 @transaction.atomic
 def material_photo_add(
-    *, actor: Any, case: Case, upload: IO[bytes], material: str = "", client_id: str = ""
+    *,
+    actor: Any,
+    case: Case,
+    upload: IO[bytes],
+    material: str = "",
+    client_id: str = "",
+    permit: CasePermit | None = None,
 ) -> tuple[MaterialPhoto, bool]:
     """Store one photo of ``material`` for ``case``; returns (photo, created).
 
-    404 outside the actor's scope (the same answer as an unknown case), 403 for accounts without a role,
-    409 on a closed case, 400 for a material not on the matter's list or a file that is not a usable image.
+    404 outside the actor's scope (the same answer as an unknown case), 409 on a closed case (the
+    ``material_photo_add`` row; ``permit``: the request's, if it has one), 400 for a material not on the matter's list or a file that is not a usable image.
     A ``client_id`` already uploaded by this actor returns that photo (a retried offline sync), unchanged.
     """
-    if not wf_selectors.case_in_scope(user=actor, case=case):
-        raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
-    if case.is_final:
-        raise ApplicationError("案件已结束，不能再添加材料照片。", {"status": case.status}, status=409)
+    (permit or case_permit(user=actor, case=case)).require(case=case, action="material_photo_add")
     if material and material not in (case.matter.materials or []):
         raise ValidationError({"material": [f"“{material}”不在该事项的材料清单中。"]})
     if client_id:

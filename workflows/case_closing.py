@@ -1,6 +1,6 @@
 """How a case ends: 不予受理, withdrawal, close (by staff or, after the feedback window, by the system) and the
-bad-rating loop's case half (into rectification, the rectification report). Re-exported by
-``workflows.services``."""
+bad-rating loop's case half (into rectification, the rectification report). The status itself is written by
+``workflows.transitions`` (``case_finish`` for the ends, ``case_move`` for the bad-rating loop)."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -13,55 +13,42 @@ from core.exceptions import ApplicationError
 from core.text import clean_text
 from core.workdays import add_working_days
 from workflows import extensions, selectors
-from workflows.case_messages import snippet
 from workflows.models import Case
+from workflows.selectors import CasePermit
 from workflows.transitions import (
     S,
-    _event,
-    _lock,
-    _notify_resident,
-    _run_step,
-    _save,
-    _text,
-    _transition,
-    _visit_reminders_cancel,
+    case_finish,
+    case_lock,
+    case_move,
+    case_step_run,
+    case_text,
+    case_transition,
     feedback_window_workdays,
 )
 
 
-def case_reject(*, actor: Any, case: Case, reason: str) -> Case:
+def case_reject(*, actor: Any, case: Case, reason: str, permit: CasePermit | None = None) -> Case:
     """不予受理, with the reason told to the resident."""
-    reason = _text(reason, field="reason", max_length=2000, required=True)
+    reason = case_text(reason, field="reason", max_length=2000, required=True)
 
     def apply(c: Case) -> None:
-        c.status = S.REJECTED
-        c.closed_at = timezone.now()
-        _save(c, ["status", "closed_at"])
-        _visit_reminders_cancel(c)  # no "visit tomorrow" SMS for a case that is over
-        _event(case=c, kind="rejected", note=reason, actor=actor)
-        _notify_resident(c, "case_rejected", "rejected", reason=reason)
+        case_finish(c, actor=actor, status=S.REJECTED, note=reason, tell_resident=reason)
 
-    return _transition(actor=actor, case=case, action="reject", apply=apply)
+    return case_transition(actor=actor, case=case, action="reject", apply=apply, permit=permit)
 
 
-def case_withdraw(*, actor: Any, case: Case, reason: str) -> Case:
+def case_withdraw(*, actor: Any, case: Case, reason: str, permit: CasePermit | None = None) -> Case:
     """The resident asked to withdraw (recorded by staff or the assigned agent)."""
-    reason = _text(reason, field="reason", max_length=2000, required=True)
+    reason = case_text(reason, field="reason", max_length=2000, required=True)
 
     def apply(c: Case) -> None:
-        c.status = S.WITHDRAWN
-        c.closed_at = timezone.now()
-        _save(c, ["status", "closed_at"])
-        _visit_reminders_cancel(c)  # no "visit tomorrow" SMS for a case that is over
-        _event(case=c, kind="withdrawn", note=reason, actor=actor)
-        _notify_resident(
-            c, "case_withdrawn", "withdrawn", reason=snippet(reason), site_phone=c.site.phone or ""
-        )
+        case_finish(c, actor=actor, status=S.WITHDRAWN, note=reason, tell_resident=reason)
 
-    return _transition(actor=actor, case=case, action="withdraw", apply=apply)
+    return case_transition(actor=actor, case=case, action="withdraw", apply=apply, permit=permit)
 
 
-def _check_closable(c: Case) -> None:
+def check_closable(c: Case) -> None:
+    """409 unless the resident rated the case or its feedback window ended."""
     if not selectors.case_closable(c):
         raise ApplicationError(
             "群众尚未评价且评价期未满，暂不能关闭。",
@@ -73,34 +60,30 @@ def _check_closable(c: Case) -> None:
         )
 
 
-def case_close(*, actor: Any, case: Case, note: str = "") -> Case:
+def case_close(*, actor: Any, case: Case, note: str = "", permit: CasePermit | None = None) -> Case:
     """Staff close a completed case after the resident's rating or the end of the feedback window."""
-    note = _text(note, field="note", max_length=2000)
+    note = case_text(note, field="note", max_length=2000)
 
     def apply(c: Case) -> None:
-        c.status = S.CLOSED
-        c.closed_at = timezone.now()
-        _save(c, ["status", "closed_at"])
-        _event(case=c, kind="closed", note=note or "案件已关闭", actor=actor)
+        case_finish(c, actor=actor, status=S.CLOSED, note=note or "案件已关闭")
 
-    return _transition(actor=actor, case=case, action="close", apply=apply, extra_check=_check_closable)
+    return case_transition(
+        actor=actor, case=case, action="close", apply=apply, extra_check=check_closable, permit=permit
+    )
 
 
 def _apply_autoclose(c: Case) -> None:
-    c.status = S.CLOSED
-    c.closed_at = timezone.now()
-    _save(c, ["status", "closed_at"])
-    _event(case=c, kind="closed", note="评价期满，系统自动关闭", actor=None)
+    case_finish(c, actor=None, status=S.CLOSED, note="评价期满，系统自动关闭")
 
 
 def case_autoclose(*, case: Case) -> bool:
     """System close once the feedback window has ended (sweep fallback of the flow's timer). Idempotent."""
     with transaction.atomic():
-        c = _lock(case)
+        c = case_lock(case)
         if c.status != S.COMPLETED or c.feedback_due_at is None or c.feedback_due_at > timezone.now():
             return False
         _apply_autoclose(c)
-        _run_step(c, action="autoclose", actor=None)
+        case_step_run(c, action="autoclose", actor=None)
     return True
 
 
@@ -127,15 +110,20 @@ def case_rectify_apply(
     """The case half of a rectification: back to ``completed``, open for a follow-up rating (a new feedback
     window), then ``close``. ``record`` writes the rectification's own rows under the lock (``residents.rectify``)
     and returns what the one ``rectified`` timeline row keeps of them."""
-    note = _text(note, field="note", max_length=2000, required=True)
+    note = case_text(note, field="note", max_length=2000, required=True)
 
     def apply(c: Case) -> None:
-        c.status = S.COMPLETED
-        c.feedback_due_at = add_working_days(timezone.now(), feedback_window_workdays())
-        _save(c, ["status", "feedback_due_at"])
-        _event(case=c, kind="rectified", note=note, actor=actor, data=record(c, note))
+        case_move(
+            c,
+            actor=actor,
+            status=S.COMPLETED,
+            feedback_due_at=add_working_days(timezone.now(), feedback_window_workdays()),
+            kind="rectified",
+            note=note,
+            data=record(c, note),
+        )
 
-    return _transition(actor=actor, case=case, action="rectify", apply=apply)
+    return case_transition(actor=actor, case=case, action="rectify", apply=apply)
 
 
 def case_mark_rectifying(*, case: Case, rating_id: int | None, note: str) -> Case:
@@ -145,19 +133,18 @@ def case_mark_rectifying(*, case: Case, rating_id: int | None, note: str) -> Cas
     """
     note = clean_text(note)[:2000]
     with transaction.atomic():
-        c = _lock(case)
+        c = case_lock(case)
         if c.status != S.COMPLETED:
             raise ApplicationError("案件当前状态不能进入整改。", {"status": c.status}, status=409)
-        c.status = S.RECTIFYING
-        _save(c, ["status"])
-        _event(
-            case=c,
+        case_move(
+            c,
+            actor=None,
+            status=S.RECTIFYING,
             kind="rectifying",
             note=note or "收到差评，进入整改",
-            actor=None,
             data={"rating_id": rating_id},
         )
-        _run_step(c, action="rectifying", actor=None)
+        case_step_run(c, action="rectifying", actor=None)
     return c
 
 

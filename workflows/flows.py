@@ -1,6 +1,6 @@
 """The 帮办代办 process in Viewflow.
 
-Shape: every human step is a ``flow.Handle`` completed from ``workflows.services`` (which checks
+Shape: every human step is a ``flow.Handle`` completed by ``workflows.transitions.case_transition`` (which checks
 permissions, takes the lock, updates the case and writes the timeline), followed by one ``route`` switch
 that picks the next step from ``Case.status`` — the status is the source of truth, Viewflow follows it::
 
@@ -15,12 +15,9 @@ that picks the next step from ``Case.status`` — the status is the source of tr
 So reject, withdraw and transfer "from any open step" are the open Handle completed with the new status;
 the feedback window is a timer boundary on ``feedback`` fired by
 ``viewflow.workflow.timers.fire_due_timers()`` (run from Celery beat),
-with ``services.case_autoclose`` as the sweep's fallback.
+with ``case_closing.case_autoclose`` as the sweep's fallback.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +25,7 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 
+from workflows.case_in_hand import held_case
 from workflows.models import Case
 
 # The open Handle node expected for each status (used by services and by the test that keeps the two in step).
@@ -43,25 +41,10 @@ NODE_FOR_STATUS: dict[str, str] = {
 }
 
 
-# The case a service holds while it drives the engine (locked, with its new status already set): the
-# ``route`` switch reads its status from there instead of reading the row again (one query per step).
-_CASE_IN_HAND: ContextVar[Case | None] = ContextVar("case_in_hand", default=None)
-
-
-@contextmanager
-def case_in_hand(case: Case) -> Iterator[None]:
-    """While the caller runs a step of ``case``'s process, the flow reads ``case`` itself (same transaction)."""
-    token = _CASE_IN_HAND.set(case)
-    try:
-        yield
-    finally:
-        _CASE_IN_HAND.reset(token)
-
-
 def _case(activation: Activation) -> Case:
     """The process's case: the one a service holds, else read through ``Case.process`` (unique index)."""
     process = activation.process
-    held = _CASE_IN_HAND.get()
+    held = held_case()
     if held is not None and held.pk is not None and held.process_id == process.pk:
         return held
     return Case.objects.only("id", "status", "feedback_due_at").get(process_id=process.pk)
@@ -141,7 +124,7 @@ class CaseFlow(flow.Flow):
 
     def autoclose_case(self, activation: Activation) -> None:
         """Timer fired: close the case unless the status already moved on (services own the change)."""
-        from workflows import services
+        from workflows.case_closing import case_autoclose_from_flow  # it does not import this module back
 
         case_id = Case.objects.filter(process_id=activation.process.pk).values_list("id", flat=True).first()
-        services.case_autoclose_from_flow(case_id=case_id)
+        case_autoclose_from_flow(case_id=case_id)

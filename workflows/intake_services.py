@@ -1,5 +1,5 @@
 """Intake (受理登记): ``case_create``, the one path by which a case comes into being (API, pages, appointments,
-Open311, 一件事). Re-exported by ``workflows.services``."""
+Open311, 一件事)."""
 
 import functools
 import logging
@@ -19,7 +19,8 @@ from workflows import permissions, selectors
 from workflows.case_numbers import generate_case_no
 from workflows.flows import CaseFlow
 from workflows.models import Case, CaseEvent
-from workflows.transitions import S, _event, _notify_resident, _text
+from workflows.timeline import case_event_write
+from workflows.transitions import S, case_text, notify_resident
 
 logger = logging.getLogger(__name__)
 
@@ -104,11 +105,11 @@ def case_create(
         site=site,
         grid=grid,
         matter=matter,
-        resident_name=_text(resident_name, field="resident_name", max_length=64, required=True),
+        resident_name=case_text(resident_name, field="resident_name", max_length=64, required=True),
         resident_phone=phone,
-        id_number=_text(id_number, field="id_number", max_length=32).strip(),
-        address=_text(address, field="address", max_length=255, required=True),
-        description=_text(description, field="description", max_length=2000),
+        id_number=case_text(id_number, field="id_number", max_length=32).strip(),
+        address=case_text(address, field="address", max_length=255, required=True),
+        description=case_text(description, field="description", max_length=2000),
         channel=channel,
         special_groups=groups,
         priority=(SPECIAL_GROUP_PRIORITY + len(groups)) if groups else 0,
@@ -123,14 +124,14 @@ def case_create(
     case.full_clean(exclude=["process", "site", "matter", "grid", "created_by"], validate_unique=False)
     case.process = CaseFlow.start.run(case=case)  # first, so that the case row is written once, with it
     case.save()
-    event = _event(
+    event = case_event_write(
         case=case,
         kind="created",
         note=f"已受理：{matter.name}（{case.get_channel_display()}）",
         actor=actor,
         data={"channel": channel, "special_groups": groups},
     )
-    _notify_resident(case, "case_received", "received")
+    notify_resident(case, "case_received", "received")
     if events_out is not None:
         events_out.append(event)
     return case

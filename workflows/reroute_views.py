@@ -18,7 +18,7 @@ from agency.models import Agent
 from core.exceptions import ApplicationError
 from workflows import selectors, services
 from workflows.models import Case
-from workflows.views import _ctx, _decorate_cases, staff_required
+from workflows.views import _decorate_cases, page_context, staff_required
 
 CASES_SHOWN = 200  # per page view, over all away agents: enough to see what moves
 
@@ -57,7 +57,7 @@ def staff_away(request: HttpRequest) -> HttpResponse:
         }
         for agent in agents
     ]
-    return render(request, "workflows/staff/away.html", _ctx(request, nav="away", rows=rows))
+    return render(request, "workflows/staff/away.html", page_context(request, nav="away", rows=rows))
 
 
 @require_POST

@@ -1,5 +1,6 @@
 """Reads of the case workflow, already scoped to the actor. Query counts do not grow with the row count."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case as DbCase
@@ -54,21 +55,98 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     return base.filter(Q(site_id__in=sorted(site_ids)) | Q(assigned_agent=agent))
 
 
-def case_action_check(*, user: Any, case: Case, action: str) -> None:
-    """May ``user`` take ``action`` on ``case`` now? Raises ``ApplicationError``: 404 outside scope, 403 the
-    role may not, 409 the status does not allow it (in that order). Services call it (again under the lock);
-    views call it before validating input, so a caller who may not act hears 403, not a form error."""
-    if not case_in_scope(user=user, case=case):
-        raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
-    assigned = is_assigned_agent(user=user, case=case)
-    if not permissions.role_may(role=actor_role(user), is_assigned_agent=assigned, action=action):
-        raise ApplicationError("您无权执行此操作。", {"action": action}, status=403)
-    if not permissions.status_allows(action=action, status=case.status):
-        raise ApplicationError(
-            f"案件当前状态为「{case.get_status_display()}」，不能执行此操作。",
-            {"status": case.status},
-            status=409,
+@dataclass(frozen=True)
+class CasePermit:
+    """Who ``user`` is to one case — in scope, role, assigned agent — evaluated once per request
+    (``case_permit``) and passed along: the view checks an action with it before reading the input, the
+    service again under the case's row lock (the status only, unless the locked row moved to another site or
+    agent, which re-evaluates), and the answer lists the allowed actions from it."""
+
+    user: Any
+    case_id: int | None
+    site_id: int
+    agent_id: int | None
+    in_scope: bool
+    role: str | None
+    assigned: bool
+
+    def holds_for(self, case: Case) -> bool:
+        """Whether ``case`` (e.g. re-read under its lock) is still the case this permit was evaluated on."""
+        return (
+            case.pk == self.case_id
+            and case.site_id == self.site_id
+            and case.assigned_agent_id == self.agent_id
         )
+
+    def for_case(self, case: Case) -> "CasePermit":
+        """This permit if it still holds for ``case``, else one evaluated afresh."""
+        return self if self.holds_for(case) else case_permit(user=self.user, case=case)
+
+    def may(self, action: str) -> bool:
+        """In scope and the role may take ``action`` (whatever the status)."""
+        return self.in_scope and permissions.role_may(
+            role=self.role, is_assigned_agent=self.assigned, action=action
+        )
+
+    def require(self, *, case: Case, action: str, status: bool = True) -> None:
+        """The one 404/403/409 check of a case action (``workflows.permissions.RULES``): ``ApplicationError``
+        404 outside scope, 403 the role may not, 409 the status does not allow it (skipped with
+        ``status=False``, for a check made before the input is read), in that order."""
+        permit = self.for_case(case)
+        if not permit.in_scope:
+            raise ApplicationError("案件不存在或无权查看。", {"case_no": case.case_no}, status=404)
+        rule = permissions.RULES[action]
+        if not permissions.role_may(role=permit.role, is_assigned_agent=permit.assigned, action=action):
+            raise ApplicationError(rule.denied, {"action": action}, status=403)
+        if status and not permissions.status_allows(action=action, status=case.status):
+            raise ApplicationError(
+                rule.conflict.format(status=case.get_status_display()), {"status": case.status}, status=409
+            )
+
+    def allowed_actions(self, case: Case, events: list[CaseEvent] | None = None) -> list[str]:
+        """The case process's actions (``permissions.ACTIONS``) this permit allows on ``case`` now. Pass
+        loaded ``events`` to skip a query."""
+        permit = self.for_case(case)
+        if not permit.in_scope:
+            return []
+        allowed = []
+        for action in permissions.ACTIONS:
+            if not permissions.role_may(role=permit.role, is_assigned_agent=permit.assigned, action=action):
+                continue
+            if not permissions.status_allows(action=action, status=case.status):
+                continue
+            if action == "answer" and not case.matter.is_consultation:
+                continue
+            if action == "close" and not case_closable(case, events):
+                continue
+            allowed.append(action)
+        return allowed
+
+
+def case_permit(*, user: Any, case: Case, in_scope: bool | None = None) -> CasePermit:
+    """Evaluate who ``user`` is to ``case`` (``in_scope`` when the caller's query already decided it)."""
+    agent = actor_agent(user)
+    assigned = agent is not None and case.assigned_agent_id == agent.pk
+    if in_scope is None:
+        site_ids = user_site_ids(user)
+        in_scope = assigned or site_ids is None or case.site_id in site_ids
+    return CasePermit(
+        user=user,
+        case_id=case.pk,
+        site_id=case.site_id,
+        agent_id=case.assigned_agent_id,
+        in_scope=in_scope,
+        role=actor_role(user),
+        assigned=assigned,
+    )
+
+
+def case_action_check(*, user: Any, case: Case, action: str) -> CasePermit:
+    """May ``user`` take ``action`` on ``case`` now? ``CasePermit.require`` on a permit evaluated here, which
+    is returned to pass along (to the service, then to the answer)."""
+    permit = case_permit(user=user, case=case)
+    permit.require(case=case, action=action)
+    return permit
 
 
 def case_in_scope(*, user: Any, case: Case) -> bool:
@@ -101,6 +179,12 @@ def case_get_for_actor(*, user: Any, case_no: str) -> Case:
     return case
 
 
+def case_get_with_permit(*, user: Any, case_no: str) -> tuple[Case, CasePermit]:
+    """``case_get_for_actor`` and the permit of ``user`` on that case (in scope: the query decided it)."""
+    case = case_get_for_actor(user=user, case_no=case_no)
+    return case, case_permit(user=user, case=case, in_scope=True)
+
+
 def feedback_received(case: Case, events: list[CaseEvent] | None = None) -> bool:
     """A rating arrived after the latest completion (or rectification report)."""
     if events is None:
@@ -127,22 +211,7 @@ def case_closable(case: Case, events: list[CaseEvent] | None = None) -> bool:
 
 def case_allowed_actions(*, user: Any, case: Case, events: list[CaseEvent] | None = None) -> list[str]:
     """Actions (API names) ``user`` may take on ``case`` now. Pass loaded ``events`` to skip a query."""
-    if not case_in_scope(user=user, case=case):
-        return []
-    role = actor_role(user)
-    assigned = is_assigned_agent(user=user, case=case)
-    allowed = []
-    for action in permissions.ACTIONS:
-        if not permissions.role_may(role=role, is_assigned_agent=assigned, action=action):
-            continue
-        if not permissions.status_allows(action=action, status=case.status):
-            continue
-        if action == "answer" and not case.matter.is_consultation:
-            continue
-        if action == "close" and not case_closable(case, events):
-            continue
-        allowed.append(action)
-    return allowed
+    return case_permit(user=user, case=case).allowed_actions(case, events)
 
 
 def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:

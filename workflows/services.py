@@ -1,14 +1,13 @@
-"""Writes of the case workflow: one service per transition. The import point of every case write.
+"""Writes of the case workflow about who holds a case: assigning and transferring (who may take a case), AB岗
+rerouting, and the audited phone reveal.
 
-The services live by responsibility and are re-exported here, so ``workflows.services.case_<verb>`` stays the
-one name callers use:
+The other case writes live by responsibility, each imported from its own module:
 
-- ``workflows.transitions``: the machinery every transition shares (permission → row lock → status check →
-  fields → timeline row → Viewflow step → notifications, all in one transaction);
+- ``workflows.transitions``: the one writer of a case's state (``case_transition``, ``case_move``,
+  ``case_finish``) and the kit every transition shares;
 - ``workflows.intake_services``: ``case_create``;
 - ``workflows.case_steps``: the assigned agent's steps (visit, 预约上门, submit, progress, complete, answer);
-- ``workflows.case_closing``: reject, withdraw, close/auto-close and the bad-rating loop's case half;
-- here: assigning and transferring (who may take a case), AB岗 rerouting, the audited phone reveal.
+- ``workflows.case_closing``: reject, withdraw, close/auto-close and the bad-rating loop's case half.
 
 The actions people take on a case (pages and API) are listed once in ``workflows.actions``.
 Viewflow transitions do not check permissions: these services do. Keyword-only arguments throughout.
@@ -25,97 +24,19 @@ from agency.selectors import agent_serves_site
 from core.exceptions import ApplicationError
 from core.services import audit_log
 from workflows import extensions, permissions, selectors
-from workflows.case_closing import (
-    _apply_autoclose,
-    _check_closable,
-    case_autoclose,
-    case_autoclose_from_flow,
-    case_close,
-    case_mark_rectifying,
-    case_rectify,
-    case_rectify_apply,
-    case_reject,
-    case_withdraw,
-    feedback_deadline,
-)
-from workflows.case_steps import (
-    MAX_MATERIALS,
-    VISIT_MAX_AHEAD_DAYS,
-    case_answer,
-    case_complete,
-    case_progress,
-    case_schedule_visit,
-    case_submit,
-    case_visit,
-    visit_time_label,
-)
-from workflows.intake_services import CASE_NO_ATTEMPTS, SPECIAL_GROUP_PRIORITY, case_create
 from workflows.models import Case
+from workflows.selectors import CasePermit
+from workflows.timeline import case_event_write
 from workflows.transitions import (
     S,
-    _authorize,
-    _complete_fields,
-    _event,
-    _feedback_link,
-    _is_lock_conflict,
-    _lock,
-    _notify_agent,
-    _notify_resident,
-    _open_task,
-    _run_step,
-    _save,
-    _text,
-    _transition,
-    _visit_reminders_cancel,
-    feedback_window_workdays,
+    case_move,
+    case_text,
+    case_transition,
+    case_update,
+    case_visit_reminders_cancel,
+    notify_agent,
+    notify_resident,
 )
-
-__all__ = [
-    "CASE_NO_ATTEMPTS",
-    "MAX_MATERIALS",
-    "SPECIAL_GROUP_PRIORITY",
-    "VISIT_MAX_AHEAD_DAYS",
-    "_apply_autoclose",
-    "_authorize",
-    "_check_closable",
-    "_complete_fields",
-    "_event",
-    "_feedback_link",
-    "_is_lock_conflict",
-    "_lock",
-    "_notify_agent",
-    "_notify_resident",
-    "_open_task",
-    "_run_step",
-    "_save",
-    "_text",
-    "_transition",
-    "_visit_reminders_cancel",
-    "agent_away_reroute",
-    "case_answer",
-    "case_assign",
-    "case_autoclose",
-    "case_autoclose_from_flow",
-    "case_close",
-    "case_complete",
-    "case_create",
-    "case_mark_rectifying",
-    "case_phone_view_record",
-    "case_progress",
-    "case_rectify",
-    "case_rectify_apply",
-    "case_reject",
-    "case_reroute_away_sweep",
-    "case_reroute_for_away_agent",
-    "case_schedule_visit",
-    "case_submit",
-    "case_transfer",
-    "case_visit",
-    "case_withdraw",
-    "feedback_deadline",
-    "feedback_window_workdays",
-    "visit_time_label",
-]
 
 logger = logging.getLogger(__name__)
 
@@ -135,35 +56,44 @@ def _check_assignable(agent: Agent, site: Site) -> None:
 # --- staff ---------------------------------------------------------------------------------------------
 
 
-def case_assign(*, actor: Any, case: Case, agent: Agent) -> Case:
+def case_assign(*, actor: Any, case: Case, agent: Agent, permit: CasePermit | None = None) -> Case:
     """Station staff assign an agent (分派). Only from ``new``: a second concurrent assign gets 409."""
 
     def check(c: Case) -> None:
         _check_assignable(agent, c.site)
 
     def apply(c: Case) -> None:
-        c.assigned_agent = agent
-        c.status = S.ASSIGNED
-        _save(c, ["assigned_agent", "status"])
-        _event(
-            case=c,
+        case_move(
+            c,
+            actor=actor,
+            status=S.ASSIGNED,
+            assigned_agent=agent,
             kind="assigned",
             note=f"已分派帮办员：{agent.name}",
-            actor=actor,
             data={"agent_id": agent.pk},
         )
         for flag in extensions.assign_flags(c, agent):  # e.g. not qualified: allowed, flagged for staff
-            _event(case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"})
-        _notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
+            case_event_write(
+                case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"}
+            )
+        notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
 
-    return _transition(actor=actor, case=case, action="assign", apply=apply, extra_check=check)
+    return case_transition(
+        actor=actor, case=case, action="assign", apply=apply, extra_check=check, permit=permit
+    )
 
 
 def case_transfer(
-    *, actor: Any, case: Case, reason: str, site: Site | None = None, agent: Agent | None = None
+    *,
+    actor: Any,
+    case: Case,
+    reason: str,
+    site: Site | None = None,
+    agent: Agent | None = None,
+    permit: CasePermit | None = None,
 ) -> Case:
     """Transfer to another site (the new site starts over, or straight to ``agent``) or to another agent."""
-    reason = _text(reason, field="reason", max_length=2000, required=True)
+    reason = case_text(reason, field="reason", max_length=2000, required=True)
     if site is None and agent is None:
         raise ValidationError({"site": ["请选择转办的站点或帮办员。"]})
 
@@ -181,50 +111,47 @@ def case_transfer(
 
     def apply(c: Case) -> None:
         old_site, old_agent = c.site, c.assigned_agent
-        fields = ["assigned_agent", "status"]
+        values: dict[str, Any] = {"assigned_agent": agent}
+        status = c.status
         if site is not None and site.pk != c.site_id:
-            c.site = site
-            c.grid = None
-            fields += ["site", "grid"]
+            values.update(site=site, grid=None)
             # the new site starts over from intake (or from the chosen agent)
-            c.status = S.ASSIGNED if agent is not None else S.NEW
-            c.assigned_agent = agent
-        else:
-            c.assigned_agent = agent
-            if c.status == S.NEW:
-                c.status = S.ASSIGNED
+            status = S.ASSIGNED if agent is not None else S.NEW
+        elif status == S.NEW:
+            status = S.ASSIGNED
         if c.visit_at is not None:
             # the appointment was the previous agent's: the new one makes their own
-            _visit_reminders_cancel(c)
-            c.visit_at = None
-            fields.append("visit_at")
-        _save(c, fields)
+            case_visit_reminders_cancel(c)
+            values["visit_at"] = None
+        new_site = values.get("site", old_site)
         parts = []
-        if c.site_id != old_site.pk:
-            parts.append(f"转至{c.site.name}")
+        if new_site.pk != old_site.pk:
+            parts.append(f"转至{new_site.name}")
         if agent is not None:
             parts.append(f"改由{agent.name}办理")
-        event = _event(
-            case=c,
+        event = case_move(
+            c,
+            actor=actor,
+            status=status,
             kind="transferred",
             note=f"{'，'.join(parts)}。原因：{reason}",
-            actor=actor,
             public=False,  # the reason is internal; the resident sees the new agent on the track page
             data={
                 "from_site": old_site.code,
-                "to_site": c.site.code,
+                "to_site": new_site.code,
                 "from_agent_id": old_agent.pk if old_agent else None,
                 "to_agent_id": agent.pk if agent else None,
             },
+            **values,
         )
         if agent is not None:
             for flag in extensions.assign_flags(c, agent):  # the same check as case_assign
-                _event(
+                case_event_write(
                     case=c, kind="note", note=flag, actor=actor, public=False, data={"flag": "unqualified"}
                 )
-            _notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
+            notify_agent(c, agent, "case_assigned", f"assigned:{agent.pk}")
         if c.site_id != old_site.pk:  # the resident hears where the case went (the reason stays internal)
-            _notify_resident(
+            notify_resident(
                 c,
                 "case_transferred",
                 f"transferred:{event.pk}",
@@ -232,7 +159,9 @@ def case_transfer(
                 new_site_phone=c.site.phone or "",
             )
 
-    return _transition(actor=actor, case=case, action="transfer", apply=apply, extra_check=check)
+    return case_transition(
+        actor=actor, case=case, action="transfer", apply=apply, extra_check=check, permit=permit
+    )
 
 
 # --- AB岗 ------------------------------------------------------------------------------------------------
@@ -258,9 +187,8 @@ def agent_away_reroute(*, agent: Agent) -> list[Case]:
             c = Case.objects.select_for_update(of=("self",)).select_related("site", "matter").get(pk=case_id)
             if c.assigned_agent_id != agent.pk or c.status not in S.ACTIVE:  # type: ignore[attr-defined]
                 continue
-            c.assigned_agent = backup
-            _save(c, ["assigned_agent"])
-            _event(
+            case_update(c, assigned_agent=backup)
+            case_event_write(
                 case=c,
                 kind="reassigned_backup",
                 note=f"{agent.name}外出，由AB岗备岗人{backup.name}接办",
@@ -268,7 +196,7 @@ def agent_away_reroute(*, agent: Agent) -> list[Case]:
                 public=False,
                 data={"from_agent_id": agent.pk, "to_agent_id": backup.pk},
             )
-            _notify_agent(c, backup, "case_assigned", f"assigned:{backup.pk}")
+            notify_agent(c, backup, "case_assigned", f"assigned:{backup.pk}")
             moved.append(c)
     return moved
 

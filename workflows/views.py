@@ -35,6 +35,7 @@ from core.masking import mask_id_number, mask_phone
 from workflows import forms as wf_forms
 from workflows import permissions, selectors, services
 from workflows.actions import CASE_ACTIONS
+from workflows.intake_services import case_create
 from workflows.models import Case
 
 SPECIAL_LABELS = dict(Case.SpecialGroup.choices)
@@ -53,7 +54,8 @@ def _bell_available() -> bool:
         return False
 
 
-def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def page_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    """The context every page built on the case pages' base template needs (role, menu flags, now)."""
     role = selectors.actor_role(request.user)
     return {
         "role": role,
@@ -93,7 +95,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     @login_required
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if selectors.actor_role(request.user) not in permissions.STAFF_ROLES:
-            return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+            return render(request, "workflows/m/forbidden.html", page_context(request), status=403)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -106,11 +108,19 @@ def _get_case(request: HttpRequest, case_no: str) -> Case:
         raise Http404(exc.message) from exc
 
 
-def _site_choices(request: HttpRequest) -> list[tuple[str, str]]:
+def _get_case_with_permit(request: HttpRequest, case_no: str) -> tuple[Case, selectors.CasePermit]:
+    try:
+        return selectors.case_get_with_permit(user=request.user, case_no=case_no)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from exc
+
+
+def intake_site_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    """``(id, name)`` of the sites the person may log a request for (an intake form's site choices)."""
     return [(str(s.pk), s.name) for s in selectors.intake_sites(user=request.user)]
 
 
-def _apply_validation_error(form: Any, exc: DjangoValidationError) -> None:
+def form_add_validation_error(form: Any, exc: DjangoValidationError) -> None:
     """Put a model ``ValidationError`` on the form: on a field when the form has it, else on the form."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
@@ -127,7 +137,7 @@ def _apply_validation_error(form: Any, exc: DjangoValidationError) -> None:
 def m_home(request: HttpRequest) -> HttpResponse:
     """我的任务: cases assigned to me and those I logged; open first, special groups first, overdue marked."""
     page = _paginate(request, selectors.my_tasks(user=request.user))
-    return render(request, "workflows/m/home.html", _ctx(request, nav="tasks", page=page))
+    return render(request, "workflows/m/home.html", page_context(request, nav="tasks", page=page))
 
 
 @require_GET
@@ -135,10 +145,12 @@ def m_home(request: HttpRequest) -> HttpResponse:
 def m_new(request: HttpRequest) -> HttpResponse:
     """Tap 1 of a new request: pick the category (only those with matters offered here)."""
     if not permissions.role_may_create(selectors.actor_role(request.user)):
-        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+        return render(request, "workflows/m/forbidden.html", page_context(request), status=403)
     present = set(selectors.intake_matters(user=request.user).values_list("category", flat=True))
     categories = [(value, label) for value, label in Matter.Category.choices if value in present]
-    return render(request, "workflows/m/new_category.html", _ctx(request, nav="new", categories=categories))
+    return render(
+        request, "workflows/m/new_category.html", page_context(request, nav="new", categories=categories)
+    )
 
 
 @require_GET
@@ -146,7 +158,7 @@ def m_new(request: HttpRequest) -> HttpResponse:
 def m_new_matter(request: HttpRequest, category: str) -> HttpResponse:
     """Tap 2: pick the matter; each shows its full materials list (一次性告知) and time limit."""
     if not permissions.role_may_create(selectors.actor_role(request.user)):
-        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+        return render(request, "workflows/m/forbidden.html", page_context(request), status=403)
     labels = dict(Matter.Category.choices)
     if category not in labels:
         raise Http404("没有这个类别。")
@@ -154,7 +166,7 @@ def m_new_matter(request: HttpRequest, category: str) -> HttpResponse:
     return render(
         request,
         "workflows/m/new_matter.html",
-        _ctx(request, nav="new", category=category, category_label=labels[category], matters=matters),
+        page_context(request, nav="new", category=category, category_label=labels[category], matters=matters),
     )
 
 
@@ -162,15 +174,15 @@ def m_new_matter(request: HttpRequest, category: str) -> HttpResponse:
 @login_required
 def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
     """Tap 3: the form. ``step=lookup`` (no-JS) fills name/address/groups from the phone's history;
-    ``step=create`` logs the case through ``services.case_create``."""
+    ``step=create`` logs the case through ``intake_services.case_create``."""
     if not permissions.role_may_create(selectors.actor_role(request.user)):
-        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+        return render(request, "workflows/m/forbidden.html", page_context(request), status=403)
     matter = selectors.intake_matters(user=request.user).filter(code=matter_code).first()
     if matter is None:
         raise Http404("没有这个事项。")
-    site_choices = _site_choices(request)
+    site_choices = intake_site_choices(request)
     if not site_choices:
-        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
+        return render(request, "workflows/m/forbidden.html", page_context(request), status=403)
     status = 200
     error = ""
     prefilled = False
@@ -206,7 +218,7 @@ def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
             try:
                 # The worker's grid at that site (or the resident's earlier one) helps suggest a nearby agent.
                 grid = selectors.intake_grid(user=request.user, site=site, phone=data["resident_phone"])
-                case = services.case_create(
+                case = case_create(
                     actor=request.user,
                     site=site,
                     matter=matter,
@@ -223,7 +235,7 @@ def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
                     raise Http404(exc.message) from exc
                 error, status = exc.message, exc.status
             except DjangoValidationError as exc:
-                _apply_validation_error(form, exc)
+                form_add_validation_error(form, exc)
                 status = 400
             else:
                 messages.success(request, f"已登记：{case.case_no}")
@@ -239,7 +251,7 @@ def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
     return render(
         request,
         "workflows/m/new_form.html",
-        _ctx(
+        page_context(
             request,
             nav="new",
             matter=matter,
@@ -278,10 +290,15 @@ def _case_page(
     error: str = "",
     error_action: str = "",
     status: int = 200,
+    permit: selectors.CasePermit | None = None,
 ) -> HttpResponse:
-    """Render the case with its timeline and a form for each action the person may take now."""
+    """Render the case with its timeline and a form for each action the person may take now (``permit``:
+    the request's, when it evaluated one already)."""
+    permit = (
+        permit.for_case(case) if permit is not None else selectors.case_permit(user=request.user, case=case)
+    )
     events = list(selectors.case_timeline(case).select_related("actor"))
-    allowed = selectors.case_allowed_actions(user=request.user, case=case, events=events)
+    allowed = permit.allowed_actions(case, events)
     allowed = [a for a in CASE_ACTIONS if a in allowed]
     suggestions = selectors.agent_suggestions(case=case) if "assign" in allowed else []
     if error_action and error_action not in allowed:
@@ -303,8 +320,8 @@ def _case_page(
                 "error": error if action == error_action else "",
             }
         )
-    is_agent = selectors.is_assigned_agent(user=request.user, case=case)
-    is_staff = selectors.actor_role(request.user) in permissions.STAFF_ROLES
+    is_agent = permit.assigned
+    is_staff = permit.role in permissions.STAFF_ROLES
     # The assigned agent calls the resident before the visit: full number. Staff reveal it on request;
     # everyone else sees it masked. Every view of the full number is audited (PIPL). The ID number is never
     # needed on these pages.
@@ -321,7 +338,7 @@ def _case_page(
     return render(
         request,
         template,
-        _ctx(
+        page_context(
             request,
             nav="tasks" if ui == "m" else "cases",
             case=case,
@@ -347,11 +364,11 @@ def m_case(request: HttpRequest, case_no: str) -> HttpResponse:
     return _case_page(request, _get_case(request, case_no), ui="m")
 
 
-def _refusal(request: HttpRequest, case: Case, action: str) -> ApplicationError | None:
+def _refusal(case: Case, action: str, permit: selectors.CasePermit) -> ApplicationError | None:
     """Before validating a form: may this person take ``action`` now? (403 role, 409 state). A stale page
-    then gets the real reason, not a form error. The service checks again under the lock."""
+    then gets the real reason, not a form error. The service checks the status again under the lock."""
     try:
-        selectors.case_action_check(user=request.user, case=case, action=action)
+        permit.require(case=case, action=action)
     except ApplicationError as exc:
         return exc
     return None
@@ -365,16 +382,18 @@ def case_action(request: HttpRequest, case_no: str, action: str, ui: str = "m") 
     if spec is None:
         raise Http404("没有这个操作。")
     if ui == "staff" and selectors.actor_role(request.user) not in permissions.STAFF_ROLES:
-        return render(request, "workflows/m/forbidden.html", _ctx(request), status=403)
-    case = _get_case(request, case_no)
-    refusal = _refusal(request, case, action)
+        return render(request, "workflows/m/forbidden.html", page_context(request), status=403)
+    case, permit = _get_case_with_permit(request, case_no)  # who the person is to the case: once per request
+    refusal = _refusal(case, action, permit)
     if refusal is not None:
-        return _case_page(request, case, ui=ui, error=refusal.message, status=refusal.status)
+        return _case_page(request, case, ui=ui, error=refusal.message, status=refusal.status, permit=permit)
     form = spec.form.for_case(case, request.POST, prefix=action)
     if not form.is_valid():
-        return _case_page(request, case, ui=ui, bound={action: form}, error_action=action, status=400)
+        return _case_page(
+            request, case, ui=ui, bound={action: form}, error_action=action, status=400, permit=permit
+        )
     try:
-        spec.run(actor=request.user, case=case, **form.service_kwargs())
+        spec.run(actor=request.user, case=case, permit=permit, **form.service_kwargs())
     except ApplicationError as exc:
         if exc.status == 404:
             raise Http404(exc.message) from exc
@@ -387,10 +406,13 @@ def case_action(request: HttpRequest, case_no: str, action: str, ui: str = "m") 
             error=exc.message,
             error_action=action,
             status=exc.status,
+            permit=permit,
         )
     except DjangoValidationError as exc:
-        _apply_validation_error(form, exc)
-        return _case_page(request, case, ui=ui, bound={action: form}, error_action=action, status=400)
+        form_add_validation_error(form, exc)
+        return _case_page(
+            request, case, ui=ui, bound={action: form}, error_action=action, status=400, permit=permit
+        )
     messages.success(request, f"已{spec.label}。")
     return HttpResponseRedirect(reverse(f"workflows:{ui}-case", args=[case.case_no]))
 
@@ -403,7 +425,7 @@ def case_action(request: HttpRequest, case_no: str, action: str, ui: str = "m") 
 def staff_queue(request: HttpRequest) -> HttpResponse:
     """Unassigned new cases of the staff member's sites: special groups first, then oldest first."""
     page = _paginate(request, selectors.staff_queue(user=request.user))
-    return render(request, "workflows/staff/queue.html", _ctx(request, nav="queue", page=page))
+    return render(request, "workflows/staff/queue.html", page_context(request, nav="queue", page=page))
 
 
 @require_GET
@@ -432,7 +454,7 @@ def staff_cases(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workflows/staff/cases.html",
-        _ctx(request, nav="cases", page=page, form=form, page_query=_query_without(request, "page")),
+        page_context(request, nav="cases", page=page, form=form, page_query=_query_without(request, "page")),
     )
 
 

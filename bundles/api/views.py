@@ -19,7 +19,7 @@ from core.exceptions import ApplicationError
 from oversight.stats import period_parse, stats_scope
 from workflows import selectors as case_selectors
 from workflows.api.serializers import CaseCreateInput, CaseDetailSerializer, CleanCharField
-from workflows.api.views import _detail_response
+from workflows.api.views import case_detail_response
 from workflows.models import Case
 
 
@@ -144,11 +144,13 @@ class BundleAddView(APIView):
         },
     )
     def post(self, request: Request, case_no: str) -> Response:
-        parent = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
-        services.bundle_add_check(actor=request.user, parent=parent)  # 404/403 before a field error
+        parent, permit = case_selectors.case_get_with_permit(user=request.user, case_no=case_no)
+        services.bundle_add_check(
+            actor=request.user, parent=parent, permit=permit
+        )  # 404/403 before a field error
         data = AddInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.bundle_child_add(actor=request.user, parent=parent, **data.validated_data)
+        services.bundle_child_add(actor=request.user, parent=parent, permit=permit, **data.validated_data)
         return Response(bundle_case_json(parent), status=status.HTTP_201_CREATED)
 
 
@@ -166,12 +168,16 @@ class BundleDropView(APIView):
         },
     )
     def post(self, request: Request, case_no: str) -> Response:
-        child = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
-        services.bundle_drop_check(actor=request.user, child=child)  # 404/403 before a field error
+        child, permit = case_selectors.case_get_with_permit(user=request.user, case_no=case_no)
+        services.bundle_drop_check(
+            actor=request.user, child=child, permit=permit
+        )  # 404/403 before a field error
         data = DropInput(data=request.data)
         data.is_valid(raise_exception=True)
-        updated = services.bundle_child_drop(actor=request.user, child=child, **data.validated_data)
-        return _detail_response(request, updated)
+        updated = services.bundle_child_drop(
+            actor=request.user, child=child, permit=permit, **data.validated_data
+        )
+        return case_detail_response(request, updated, permit=permit)
 
 
 class BundleStatsView(APIView):

@@ -9,6 +9,7 @@ from agency.models import Matter, SiteMatter
 from agency.tests.factories import MatterFactory
 from bundles.models import Bundle
 from bundles.services import MemberSpec, bundle_save
+from workflows import case_steps
 from workflows import services as case_services
 from workflows.models import Case
 from workflows.tests.factories import World, make_world
@@ -83,10 +84,10 @@ def to_submitted(bw: BundleWorld, case: Case) -> Case:
     """Drive a started member through assign → visit → submit (the grid worker is its agent)."""
     w = bw.w
     case = case_services.case_assign(actor=w.staff, case=case, agent=w.agent_grid)
-    case = case_services.case_visit(actor=w.grid_worker, case=case, note="", materials_missing=[])
-    return case_services.case_submit(actor=w.grid_worker, case=case, department="区医保局", reference_no="")
+    case = case_steps.case_visit(actor=w.grid_worker, case=case, note="", materials_missing=[])
+    return case_steps.case_submit(actor=w.grid_worker, case=case, department="区医保局", reference_no="")
 
 
 def finish(bw: BundleWorld, case: Case) -> Case:
     case = to_submitted(bw, case)
-    return case_services.case_complete(actor=bw.w.grid_worker, case=case, result="已办结")
+    return case_steps.case_complete(actor=bw.w.grid_worker, case=case, result="已办结")

@@ -14,7 +14,7 @@ from bundles.exports import COLUMNS, SHEET_TITLE
 from bundles.selectors import bundle_stats
 from bundles.tests.factories import BundleWorld, child, finish, intake
 from oversight import stats
-from workflows import services as case_services
+from workflows import intake_services
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_export_counts_bundles_once_beside_single_matters(client, bw: BundleWorl
     for m in (bw.hukou, bw.yibao, bw.jiaofei, bw.sbk):
         finish(bw, child(done, m))
     intake(bw, resident_phone="139 0013 9001")  # a second bundle, still open
-    case_services.case_create(
+    intake_services.case_create(
         actor=w.grid_worker,
         site=w.station,
         matter=w.matter,

@@ -13,7 +13,7 @@ from bundles.services import MemberSpec, bundle_child_add, bundle_child_drop, bu
 from bundles.tests.factories import PHONE, child, finish, intake, to_submitted
 from core.exceptions import ApplicationError
 from notifications.models import Notification
-from workflows import services as case_services
+from workflows import case_closing
 from workflows.models import Case, CaseEvent
 from workflows.tests.helpers import assert_flow_in_step
 
@@ -124,7 +124,7 @@ def test_withdrawing_the_parent_withdraws_each_open_child_exactly_once(bw):
     parent = intake(bw)
     finish(bw, child(parent, bw.hukou))
     to_submitted(bw, child(parent, bw.yibao))
-    case_services.case_withdraw(actor=bw.w.staff, case=parent, reason="群众不再办理")
+    case_closing.case_withdraw(actor=bw.w.staff, case=parent, reason="群众不再办理")
     kids = list(Case.objects.filter(bundle_parent=parent))
     statuses = {c.matter_id: c.status for c in kids}
     assert statuses == {
@@ -143,14 +143,14 @@ def test_withdrawing_the_parent_withdraws_each_open_child_exactly_once(bw):
     assert_flow_in_step(parent)
     # withdrawing again is refused: nothing runs twice
     with pytest.raises(ApplicationError) as exc:
-        case_services.case_withdraw(actor=bw.w.staff, case=parent, reason="再次")
+        case_closing.case_withdraw(actor=bw.w.staff, case=parent, reason="再次")
     assert exc.value.status == 409
 
 
 def test_reject_one_started_child_keeps_the_bundle_going(bw):
     parent = intake(bw)
     hukou = child(parent, bw.hukou)
-    case_services.case_reject(actor=bw.w.staff, case=hukou, reason="材料不符")
+    case_closing.case_reject(actor=bw.w.staff, case=hukou, reason="材料不符")
     # everything after 户口 no longer waits for it; the parent is still open with one row per change
     assert child(parent, bw.yibao).status == "new" and child(parent, bw.sbk).status == "new"
     parent.refresh_from_db()
@@ -203,7 +203,7 @@ def test_a_child_rejected_before_start_in_an_unlucky_bundle_withdraws_the_parent
     parent = intake(bw)
     for m in (bw.sbk, bw.jiaofei, bw.yibao):
         bundle_child_drop(actor=bw.w.staff, child=child(parent, m), reason="不需要")
-    case_services.case_withdraw(actor=bw.w.staff, case=child(parent, bw.hukou), reason="不需要")
+    case_closing.case_withdraw(actor=bw.w.staff, case=child(parent, bw.hukou), reason="不需要")
     parent.refresh_from_db()
     assert parent.status == "withdrawn" and timezone.now() >= parent.closed_at
     assert_flow_in_step(parent)
@@ -220,7 +220,7 @@ def test_a_bad_rating_of_the_bundle_runs_the_rectification_loop_on_the_parent(bw
     parent.refresh_from_db()
     assert rating.case_id == parent.pk and parent.status == "rectifying"
     assert_flow_in_step(parent)
-    parent = case_services.case_rectify(actor=bw.w.staff, case=parent, note="已回访并改进")
+    parent = case_closing.case_rectify(actor=bw.w.staff, case=parent, note="已回访并改进")
     assert parent.status == "completed"
     assert_flow_in_step(parent)
     # members were never rated and take no part in it

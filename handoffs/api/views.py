@@ -15,7 +15,7 @@ from handoffs.api.serializers import HandoffSerializer
 from handoffs.models import Channel, Handoff, Scope
 from workflows import selectors
 from workflows.api.serializers import CaseDetailSerializer, CleanCharField
-from workflows.api.views import _detail_response
+from workflows.api.views import case_detail_response
 
 
 class HandoffInput(serializers.Serializer):
@@ -69,12 +69,14 @@ class HandoffSendView(APIView):
         responses={200: CaseDetailSerializer, **_errors("cases_handoff")},
     )
     def post(self, request: Request, case_no: str) -> Response:
-        case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
-        services.handoff_action_check(actor=request.user, case=case)  # 404/403 before a field error
+        case, permit = selectors.case_get_with_permit(user=request.user, case_no=case_no)
+        services.handoff_action_check(
+            actor=request.user, case=case, permit=permit
+        )  # 404/403 before a field error
         data = HandoffInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.handoff_send(actor=request.user, case=case, **data.validated_data)
-        return _detail_response(request, case)
+        handoff = services.handoff_send(actor=request.user, case=case, permit=permit, **data.validated_data)
+        return case_detail_response(request, handoff.case, permit=permit)
 
 
 class HandoffReferenceView(APIView):
@@ -86,11 +88,15 @@ class HandoffReferenceView(APIView):
         responses={200: HandoffSerializer, **_errors("cases_handoff_reference")},
     )
     def post(self, request: Request, case_no: str) -> Response:
-        case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
-        services.handoff_action_check(actor=request.user, case=case)  # 404/403 before a field error
+        case, permit = selectors.case_get_with_permit(user=request.user, case_no=case_no)
+        services.handoff_action_check(
+            actor=request.user, case=case, permit=permit
+        )  # 404/403 before a field error
         data = ReferenceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        handoff = services.handoff_record_reference(actor=request.user, case=case, **data.validated_data)
+        handoff = services.handoff_record_reference(
+            actor=request.user, case=case, permit=permit, **data.validated_data
+        )
         return Response(_handoff_json(handoff))
 
 
@@ -103,9 +109,11 @@ class HandoffReturnView(APIView):
         responses={200: CaseDetailSerializer, **_errors("cases_handoff_return")},
     )
     def post(self, request: Request, case_no: str) -> Response:
-        case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
-        services.handoff_action_check(actor=request.user, case=case)  # 404/403 before a field error
+        case, permit = selectors.case_get_with_permit(user=request.user, case_no=case_no)
+        services.handoff_action_check(
+            actor=request.user, case=case, permit=permit
+        )  # 404/403 before a field error
         data = ReturnInput(data=request.data)
         data.is_valid(raise_exception=True)
-        updated = services.handoff_return(actor=request.user, case=case, **data.validated_data)
-        return _detail_response(request, updated)
+        updated = services.handoff_return(actor=request.user, case=case, permit=permit, **data.validated_data)
+        return case_detail_response(request, updated, permit=permit)

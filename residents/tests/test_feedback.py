@@ -12,6 +12,7 @@ from residents.models import Appeal, Callback, Rating, Rectification
 from residents.selectors import ratings_for_stats
 from residents.tasks import bad_rating_sweep, feedback_autoclose_sweep
 from residents.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox, private_cache  # noqa: F401
+from workflows import case_closing, intake_services
 from workflows.models import Case, CaseEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
@@ -77,9 +78,8 @@ def test_rating_values_and_aspects_validated(world, outbox):  # noqa: F811
 
 
 def test_cannot_rate_before_completion(world, outbox):  # noqa: F811
-    from workflows import services
 
-    case = services.case_create(
+    case = intake_services.case_create(
         actor=world.staff,
         site=world.station,
         matter=world.matter,
@@ -192,11 +192,10 @@ def test_callback_in_time_is_not_escalated(world, outbox):  # noqa: F811
 
 
 def test_rectify_through_case_action_records_at_once(world, outbox):  # noqa: F811
-    from workflows import services
 
     case = completed_case(world)
     rating = resident_services.rating_create(case=case, value=1)
-    services.case_rectify(actor=world.staff, case=Case.objects.get(pk=case.pk), note="已整改到位")
+    case_closing.case_rectify(actor=world.staff, case=Case.objects.get(pk=case.pk), note="已整改到位")
     rect = Rectification.objects.get(rating=rating)
     assert rect.report == "已整改到位"
     assert resident_services.rating_kind_allowed(Case.objects.get(pk=case.pk)) is True

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from residents.models import OtpCode, ResidentToken
 from residents.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox, private_cache  # noqa: F401
+from workflows import case_steps, intake_services
 from workflows.models import Case, CaseEvent
 from workflows.tests.factories import CaseFactory
 
@@ -245,7 +246,7 @@ def test_status_label_names_the_agent_and_due_date(world, client, outbox):  # no
     from residents.selectors import status_label
     from workflows import services
 
-    case = services.case_create(
+    case = intake_services.case_create(
         actor=world.staff,
         site=world.station,
         matter=world.matter,
@@ -261,7 +262,7 @@ def test_status_label_names_the_agent_and_due_date(world, client, outbox):  # no
 def test_missing_materials_are_listed(world, client, outbox):  # noqa: F811
     from workflows import services
 
-    case = services.case_create(
+    case = intake_services.case_create(
         actor=world.staff,
         site=world.station,
         matter=world.matter,
@@ -270,7 +271,7 @@ def test_missing_materials_are_listed(world, client, outbox):  # noqa: F811
         address="村里",
     )
     case = services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
-    services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=["户口簿", "照片"])
+    case_steps.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=["户口簿", "照片"])
     token = login(client, outbox)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     item = client.get("/api/v1/track/cases/").json()[0]

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from workflows import services
+from workflows import case_steps, intake_services, services
 from workflows.models import Case
 from workflows.tests.factories import World
 
@@ -14,7 +14,7 @@ OTHER_PHONE = "+8613900139000"
 
 def completed_case(world: World, *, phone: str = PHONE, name: str = "张三丰") -> Case:
     """A case taken through the real workflow to ``completed`` (assign → visit → submit → complete)."""
-    case = services.case_create(
+    case = intake_services.case_create(
         actor=world.staff,
         site=world.station,
         matter=world.matter,
@@ -32,11 +32,11 @@ def advance(world: World, case: Case, *, to: str) -> Case:
         if step == "assigned":
             case = services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
         elif step == "visited":
-            case = services.case_visit(
+            case = case_steps.case_visit(
                 actor=world.grid_worker, case=case, note="已上门", materials_missing=[]
             )
         elif step == "submitted":
-            case = services.case_submit(
+            case = case_steps.case_submit(
                 actor=world.grid_worker,
                 case=case,
                 department="镇民政办",
@@ -44,7 +44,7 @@ def advance(world: World, case: Case, *, to: str) -> Case:
                 note="已报送镇民政办",
             )
         elif step == "completed":
-            case = services.case_complete(actor=world.grid_worker, case=case, result="证明已开具")
+            case = case_steps.case_complete(actor=world.grid_worker, case=case, result="证明已开具")
     case.refresh_from_db()
     return case
 

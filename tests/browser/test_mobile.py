@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from agency.tests.factories import SiteMatterFactory
 from tests.browser.conftest import assert_fits_phone
-from workflows import services
+from workflows import intake_services, services
 from workflows.models import Case
 from workflows.tests.factories import make_world
 
@@ -101,7 +101,7 @@ def test_grid_worker_new_request_and_visit(page_360, live_server, login, screens
 
 def test_prefill_from_history_fills_the_form(page_360, live_server, login):
     world = make_world()
-    services.case_create(
+    intake_services.case_create(
         actor=world.grid_worker2,
         site=world.station,
         matter=world.matter,
@@ -122,7 +122,7 @@ def test_prefill_from_history_fills_the_form(page_360, live_server, login):
 
 def test_mobile_pages_work_without_javascript(browser, live_server):
     world = make_world()
-    services.case_create(
+    intake_services.case_create(
         actor=world.grid_worker2,
         site=world.station,
         matter=world.matter,

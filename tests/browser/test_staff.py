@@ -3,7 +3,7 @@
 import pytest
 
 from tests.browser.conftest import assert_fits_phone
-from workflows import services
+from workflows import intake_services
 from workflows.models import Case
 from workflows.tests.factories import make_world
 
@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_staff_assigns_from_queue(page_360, live_server, login, screenshot):
     world = make_world()
-    plain = services.case_create(
+    plain = intake_services.case_create(
         actor=world.grid_worker,
         site=world.station,
         matter=world.matter,
@@ -20,7 +20,7 @@ def test_staff_assigns_from_queue(page_360, live_server, login, screenshot):
         resident_phone="13800138001",
         address="测试村1组",
     )
-    special = services.case_create(
+    special = intake_services.case_create(
         actor=world.grid_worker,
         site=world.station,
         matter=world.matter,

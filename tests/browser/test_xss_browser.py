@@ -10,7 +10,7 @@ from django.conf import settings
 from agency.models import Agent
 from agency.tests.factories import AgentFactory
 from tests.security.conftest import build_world
-from workflows import services
+from workflows import case_steps, intake_services, services
 
 PAYLOADS = [
     "<script>alert('xss1')</script>",
@@ -38,7 +38,7 @@ def _visit(page: Any, url: str, dialogs: list[str]) -> str:
 def test_payloads_are_shown_as_text_and_never_run(live_server: Any, page_360: Any, login: Any) -> None:
     sw = build_world()
     text = " ".join(PAYLOADS)
-    case = services.case_create(
+    case = intake_services.case_create(
         actor=sw.world.grid_worker,
         site=sw.world.station,
         matter=sw.world.matter,
@@ -48,7 +48,9 @@ def test_payloads_are_shown_as_text_and_never_run(live_server: Any, page_360: An
         description=text,
     )
     case = services.case_assign(actor=sw.users["staff"], case=case, agent=sw.world.agent_grid)
-    services.case_visit(actor=sw.users["grid"], case=case, note=PAYLOADS[2], materials_missing=[PAYLOADS[3]])
+    case_steps.case_visit(
+        actor=sw.users["grid"], case=case, note=PAYLOADS[2], materials_missing=[PAYLOADS[3]]
+    )
     AgentFactory(
         name=PAYLOADS[2][:32], kind=Agent.Kind.VOLUNTEER, sites=[sw.world.station], is_published=True
     )

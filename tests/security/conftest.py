@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from residents import services as resident_services
-from workflows import services
+from workflows import intake_services
 from workflows.tests.factories import World, make_world
 
 ROLES = ("anonymous", "resident", "volunteer", "grid", "staff", "staff2", "town", "admin")
@@ -54,7 +54,7 @@ class SecWorld:
 def build_world() -> SecWorld:
     cache.clear()
     w = make_world()
-    case = services.case_create(
+    case = intake_services.case_create(
         actor=w.grid_worker,
         site=w.station,
         matter=w.matter,
@@ -63,7 +63,7 @@ def build_world() -> SecWorld:
         address="测试村1组",
         description="开具居住证明",
     )
-    case2 = services.case_create(
+    case2 = intake_services.case_create(
         actor=w.staff2,
         site=w.station2,
         matter=w.matter,

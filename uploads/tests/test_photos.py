@@ -16,7 +16,7 @@ from core.models import AuditLog
 from uploads.models import MaterialPhoto
 from uploads.tasks import material_photos_purge
 from uploads.tests.factories import MaterialPhotoFactory, jpeg_bytes
-from workflows import services
+from workflows import case_closing
 from workflows.models import Case
 from workflows.tests.helpers import new_case
 
@@ -136,8 +136,8 @@ def test_page_upload_without_javascript(world):
 
 @override_settings(MATERIAL_PHOTO_RETENTION_DAYS=30)
 def test_retention_command_and_task_delete_expired_photos_only(world):
-    old_closed = services.case_reject(actor=world.staff, case=new_case(world), reason="不属于帮办范围")
-    recent_closed = services.case_withdraw(actor=world.staff, case=new_case(world), reason="居民撤回")
+    old_closed = case_closing.case_reject(actor=world.staff, case=new_case(world), reason="不属于帮办范围")
+    recent_closed = case_closing.case_withdraw(actor=world.staff, case=new_case(world), reason="居民撤回")
     still_open = new_case(world)
     Case.objects.filter(pk=old_closed.pk).update(closed_at=timezone.now() - dt.timedelta(days=31))
     Case.objects.filter(pk=recent_closed.pk).update(closed_at=timezone.now() - dt.timedelta(days=29))

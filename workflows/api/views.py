@@ -6,23 +6,31 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import ApplicationError
 from core.pagination import CappedPageNumberPagination
-from workflows import selectors, services
+from workflows import selectors
 from workflows.actions import CASE_ACTIONS, CaseAction
 from workflows.api import intake as intake_api
 from workflows.api import serializers as s
+from workflows.intake_services import case_create
 from workflows.models import Case, CaseEvent
+from workflows.selectors import CasePermit
 
 
-def _detail_response(request: Request, case: Case, *, http_status: int = status.HTTP_200_OK) -> Response:
-    try:
-        case = selectors.case_get_for_actor(user=request.user, case_no=case.case_no)
-    except ApplicationError:
+def case_detail_response(
+    request: Request, case: Case, *, permit: CasePermit | None = None, http_status: int = status.HTTP_200_OK
+) -> Response:
+    """The answer to a write on ``case``: the case as the caller may now see it, with its timeline and the
+    actions allowed now. ``permit``: the request's (``selectors.CasePermit``), reused unless the write moved
+    the case to another site or agent; outside the caller's scope afterwards (e.g. transferred away), only
+    the case number and status."""
+    permit = (
+        permit.for_case(case) if permit is not None else selectors.case_permit(user=request.user, case=case)
+    )
+    if not permit.in_scope:
         # e.g. transferred to a site outside the caller's scope: say only what happened
         return Response({"case_no": case.case_no, "status": case.status, "actions": []}, status=http_status)
     events = list(selectors.case_timeline(case))
-    actions = selectors.case_allowed_actions(user=request.user, case=case, events=events)
+    actions = permit.allowed_actions(case, events)
     return Response(s.case_detail(case, events=events, actions=actions), status=http_status)
 
 
@@ -88,11 +96,14 @@ class CaseListCreateView(APIView):
         data = s.CaseCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         events: list[CaseEvent] = []
-        case = services.case_create(actor=request.user, events_out=events, **data.validated_data)
-        if not selectors.case_in_scope(user=request.user, case=case):
-            return case, _detail_response(request, case, http_status=status.HTTP_201_CREATED)
+        case = case_create(actor=request.user, events_out=events, **data.validated_data)
+        permit = selectors.case_permit(user=request.user, case=case)
+        if not permit.in_scope:
+            return case, case_detail_response(
+                request, case, permit=permit, http_status=status.HTTP_201_CREATED
+            )
         # Answer from the instance just written and its one event: reading them back costs two queries.
-        actions = selectors.case_allowed_actions(user=request.user, case=case, events=events)
+        actions = permit.allowed_actions(case, events)
         return case, Response(
             s.case_detail(case, events=events, actions=actions), status=status.HTTP_201_CREATED
         )
@@ -103,9 +114,9 @@ class CaseDetailView(APIView):
 
     @extend_schema(responses=s.CaseDetailSerializer)
     def get(self, request: Request, case_no: str) -> Response:
-        case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        case, permit = selectors.case_get_with_permit(user=request.user, case_no=case_no)
         events = list(selectors.case_timeline(case))
-        actions = selectors.case_allowed_actions(user=request.user, case=case, events=events)
+        actions = permit.allowed_actions(case, events)
         return Response(s.case_detail(case, events=events, actions=actions))
 
 
@@ -127,14 +138,15 @@ def _action_view(action: CaseAction) -> type[APIView]:
             description=action.doc,
         )
         def post(self, request: Request, case_no: str) -> Response:
-            case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
+            # who the caller is to the case, evaluated once for the request and passed along
+            case, permit = selectors.case_get_with_permit(user=request.user, case_no=case_no)
             # role and status first: a caller who may not act hears 403/409, not a field error
-            selectors.case_action_check(user=request.user, case=case, action=name)
+            permit.require(case=case, action=name)
             row = CASE_ACTIONS[name]  # read per request, like the pages: the table is the one dispatch
             data = row.api_input(data=request.data)
             data.is_valid(raise_exception=True)
-            updated = row.run(actor=request.user, case=case, **data.validated_data)
-            return _detail_response(request, updated)
+            updated = row.run(actor=request.user, case=case, permit=permit, **data.validated_data)
+            return case_detail_response(request, updated, permit=permit)
 
     ActionView.__name__ = f"Case{name.title()}View"
     ActionView.__doc__ = action.doc

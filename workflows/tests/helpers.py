@@ -3,7 +3,7 @@
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from workflows import services
+from workflows import case_closing, case_steps, intake_services, services
 from workflows.flows import NODE_FOR_STATUS
 from workflows.models import Case
 
@@ -41,7 +41,7 @@ def new_case(world, **kw) -> Case:
         "description": "需要开具居住证明",
     }
     params.update(kw)
-    return services.case_create(**params)
+    return intake_services.case_create(**params)
 
 
 def drive_to(world, status: str) -> Case:
@@ -53,16 +53,18 @@ def drive_to(world, status: str) -> Case:
     if status == "assigned":
         return case
     if status == "awaiting_materials":
-        return services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=["户口簿"])
-    case = services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
+        return case_steps.case_visit(
+            actor=world.grid_worker, case=case, note="", materials_missing=["户口簿"]
+        )
+    case = case_steps.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
     if status == "visited":
         return case
-    case = services.case_submit(actor=world.grid_worker, case=case, department="民政局", reference_no="R-1")
+    case = case_steps.case_submit(actor=world.grid_worker, case=case, department="民政局", reference_no="R-1")
     if status == "submitted":
         return case
-    case = services.case_complete(actor=world.grid_worker, case=case, result="已办结")
+    case = case_steps.case_complete(actor=world.grid_worker, case=case, result="已办结")
     if status == "completed":
         return case
     if status == "rectifying":
-        return services.case_mark_rectifying(case=case, rating_id=None, note="差评")
+        return case_closing.case_mark_rectifying(case=case, rating_id=None, note="差评")
     raise AssertionError(status)

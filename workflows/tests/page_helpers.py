@@ -1,6 +1,6 @@
 """Shared set-up of the page tests (``test_views_mobile``, ``test_views_staff``)."""
 
-from workflows import services
+from workflows import case_steps, intake_services, services
 from workflows.models import Case
 from workflows.tests.factories import World
 
@@ -17,7 +17,7 @@ def create_case(w: World, **kw) -> Case:
         "address": "测试村3组12号",
     }
     data.update(kw)
-    return services.case_create(**data)
+    return intake_services.case_create(**data)
 
 
 def assigned_case(w: World, **kw) -> Case:
@@ -41,6 +41,6 @@ def new_form_data(w: World, **kw) -> dict:
 
 def completed_case(w: World) -> Case:
     case = assigned_case(w)
-    case = services.case_visit(actor=w.grid_worker, case=case, note="", materials_missing=[])
-    case = services.case_submit(actor=w.grid_worker, case=case, department="镇民政办", reference_no="")
-    return services.case_complete(actor=w.grid_worker, case=case, result="已办好")
+    case = case_steps.case_visit(actor=w.grid_worker, case=case, note="", materials_missing=[])
+    case = case_steps.case_submit(actor=w.grid_worker, case=case, department="镇民政办", reference_no="")
+    return case_steps.case_complete(actor=w.grid_worker, case=case, result="已办好")

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import resolve
 from rest_framework.test import APIClient
 
-from workflows import forms, permissions, services
+from workflows import case_steps, forms, permissions
 from workflows.actions import CASE_ACTIONS
 from workflows.api.views import ACTION_VIEWS
 from workflows.case_rules import MAIL_NEEDS_TRACKING_NO
@@ -21,12 +21,27 @@ pytestmark = pytest.mark.django_db
 
 def test_every_action_has_a_rule_a_page_form_and_an_api_route(world):
     case = assigned_case(world)
-    assert set(CASE_ACTIONS) == set(permissions.RULES) == set(ACTION_VIEWS)
+    assert set(CASE_ACTIONS) == set(permissions.ACTIONS) == set(ACTION_VIEWS)
     for name, action in CASE_ACTIONS.items():
         assert action.rule is permissions.RULES[name]
         assert resolve(f"/api/v1/cases/{case.case_no}/{name}/").func.view_class is ACTION_VIEWS[name]
         assert resolve(f"/m/cases/{case.case_no}/{name}/").url_name == "m-case-action"
         assert action.form.for_case(case, prefix=name).prefix == name
+
+
+def test_the_apps_built_on_cases_add_their_actions_as_rows_of_the_one_table():
+    # rows registered by bundles, handoffs, uploads and showcase when their services are imported
+    import bundles.services  # noqa: F401
+    import handoffs.services  # noqa: F401
+    import showcase.services  # noqa: F401
+    import uploads.services  # noqa: F401
+
+    added = set(permissions.RULES) - set(permissions.ACTIONS)
+    assert {"bundle_add", "bundle_drop_waiting", "handoff", "handoff_reference", "handoff_return"} <= added
+    assert {"material_photo_add", "typical_case_propose", "typical_case_review"} <= added
+    assert not added & set(CASE_ACTIONS)  # not offered on the case page or the case action API
+    with pytest.raises(RuntimeError):
+        permissions.rule_register("handoff", permissions.Rule(permissions.STAFF, ("new",)))
 
 
 def _api(user) -> APIClient:
@@ -40,10 +55,10 @@ def _swap_service(name: str, fake: mock.Mock) -> dict:
 
 
 def test_page_and_api_call_the_service_of_the_tables_row(client, world):
-    case = services.case_visit(
+    case = case_steps.case_visit(
         actor=world.grid_worker, case=assigned_case(world), note="", materials_missing=[]
     )
-    case = services.case_submit(actor=world.grid_worker, case=case, department="镇社保所", reference_no="")
+    case = case_steps.case_submit(actor=world.grid_worker, case=case, department="镇社保所", reference_no="")
     fake = mock.Mock(return_value=case)
     with mock.patch.dict(CASE_ACTIONS, _swap_service("progress", fake)):
         client.force_login(world.grid_worker)
@@ -62,12 +77,12 @@ def test_mail_without_tracking_number_same_message_from_form_and_service(world):
     form = forms.CompleteForm({"result": "已办好", "delivery_method": "mail", "tracking_no": " "})
     assert not form.is_valid()
     assert form.errors["tracking_no"] == [MAIL_NEEDS_TRACKING_NO]
-    case = services.case_visit(
+    case = case_steps.case_visit(
         actor=world.grid_worker, case=assigned_case(world), note="", materials_missing=[]
     )
-    case = services.case_submit(actor=world.grid_worker, case=case, department="镇社保所", reference_no="")
+    case = case_steps.case_submit(actor=world.grid_worker, case=case, department="镇社保所", reference_no="")
     with pytest.raises(ValidationError) as exc:
-        services.case_complete(actor=world.grid_worker, case=case, result="已办好", delivery_method="mail")
+        case_steps.case_complete(actor=world.grid_worker, case=case, result="已办好", delivery_method="mail")
     assert exc.value.message_dict["tracking_no"] == [MAIL_NEEDS_TRACKING_NO]
     case.refresh_from_db()
     assert case.status == Case.Status.SUBMITTED

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from workflows import case_closing, intake_services
 from workflows.case_numbers import is_valid_case_no
 from workflows.models import Case, CaseEvent
 from workflows.tests.factories import CaseFactory
@@ -276,7 +277,7 @@ def test_answer_and_rectify_actions(world):
     from workflows import services
 
     agent, staff = client_for(world.grid_worker), client_for(world.staff)
-    case = services.case_create(
+    case = intake_services.case_create(
         actor=world.grid_worker,
         site=world.station,
         matter=world.consult,
@@ -287,7 +288,7 @@ def test_answer_and_rectify_actions(world):
     services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
     res = agent.post(f"/api/v1/cases/{case.case_no}/answer/", {"answer": "可以办理"}, format="json")
     assert res.status_code == 200 and res.json()["status"] == "completed"
-    services.case_mark_rectifying(case=case, rating_id=None, note="差评")
+    case_closing.case_mark_rectifying(case=case, rating_id=None, note="差评")
     assert "rectify" in staff.get(f"/api/v1/cases/{case.case_no}/").json()["actions"]
     res = staff.post(f"/api/v1/cases/{case.case_no}/rectify/", {"note": "已整改"}, format="json")
     assert res.status_code == 200 and res.json()["status"] == "completed"

@@ -18,7 +18,7 @@ from core.exceptions import ApplicationError
 from notifications.models import Notification
 from residents import appointments
 from residents.tests.track_helpers import private_cache  # noqa: F401
-from workflows import services
+from workflows import case_closing, case_steps, services
 from workflows.case_messages import snippet
 from workflows.tests.helpers import drive_to
 
@@ -65,7 +65,7 @@ def test_withdrawn_tells_the_resident(world):
     world.station.phone = "0531-81112222"
     world.station.save()
     case = drive_to(world, "visited")
-    services.case_withdraw(actor=world.staff, case=case, reason="已自行到大厅办理")
+    case_closing.case_withdraw(actor=world.staff, case=case, reason="已自行到大厅办理")
     [text] = texts("case_withdrawn")
     assert text == (
         f"【{world.station.name}】{world.matter.name}({case.case_no})已撤回：已自行到大厅办理。"
@@ -75,9 +75,9 @@ def test_withdrawn_tells_the_resident(world):
 
 def test_progress_note_marked_for_the_resident_is_sent_and_others_are_not(world):
     case = drive_to(world, "submitted")
-    services.case_progress(actor=world.grid_worker, case=case, note="内部：等科室盖章")
+    case_steps.case_progress(actor=world.grid_worker, case=case, note="内部：等科室盖章")
     assert texts("case_progress") == []
-    services.case_progress(
+    case_steps.case_progress(
         actor=world.grid_worker, case=case, note="民政局已审核通过，下周可领取", notify_resident=True
     )
     [text] = texts("case_progress")
@@ -87,7 +87,7 @@ def test_progress_note_marked_for_the_resident_is_sent_and_others_are_not(world)
 def test_long_progress_note_is_cut_in_the_sms_not_in_the_timeline(world):
     case = drive_to(world, "submitted")
     note = "材料已报送区民政局社会救助科，" * 5
-    services.case_progress(actor=world.grid_worker, case=case, note=note, notify_resident=True)
+    case_steps.case_progress(actor=world.grid_worker, case=case, note=note, notify_resident=True)
     [text] = texts("case_progress")
     assert snippet(note) in text and snippet(note).endswith("…") and len(snippet(note)) == 30
     assert case.events.get(kind="progress").note == note.strip()
@@ -115,7 +115,7 @@ def test_progress_notify_via_api_and_page(world):
 def test_resident_progress_sms_waits_for_quiet_hours(world):
     case = drive_to(world, "submitted")
     with freeze_time("2026-12-03 14:30:00"):  # 22:30 in Shanghai
-        services.case_progress(actor=world.grid_worker, case=case, note="已审批", notify_resident=True)
+        case_steps.case_progress(actor=world.grid_worker, case=case, note="已审批", notify_resident=True)
         row = Notification.objects.get(template="case_progress")
     assert timezone.localtime(row.send_after).hour == 8
 

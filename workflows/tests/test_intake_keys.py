@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from workflows import intake, services
+from workflows import intake, intake_services
 from workflows.intake_models import IntakeKey
 from workflows.models import Case
 from workflows.tasks import intake_keys_purge
@@ -178,7 +178,7 @@ def test_both_threads_past_the_lookup_still_one_case():
     inside = threading.Barrier(2)
 
     def create() -> tuple[Case, dict]:
-        case = services.case_create(
+        case = intake_services.case_create(
             actor=world.grid_worker,
             site=world.station,
             matter=world.matter,

@@ -20,7 +20,7 @@ from django.utils import timezone
 from core import stats_generation
 from oversight import stats
 from residents.services import rating_create
-from workflows import services
+from workflows import case_steps
 from workflows.models import Case, CaseEvent
 from workflows.tests.helpers import drive_to, new_case
 from workflows.tests.test_api import client_for, payload
@@ -106,7 +106,7 @@ def test_case_transition_invalidates_the_cached_figures(
     before = _cached(world.admin)
     assert (before["open"], before["closed"]) == (1, 0)
     with django_capture_on_commit_callbacks(execute=True):  # as if committed
-        services.case_complete(actor=world.grid_worker, case=case, result="已办结")
+        case_steps.case_complete(actor=world.grid_worker, case=case, result="已办结")
     after = _cached(world.admin)
     assert (after["open"], after["closed"]) == (0, 1)
     with django_capture_on_commit_callbacks(execute=True):
@@ -178,7 +178,7 @@ def test_dashboard_figures_are_cached_and_invalidated(world, stats_cache, django
     assert len(ctx.captured_queries) == 0 and again == figures
     assert figures["closed"] == 0
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_complete(actor=world.grid_worker, case=case, result="已办结")
+        case_steps.case_complete(actor=world.grid_worker, case=case, result="已办结")
     after, *_ = stats.dashboard_figures_cached(scope=scope, period=_period())
     assert after["closed"] == 1
     # the dashboard and the API are cached under different keys: neither answers with the other's shape

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
-from workflows import permissions, selectors, services
+from workflows import case_closing, case_steps, permissions, selectors, services
 from workflows.actions import CASE_ACTIONS
 from workflows.models import CaseEvent
 from workflows.tests.helpers import drive_to, new_case
@@ -63,7 +63,7 @@ def _setup(world, action):
     if action == "answer":
         case = new_case(world, matter=world.consult)
         case = services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
-        return case, lambda actor: services.case_answer(actor=actor, case=case, answer="答复")
+        return case, lambda actor: case_steps.case_answer(actor=actor, case=case, answer="答复")
     status = {
         "visit": "assigned",
         "schedule_visit": "assigned",
@@ -80,22 +80,22 @@ def _setup(world, action):
     if action == "close":
         CaseEvent.objects.create(case=case, kind="rating", note="5星")
     calls = {
-        "visit": lambda actor: services.case_visit(actor=actor, case=case, note="n", materials_missing=[]),
-        "schedule_visit": lambda actor: services.case_schedule_visit(
+        "visit": lambda actor: case_steps.case_visit(actor=actor, case=case, note="n", materials_missing=[]),
+        "schedule_visit": lambda actor: case_steps.case_schedule_visit(
             actor=actor, case=case, visit_at=timezone.now() + dt.timedelta(days=2)
         ),
-        "submit": lambda actor: services.case_submit(
+        "submit": lambda actor: case_steps.case_submit(
             actor=actor, case=case, department="民政", reference_no="1"
         ),
-        "progress": lambda actor: services.case_progress(actor=actor, case=case, note="n"),
-        "complete": lambda actor: services.case_complete(actor=actor, case=case, result="r"),
-        "reject": lambda actor: services.case_reject(actor=actor, case=case, reason="r"),
-        "withdraw": lambda actor: services.case_withdraw(actor=actor, case=case, reason="r"),
+        "progress": lambda actor: case_steps.case_progress(actor=actor, case=case, note="n"),
+        "complete": lambda actor: case_steps.case_complete(actor=actor, case=case, result="r"),
+        "reject": lambda actor: case_closing.case_reject(actor=actor, case=case, reason="r"),
+        "withdraw": lambda actor: case_closing.case_withdraw(actor=actor, case=case, reason="r"),
         "transfer": lambda actor: services.case_transfer(
             actor=actor, case=case, agent=world.agent_grid2, reason="r"
         ),
-        "close": lambda actor: services.case_close(actor=actor, case=case),
-        "rectify": lambda actor: services.case_rectify(actor=actor, case=case, note="r"),
+        "close": lambda actor: case_closing.case_close(actor=actor, case=case),
+        "rectify": lambda actor: case_closing.case_rectify(actor=actor, case=case, note="r"),
     }
     return case, calls[action]
 

@@ -5,7 +5,7 @@ from django.test import Client
 
 from agency.models import Agent
 from agency.tests.factories import AgentFactory, UserFactory
-from workflows import services
+from workflows import case_closing
 from workflows.models import Case
 from workflows.tests.helpers import assert_flow_in_step, drive_to
 
@@ -22,7 +22,7 @@ def away(world):
     )
     open1 = drive_to(world, "assigned")
     open2 = drive_to(world, "submitted")
-    closed = services.case_withdraw(actor=world.staff, case=drive_to(world, "assigned"), reason="不办了")
+    closed = case_closing.case_withdraw(actor=world.staff, case=drive_to(world, "assigned"), reason="不办了")
     world.agent_grid.backup = backup
     world.agent_grid.is_away = True
     world.agent_grid.save()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.exceptions import ApplicationError
 from notifications.models import Notification
 from residents.selectors import status_label
-from workflows import selectors, services
+from workflows import case_closing, case_steps, selectors, services
 from workflows.models import Case, CaseEvent
 from workflows.tests.helpers import drive_to
 from workflows.tests.test_api import client_for
@@ -33,7 +33,7 @@ def _visit_rows(case: Case, status: str | None = None) -> list[Notification]:
 def test_agent_schedules_visit_event_notice_and_reminders(world):
     case = drive_to(world, "assigned")
     when = _at(3)
-    updated = services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=when)
+    updated = case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=when)
     assert updated.status == "assigned"
     case.refresh_from_db()
     assert case.visit_at == when
@@ -50,7 +50,7 @@ def test_agent_schedules_visit_event_notice_and_reminders(world):
 
 def test_station_staff_may_schedule_in_awaiting_materials(world):
     case = drive_to(world, "awaiting_materials")
-    services.case_schedule_visit(actor=world.staff, case=case, visit_at=_at(2))
+    case_steps.case_schedule_visit(actor=world.staff, case=case, visit_at=_at(2))
     case.refresh_from_db()
     assert case.visit_at == _at(2)
     assert "schedule_visit" in selectors.case_allowed_actions(user=world.staff, case=case)
@@ -60,7 +60,7 @@ def test_station_staff_may_schedule_in_awaiting_materials(world):
 def test_other_roles_refused(world, role, status):
     case = drive_to(world, "assigned")
     with pytest.raises(ApplicationError) as exc:
-        services.case_schedule_visit(actor=getattr(world, role), case=case, visit_at=_at(2))
+        case_steps.case_schedule_visit(actor=getattr(world, role), case=case, visit_at=_at(2))
     assert exc.value.status == status
     case.refresh_from_db()
     assert case.visit_at is None and not _visit_rows(case)
@@ -69,7 +69,7 @@ def test_other_roles_refused(world, role, status):
 def test_outside_scope_is_404(world):
     case = drive_to(world, "assigned")
     with pytest.raises(ApplicationError) as exc:
-        services.case_schedule_visit(actor=world.staff2, case=case, visit_at=_at(2))
+        case_steps.case_schedule_visit(actor=world.staff2, case=case, visit_at=_at(2))
     assert exc.value.status == 404
 
 
@@ -78,7 +78,7 @@ def test_wrong_status_is_409(world, status):
     case = drive_to(world, status)
     actor = world.staff
     with pytest.raises(ApplicationError) as exc:
-        services.case_schedule_visit(actor=actor, case=case, visit_at=_at(2))
+        case_steps.case_schedule_visit(actor=actor, case=case, visit_at=_at(2))
     assert exc.value.status == 409
     assert exc.value.extra["status"] == status
 
@@ -94,17 +94,17 @@ def test_wrong_status_is_409(world, status):
 def test_validation_errors_in_chinese(world, when, message):
     case = drive_to(world, "assigned")
     with pytest.raises(ValidationError) as exc:
-        services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=when())
+        case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=when())
     assert exc.value.message_dict == {"visit_at": [message]}
     assert not CaseEvent.objects.filter(case=case, kind="visit_scheduled").exists()
 
 
 def test_reschedule_cancels_old_reminders(world):
     case = drive_to(world, "assigned")
-    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
+    case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
     old = {n.dedupe_key for n in _visit_rows(case, Notification.Status.PENDING)}
     assert len(old) == 3  # the SMS reminders (the agent's in-app row is delivered on insert)
-    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(5))
+    case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(5))
     rows = {n.dedupe_key: n.status for n in _visit_rows(case)}
     assert {rows[k] for k in old} == {Notification.Status.CANCELLED}
     new = [k for k in rows if k not in old and ":visit:" in k and _at(5).strftime("%m%d") in k]
@@ -120,12 +120,12 @@ def test_reschedule_withdraws_the_agents_held_in_app_reminder(world):
     from notifications.selectors import inapp_for_user
 
     case = drive_to(world, "assigned")
-    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
+    case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
     held = [n for n in _visit_rows(case) if n.channel == Notification.Channel.INAPP]
     assert (
         len(held) == 1 and held[0].status == Notification.Status.SENT and held[0].send_after > timezone.now()
     )
-    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(5))
+    case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(5))
     held[0].refresh_from_db()
     assert held[0].status == Notification.Status.CANCELLED
     fresh = [n for n in _visit_rows(case) if n.channel == Notification.Channel.INAPP and n.pk != held[0].pk]
@@ -138,15 +138,15 @@ def test_reschedule_withdraws_the_agents_held_in_app_reminder(world):
 
 def test_same_time_twice_keeps_reminders(world):
     case = drive_to(world, "assigned")
-    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
-    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
+    case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
+    case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
     assert len(_visit_rows(case, Notification.Status.PENDING)) == 3
 
 
 def test_visit_cancels_outstanding_reminders(world):
     case = drive_to(world, "assigned")
-    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
-    services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
+    case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
+    case_steps.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
     rows = [n for n in _visit_rows(case) if n.channel == "sms"]
     assert len(rows) == 3 and {n.status for n in rows} == {Notification.Status.CANCELLED}
 
@@ -218,7 +218,7 @@ def test_resident_status_sentence_uses_visit_time(world):
     before = status_label(case)
     assert "将联系您并上门办理" in before
     when = _at(3)
-    case = services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=when)
+    case = case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=when)
     local = timezone.localtime(when)
     agent = world.agent_grid
     assert (
@@ -232,11 +232,11 @@ def test_resident_status_sentence_uses_visit_time(world):
 @pytest.mark.parametrize("ending", ["reject", "withdraw", "transfer"])
 def test_reject_withdraw_transfer_cancel_the_visit_reminders(world, ending):
     case = drive_to(world, "assigned")
-    services.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
+    case_steps.case_schedule_visit(actor=world.grid_worker, case=case, visit_at=_at(3))
     if ending == "reject":
-        services.case_reject(actor=world.staff, case=case, reason="不符合条件")
+        case_closing.case_reject(actor=world.staff, case=case, reason="不符合条件")
     elif ending == "withdraw":
-        services.case_withdraw(actor=world.staff, case=case, reason="群众撤回")
+        case_closing.case_withdraw(actor=world.staff, case=case, reason="群众撤回")
     else:
         services.case_transfer(actor=world.staff, case=case, agent=world.agent_grid2, reason="换人")
         case.refresh_from_db()

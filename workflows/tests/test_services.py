@@ -13,7 +13,7 @@ from viewflow.workflow.timers import fire_due_timers
 from agency.models import Agent
 from agency.tests.factories import AgentFactory, MatterFactory, UserFactory
 from core.exceptions import ApplicationError
-from workflows import selectors, services
+from workflows import case_closing, case_steps, intake_services, selectors, services, transitions
 from workflows.flows import NODE_FOR_STATUS, CaseFlow
 from workflows.models import Case, CaseEvent
 
@@ -38,7 +38,7 @@ def test_happy_path_with_materials_loop(world):
     assert case.status == "assigned" and case.assigned_agent == world.agent_grid
     assert_flow_in_step(case)
 
-    case = services.case_visit(
+    case = case_steps.case_visit(
         actor=world.grid_worker, case=case, note="", materials_missing=["户口簿", "租房合同", "户口簿"]
     )
     assert case.status == "awaiting_materials"
@@ -47,22 +47,22 @@ def test_happy_path_with_materials_loop(world):
     assert "户口簿" in told.note and "租房合同" in told.note and told.public
     assert_flow_in_step(case)
 
-    case = services.case_visit(actor=world.grid_worker, case=case, note="材料已补齐", materials_missing=[])
+    case = case_steps.case_visit(actor=world.grid_worker, case=case, note="材料已补齐", materials_missing=[])
     assert case.status == "visited" and case.materials_missing == []
     assert_flow_in_step(case)
 
-    case = services.case_submit(
+    case = case_steps.case_submit(
         actor=world.grid_worker, case=case, department="区民政局", reference_no="SD-001"
     )
     assert (case.status, case.department, case.reference_no) == ("submitted", "区民政局", "SD-001")
     assert_flow_in_step(case)
 
     for note in ("部门审核中", "已出件"):
-        case = services.case_progress(actor=world.grid_worker, case=case, note=note)
+        case = case_steps.case_progress(actor=world.grid_worker, case=case, note=note)
         assert case.status == "submitted"
         assert_flow_in_step(case)
 
-    case = services.case_complete(
+    case = case_steps.case_complete(
         actor=world.grid_worker, case=case, result="已出具证明", delivery_method="mail", tracking_no="SF123"
     )
     assert case.status == "completed" and case.completed_at and case.feedback_due_at > case.completed_at
@@ -70,11 +70,11 @@ def test_happy_path_with_materials_loop(world):
     assert_flow_in_step(case)
 
     with pytest.raises(ApplicationError) as exc:  # no rating yet, window still open
-        services.case_close(actor=world.staff, case=case)
+        case_closing.case_close(actor=world.staff, case=case)
     assert exc.value.status == 409
 
     CaseEvent.objects.create(case=case, kind="rating", note="5星", public=True)
-    case = services.case_close(actor=world.staff, case=case, note="群众满意")
+    case = case_closing.case_close(actor=world.staff, case=case, note="群众满意")
     assert case.status == "closed" and case.closed_at
     assert_flow_in_step(case)
     assert kinds(case) == [
@@ -96,9 +96,9 @@ def test_happy_path_with_materials_loop(world):
 def test_feedback_timer_autocloses(world):
     case = new_case(world)
     case = services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
-    case = services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
-    case = services.case_submit(actor=world.grid_worker, case=case, department="人社局", reference_no="")
-    case = services.case_complete(actor=world.grid_worker, case=case, result="已办结")
+    case = case_steps.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
+    case = case_steps.case_submit(actor=world.grid_worker, case=case, department="人社局", reference_no="")
+    case = case_steps.case_complete(actor=world.grid_worker, case=case, result="已办结")
     assert fire_due_timers() == 0
     with freeze_time(case.feedback_due_at + dt.timedelta(minutes=1)):
         assert "close" in selectors.case_allowed_actions(user=world.staff, case=case)
@@ -112,13 +112,13 @@ def test_feedback_timer_autocloses(world):
 def test_autoclose_sweep_fallback_is_idempotent(world):
     case = new_case(world)
     case = services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
-    case = services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
-    case = services.case_submit(actor=world.grid_worker, case=case, department="人社局", reference_no="")
-    case = services.case_complete(actor=world.grid_worker, case=case, result="已办结")
-    assert services.case_autoclose(case=case) is False  # window still open
+    case = case_steps.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
+    case = case_steps.case_submit(actor=world.grid_worker, case=case, department="人社局", reference_no="")
+    case = case_steps.case_complete(actor=world.grid_worker, case=case, result="已办结")
+    assert case_closing.case_autoclose(case=case) is False  # window still open
     with freeze_time(case.feedback_due_at + dt.timedelta(seconds=1)):
-        assert services.case_autoclose(case=case) is True
-        assert services.case_autoclose(case=case) is False
+        assert case_closing.case_autoclose(case=case) is True
+        assert case_closing.case_autoclose(case=case) is False
         assert fire_due_timers() == 0  # the boundary timer was cancelled with its host step
     assert_flow_in_step(case)
     assert kinds(case).count("closed") == 1
@@ -127,7 +127,7 @@ def test_autoclose_sweep_fallback_is_idempotent(world):
 def test_consultation_answered_without_submission(world):
     case = new_case(world, matter=world.consult)
     case = services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
-    case = services.case_answer(actor=world.grid_worker, case=case, answer="可在线办理，60岁起领取。")
+    case = case_steps.case_answer(actor=world.grid_worker, case=case, answer="可在线办理，60岁起领取。")
     assert case.status == "completed" and case.result.startswith("可在线办理")
     assert case.department == "" and "submitted" not in kinds(case)
     assert_flow_in_step(case)
@@ -137,7 +137,7 @@ def test_answer_refused_for_ordinary_matter(world):
     case = new_case(world)
     case = services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
     with pytest.raises(ApplicationError) as exc:
-        services.case_answer(actor=world.grid_worker, case=case, answer="x")
+        case_steps.case_answer(actor=world.grid_worker, case=case, answer="x")
     assert exc.value.status == 409
     assert_flow_in_step(case)
 
@@ -145,12 +145,12 @@ def test_answer_refused_for_ordinary_matter(world):
 @pytest.mark.parametrize("at", ["new", "assigned", "awaiting_materials", "visited", "submitted"])
 def test_reject_from_any_open_step(world, at):
     case = drive_to(world, at)
-    case = services.case_reject(actor=world.staff, case=case, reason="不属于帮办代办范围")
+    case = case_closing.case_reject(actor=world.staff, case=case, reason="不属于帮办代办范围")
     assert case.status == "rejected" and case.closed_at
     assert case.events.last().note == "不属于帮办代办范围"
     assert_flow_in_step(case)
     with pytest.raises(ApplicationError) as exc:
-        services.case_reject(actor=world.staff, case=case, reason="again")
+        case_closing.case_reject(actor=world.staff, case=case, reason="again")
     assert exc.value.status == 409 and exc.value.extra == {"status": "rejected"}
 
 
@@ -158,7 +158,7 @@ def test_reject_from_any_open_step(world, at):
 def test_withdraw_from_any_open_step(world, at):
     case = drive_to(world, at)
     actor = world.grid_worker if case.assigned_agent_id else world.staff
-    case = services.case_withdraw(actor=actor, case=case, reason="群众已自行办理")
+    case = case_closing.case_withdraw(actor=actor, case=case, reason="群众已自行办理")
     assert case.status == "withdrawn"
     assert_flow_in_step(case)
 
@@ -166,7 +166,7 @@ def test_withdraw_from_any_open_step(world, at):
 def test_reject_requires_reason(world):
     case = new_case(world)
     with pytest.raises(ValidationError):
-        services.case_reject(actor=world.staff, case=case, reason="   ")
+        case_closing.case_reject(actor=world.staff, case=case, reason="   ")
     assert Case.objects.get(pk=case.pk).status == "new"
 
 
@@ -194,31 +194,31 @@ def test_transfer_to_other_agent_keeps_progress(world):
     assert case.status == "submitted" and case.assigned_agent == world.agent_grid2
     assert_flow_in_step(case)
     # the new agent can carry on; the old one cannot
-    services.case_progress(actor=world.grid_worker2, case=case, note="接手办理")
+    case_steps.case_progress(actor=world.grid_worker2, case=case, note="接手办理")
     with pytest.raises(ApplicationError) as exc:
-        services.case_progress(actor=world.grid_worker, case=case, note="x")
+        case_steps.case_progress(actor=world.grid_worker, case=case, note="x")
     assert exc.value.status == 403
 
 
 def test_rectify_hook_and_report(world):
     case = drive_to(world, "completed")
-    case = services.case_mark_rectifying(case=case, rating_id=None, note="群众反映态度差")
+    case = case_closing.case_mark_rectifying(case=case, rating_id=None, note="群众反映态度差")
     assert case.status == "rectifying"
     assert_flow_in_step(case)
     with pytest.raises(ApplicationError) as exc:
-        services.case_mark_rectifying(case=case, rating_id=None, note="again")
+        case_closing.case_mark_rectifying(case=case, rating_id=None, note="again")
     assert exc.value.status == 409
     with pytest.raises(ApplicationError) as exc:
-        services.case_rectify(actor=world.grid_worker, case=case, note="x")
+        case_closing.case_rectify(actor=world.grid_worker, case=case, note="x")
     assert exc.value.status == 403
     old_due = case.feedback_due_at
-    case = services.case_rectify(actor=world.staff, case=case, note="已约谈并重新上门解释")
+    case = case_closing.case_rectify(actor=world.staff, case=case, note="已约谈并重新上门解释")
     assert case.status == "completed" and case.feedback_due_at >= old_due
     assert_flow_in_step(case)
     # a fresh window: not closable until the follow-up rating (or the new deadline)
     assert "close" not in selectors.case_allowed_actions(user=world.staff, case=case)
     CaseEvent.objects.create(case=case, kind="rating", note="追评 4星")
-    services.case_close(actor=world.staff, case=case)
+    case_closing.case_close(actor=world.staff, case=case)
     assert_flow_in_step(case)
 
 
@@ -244,7 +244,7 @@ def test_ab_post_reroute(world):
         assert_flow_in_step(c)
     assert services.agent_away_reroute(agent=world.agent_grid) == []  # idempotent
     # the backup now works the case; the away agent no longer can
-    services.case_visit(actor=backup.user, case=c1, note="", materials_missing=[])
+    case_steps.case_visit(actor=backup.user, case=c1, note="", materials_missing=[])
     # suggestions skip the away agent
     suggestions = selectors.agent_suggestions(case=new_case(world), limit=20)
     assert world.agent_grid not in suggestions and backup in suggestions
@@ -330,7 +330,7 @@ def test_case_number_clash_gives_up_after_three_draws(world):
         pytest.raises(IntegrityError),
     ):
         new_case(world, resident_phone="139 0013 9000")
-    assert draw.call_count == services.CASE_NO_ATTEMPTS == 3
+    assert draw.call_count == intake_services.CASE_NO_ATTEMPTS == 3
     assert Case.objects.count() == 1
 
 
@@ -436,9 +436,9 @@ def test_only_lock_conflicts_become_409():
 
     nowait = OperationalError("could not obtain lock on row")
     nowait.__cause__ = _LockNotAvailable()
-    assert services._is_lock_conflict(FlowLockFailed("busy"))
-    assert services._is_lock_conflict(nowait)
-    assert services._is_lock_conflict(OperationalError("database is locked"))
+    assert transitions.is_lock_conflict(FlowLockFailed("busy"))
+    assert transitions.is_lock_conflict(nowait)
+    assert transitions.is_lock_conflict(OperationalError("database is locked"))
     # A dropped connection is a server fault: it must surface as one, not as "someone else is editing".
-    assert not services._is_lock_conflict(InterfaceError("connection already closed"))
-    assert not services._is_lock_conflict(OperationalError("server closed the connection unexpectedly"))
+    assert not transitions.is_lock_conflict(InterfaceError("connection already closed"))
+    assert not transitions.is_lock_conflict(OperationalError("server closed the connection unexpectedly"))

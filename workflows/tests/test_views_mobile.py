@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agency.tests.factories import MatterFactory, SiteMatterFactory, UserFactory
 from core.models import AuditLog
-from workflows import services
+from workflows import case_steps, services
 from workflows.models import Case
 from workflows.tests.page_helpers import NAUGHTY, assigned_case, create_case, new_form_data
 
@@ -321,8 +321,8 @@ def test_visit_with_missing_material_then_full_path_to_completion(client, world)
 
 def test_complete_by_mail_needs_tracking_number(client, world):
     case = assigned_case(world)
-    case = services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
-    case = services.case_submit(actor=world.grid_worker, case=case, department="镇社保所", reference_no="")
+    case = case_steps.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
+    case = case_steps.case_submit(actor=world.grid_worker, case=case, department="镇社保所", reference_no="")
     client.force_login(world.grid_worker)
     response = client.post(
         f"/m/cases/{case.case_no}/complete/",
@@ -366,8 +366,8 @@ def test_role_may_not_step_shows_403_message(client, world):
 
 def test_empty_required_step_field_is_400(client, world):
     case = assigned_case(world)
-    case = services.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
-    case = services.case_submit(actor=world.grid_worker, case=case, department="镇民政办", reference_no="")
+    case = case_steps.case_visit(actor=world.grid_worker, case=case, note="", materials_missing=[])
+    case = case_steps.case_submit(actor=world.grid_worker, case=case, department="镇民政办", reference_no="")
     client.force_login(world.grid_worker)
     response = client.post(f"/m/cases/{case.case_no}/progress/", {"progress-note": "   "})
     assert response.status_code == 400

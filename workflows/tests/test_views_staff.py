@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agency.models import Agent
 from agency.tests.factories import AgentFactory, MatterFactory
-from workflows import services
+from workflows import case_closing, services
 from workflows.models import Case
 from workflows.tests.factories import CaseFactory
 from workflows.tests.page_helpers import assigned_case, completed_case, create_case
@@ -199,7 +199,7 @@ def test_staff_close_only_after_feedback_window(client, world):
 
 def test_staff_rectify_report_after_bad_rating(client, world):
     case = completed_case(world)
-    services.case_mark_rectifying(case=case, rating_id=None, note="群众差评：办理太慢")
+    case_closing.case_mark_rectifying(case=case, rating_id=None, note="群众差评：办理太慢")
     client.force_login(world.staff)
     url = f"/staff/cases/{case.case_no}"
     html = client.get(f"{url}/").content.decode()
