@@ -524,14 +524,6 @@ def bundle_add_check(*, actor: Any, parent: Case, permit: CasePermit | None = No
     return permit
 
 
-def _drop_action(child: Case, action: str) -> str:
-    """The row of the permission table a drop of ``child`` follows: a waiting member (or a case that is no
-    member) is staff's to close; a started one follows the case's own ``withdraw`` / ``reject`` rule."""
-    if child.status == S.WAITING or child.bundle_parent_id is None:
-        return "bundle_drop_waiting"
-    return action
-
-
 def bundle_drop_check(*, actor: Any, child: Case, permit: CasePermit | None = None) -> CasePermit:
     """May ``actor`` withdraw or refuse member ``child``? 404 outside scope, 403 the role may not, before the
     body is read; the state (a member, still open: 409) is ``bundle_child_drop``'s to check. Returns the
@@ -540,8 +532,9 @@ def bundle_drop_check(*, actor: Any, child: Case, permit: CasePermit | None = No
     A waiting member is staff's to close; a started one follows the case's own ``withdraw`` rule (staff, or
     its assigned agent), which ``bundle_child_drop`` applies again through ``case_withdraw``/``case_reject``.
     """
+    waiting = child.status == S.WAITING or child.bundle_parent_id is None
     permit = permit or case_permit(user=actor, case=child)
-    permit.require(case=child, action=_drop_action(child, "withdraw"), status=False)
+    permit.require(case=child, action="bundle_drop_waiting" if waiting else "withdraw", status=False)
     return permit
 
 
