@@ -151,7 +151,7 @@ def case_status_writes(source: str, filename: str = "<src>") -> list[int]:
                 named_case = isinstance(target.value, ast.Name) and target.value.id in CASE_NAMES
                 other_model = value is not None and _status_model(value) not in (None, "Case")
                 if (named_case and not other_model) or (value is not None and _looks_like_case_status(value)):
-                    lines.append(node.lineno)
+                    lines.append(target.lineno)
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
