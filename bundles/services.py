@@ -273,7 +273,7 @@ def _child_start(*, child: Case, parent: Case, actor: Any) -> None:
     """Start a waiting member: its process, and its due date counted from now."""
     now = timezone.now()
     case_start(
-        child,
+        case=child,
         actor=actor,
         start=lambda c: CaseFlow.start.run(case=c),
         note=f"已受理：{child.matter.name}（{parent.matter.name}）",
@@ -336,7 +336,7 @@ def bundle_intake(
     # (``submitted``, the flow's ``handling`` step), so no "unassigned" alert fires for it, its due date (the
     # bundle's limit) still counts, and it completes from there when the last member is done.
     case_move(
-        parent,
+        case=parent,
         actor=actor,
         status=S.SUBMITTED,
         department="一件事联办",
@@ -392,12 +392,12 @@ def _parent_finish(*, parent: Case, actor: Any) -> None:
     progress = bundle_progress_label(statuses)
     if not any(s in DONE_STATUSES for s in statuses):
         case_finish(
-            parent, actor=actor, status=S.WITHDRAWN, note=f"一件事各项均已撤回或不予受理（{progress}）"
+            case=parent, actor=actor, status=S.WITHDRAWN, note=f"一件事各项均已撤回或不予受理（{progress}）"
         )
         case_step_run(parent, action="withdraw", actor=actor)
         return
     case_finish(
-        parent,
+        case=parent,
         actor=actor,
         status=S.COMPLETED,
         note=f"一件事全部办结（{progress}）",
@@ -473,7 +473,7 @@ def _withdraw_open_children(*, parent: Case, actor: Any, reason: str) -> int:
             ) from exc
         if child.status not in S.OPEN and child.status != S.WAITING:  # type: ignore[attr-defined]
             continue
-        case_finish(child, actor=actor, status=S.WITHDRAWN, note=f"随一件事撤回：{reason}")
+        case_finish(case=child, actor=actor, status=S.WITHDRAWN, note=f"随一件事撤回：{reason}")
         if child.process_id is not None:
             case_step_run(child, action="withdraw", actor=actor)
         done += 1
@@ -561,7 +561,7 @@ def bundle_child_drop(
         locked = case_lock(child)
         permit.require(case=locked, action="bundle_drop_waiting")
         case_finish(
-            locked, actor=actor, status=S.WITHDRAWN if action == "withdraw" else S.REJECTED, note=reason
+            case=locked, actor=actor, status=S.WITHDRAWN if action == "withdraw" else S.REJECTED, note=reason
         )
         _child_changed(child=locked, action=action, actor=actor, reason=reason)
     return locked

@@ -114,7 +114,7 @@ def handoff_send(
         handoff.save(update_fields=["outbox_key"])
         channel_label = str(Channel(channel).label)
         case_move(
-            c,
+            case=c,
             actor=actor,
             status=S.HANDED_OFF,
             department=f"{region}{authority}"[:128],
@@ -168,7 +168,7 @@ def handoff_record_reference(
         handoff.reference_no = reference_no
         handoff.reference_at = timezone.now()
         handoff.save(update_fields=["reference_no", "reference_at"])
-        case_update(c, reference_no=reference_no)
+        case_update(case=c, reference_no=reference_no)
         case_event_write(
             case=c,
             kind="progress",
@@ -201,7 +201,7 @@ def handoff_return(
         where = f"{handoff.region}{handoff.authority}"
         if completed:
             case_finish(
-                c,
+                case=c,
                 actor=actor,
                 status=S.COMPLETED,
                 kind="handoff_returned",
@@ -211,7 +211,7 @@ def handoff_return(
             )
         else:
             case_finish(
-                c,
+                case=c,
                 actor=actor,
                 status=S.REJECTED,
                 note=f"{where}不予办理：{result}",

@@ -32,7 +32,7 @@ def case_reject(*, actor: Any, case: Case, reason: str, permit: CasePermit | Non
     reason = case_text(reason, field="reason", max_length=2000, required=True)
 
     def apply(c: Case) -> None:
-        case_finish(c, actor=actor, status=S.REJECTED, note=reason, tell_resident=reason)
+        case_finish(case=c, actor=actor, status=S.REJECTED, note=reason, tell_resident=reason)
 
     return case_transition(actor=actor, case=case, action="reject", apply=apply, permit=permit)
 
@@ -42,7 +42,7 @@ def case_withdraw(*, actor: Any, case: Case, reason: str, permit: CasePermit | N
     reason = case_text(reason, field="reason", max_length=2000, required=True)
 
     def apply(c: Case) -> None:
-        case_finish(c, actor=actor, status=S.WITHDRAWN, note=reason, tell_resident=reason)
+        case_finish(case=c, actor=actor, status=S.WITHDRAWN, note=reason, tell_resident=reason)
 
     return case_transition(actor=actor, case=case, action="withdraw", apply=apply, permit=permit)
 
@@ -65,7 +65,7 @@ def case_close(*, actor: Any, case: Case, note: str = "", permit: CasePermit | N
     note = case_text(note, field="note", max_length=2000)
 
     def apply(c: Case) -> None:
-        case_finish(c, actor=actor, status=S.CLOSED, note=note or "案件已关闭")
+        case_finish(case=c, actor=actor, status=S.CLOSED, note=note or "案件已关闭")
 
     return case_transition(
         actor=actor, case=case, action="close", apply=apply, extra_check=check_closable, permit=permit
@@ -73,7 +73,7 @@ def case_close(*, actor: Any, case: Case, note: str = "", permit: CasePermit | N
 
 
 def _apply_autoclose(c: Case) -> None:
-    case_finish(c, actor=None, status=S.CLOSED, note="评价期满，系统自动关闭")
+    case_finish(case=c, actor=None, status=S.CLOSED, note="评价期满，系统自动关闭")
 
 
 def case_autoclose(*, case: Case) -> bool:
@@ -114,7 +114,7 @@ def case_rectify_apply(
 
     def apply(c: Case) -> None:
         case_move(
-            c,
+            case=c,
             actor=actor,
             status=S.COMPLETED,
             feedback_due_at=add_working_days(timezone.now(), feedback_window_workdays()),
@@ -137,7 +137,7 @@ def case_mark_rectifying(*, case: Case, rating_id: int | None, note: str) -> Cas
         if c.status != S.COMPLETED:
             raise ApplicationError("案件当前状态不能进入整改。", {"status": c.status}, status=409)
         case_move(
-            c,
+            case=c,
             actor=None,
             status=S.RECTIFYING,
             kind="rectifying",

@@ -51,7 +51,7 @@ def case_visit(
             listing = "；".join(f"{i}. {m}" for i, m in enumerate(missing, 1))
             text = f"一次性告知需补充材料：{listing}"
             case_move(
-                c,
+                case=c,
                 actor=actor,
                 status=S.AWAITING_MATERIALS,
                 materials_missing=missing,
@@ -63,7 +63,7 @@ def case_visit(
             notify_resident(c, "materials_missing", f"materials:{visits}", materials="、".join(missing))
         else:
             case_move(
-                c,
+                case=c,
                 actor=actor,
                 status=S.VISITED,
                 materials_missing=missing,
@@ -91,7 +91,7 @@ def case_submit(
     def apply(c: Case) -> None:
         text = f"已代为报送{department}" + (f"（受理号 {reference_no}）" if reference_no else "")
         case_move(
-            c,
+            case=c,
             actor=actor,
             status=S.SUBMITTED,
             department=department,
@@ -112,7 +112,7 @@ def case_progress(
     note = case_text(note, field="note", max_length=2000, required=True)
 
     def apply(c: Case) -> None:
-        case_update(c)  # the status stays; updated_at moves
+        case_update(case=c)  # the status stays; updated_at moves
         event = case_event_write(case=c, kind="progress", note=note, actor=actor)
         if notify_resident:
             tell_resident_now(c, "case_progress", f"progress:{event.pk}", note=snippet(note))
@@ -144,7 +144,7 @@ def case_complete(
         label = str(Case.DeliveryMethod(delivery_method).label)
         text = f"已办结：{result}（{label}{'，单号 ' + tracking_no if tracking_no else ''}）"
         case_finish(
-            c,
+            case=c,
             actor=actor,
             status=S.COMPLETED,
             note=f"{text}。{note}" if note else text,
@@ -165,7 +165,7 @@ def case_answer(*, actor: Any, case: Case, answer: str, permit: CasePermit | Non
 
     def apply(c: Case) -> None:
         case_finish(
-            c,
+            case=c,
             actor=actor,
             status=S.COMPLETED,
             kind="answered",
@@ -233,7 +233,7 @@ def case_schedule_visit(
         previous = c.visit_at
         if previous is not None and previous != visit_at:
             _visit_reminders_cancel(c)  # the old time's reminders must not go out
-        case_update(c, visit_at=visit_at)
+        case_update(case=c, visit_at=visit_at)
         label = visit_time_label(visit_at)
         case_event_write(
             case=c,

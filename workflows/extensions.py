@@ -8,7 +8,7 @@ An app registers its hooks in its ``AppConfig.ready()``:
   make anyway (e.g. the agent lacks the matter category's qualification); ``case_assign`` writes each as a
   staff-only timeline row flagged in ``data["flag"]``;
 - a *case-changed hook* ``hook(case=<locked Case>, action=<str>, actor=<user or None>)``, called by the one
-  transition path (``services._transition``) inside its transaction, so an app built on cases follows them
+  transition path (``transitions.case_transition``) inside its transaction, so an app built on cases follows them
   (a 一件事's parent when a member is done, withdrawn or rejected). Model signals are off limits for business
   logic; a hook raising aborts the transition (the whole transaction rolls back).
 

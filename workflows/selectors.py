@@ -141,14 +141,6 @@ def case_permit(*, user: Any, case: Case, in_scope: bool | None = None) -> CaseP
     )
 
 
-def case_action_check(*, user: Any, case: Case, action: str) -> CasePermit:
-    """May ``user`` take ``action`` on ``case`` now? ``CasePermit.require`` on a permit evaluated here, which
-    is returned to pass along (to the service, then to the answer)."""
-    permit = case_permit(user=user, case=case)
-    permit.require(case=case, action=action)
-    return permit
-
-
 def case_in_scope(*, user: Any, case: Case) -> bool:
     """Python twin of ``cases_visible_to`` for a case already loaded: assigned to the user's agent, or at a
     site in their scope."""

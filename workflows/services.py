@@ -64,7 +64,7 @@ def case_assign(*, actor: Any, case: Case, agent: Agent, permit: CasePermit | No
 
     def apply(c: Case) -> None:
         case_move(
-            c,
+            case=c,
             actor=actor,
             status=S.ASSIGNED,
             assigned_agent=agent,
@@ -130,7 +130,7 @@ def case_transfer(
         if agent is not None:
             parts.append(f"改由{agent.name}办理")
         event = case_move(
-            c,
+            case=c,
             actor=actor,
             status=status,
             kind="transferred",
@@ -187,7 +187,7 @@ def agent_away_reroute(*, agent: Agent) -> list[Case]:
             c = Case.objects.select_for_update(of=("self",)).select_related("site", "matter").get(pk=case_id)
             if c.assigned_agent_id != agent.pk or c.status not in S.ACTIVE:  # type: ignore[attr-defined]
                 continue
-            case_update(c, assigned_agent=backup)
+            case_update(case=c, assigned_agent=backup)
             case_event_write(
                 case=c,
                 kind="reassigned_backup",

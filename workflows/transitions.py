@@ -175,7 +175,7 @@ def case_visit_reminders_cancel(case: Case) -> None:
     visit_reminders_cancel(case=case)
 
 
-def case_update(case: Case, **values: Any) -> None:
+def case_update(*, case: Case, **values: Any) -> None:
     """Set and save fields of a locked case other than its status (``case_move`` / ``case_finish`` own that)."""
     if "status" in values:
         raise ValueError("a case's status changes through case_move or case_finish")
@@ -185,8 +185,8 @@ def case_update(case: Case, **values: Any) -> None:
 
 
 def case_move(
-    case: Case,
     *,
+    case: Case,
     actor: Any,
     status: str,
     kind: str,
@@ -237,8 +237,8 @@ class Result:
 
 
 def case_finish(
-    case: Case,
     *,
+    case: Case,
     actor: Any,
     status: str,
     note: str,
