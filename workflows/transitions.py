@@ -207,7 +207,7 @@ def case_move(
 
 
 def case_start(
-    case: Case, *, actor: Any, start: Callable[[Case], Any], note: str, **values: Any
+    *, case: Case, actor: Any, start: Callable[[Case], Any], note: str, **values: Any
 ) -> CaseEvent:
     """A waiting case (a 一件事 member whose dependencies are done) starts: its status becomes ``new``,
     ``start`` (the flow's ``CaseFlow.start.run``, which wants a new case) gives its process, and the case is
@@ -231,9 +231,8 @@ class Result:
     delivery_method: str = Case.DeliveryMethod.DOOR
     tracking_no: str = ""
     delivery_label: str = ""
-    told: str = (
-        ""  # what the resident's 办结 message says of the result, if not ``text`` (a 一件事's progress)
-    )
+    # what the resident's 办结 message says of the result, if not ``text`` (a 一件事: its progress)
+    told: str = ""
 
 
 def case_finish(

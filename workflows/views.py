@@ -101,13 +101,6 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def _get_case(request: HttpRequest, case_no: str) -> Case:
-    try:
-        return selectors.case_get_for_actor(user=request.user, case_no=case_no)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from exc
-
-
 def _get_case_with_permit(request: HttpRequest, case_no: str) -> tuple[Case, selectors.CasePermit]:
     try:
         return selectors.case_get_with_permit(user=request.user, case_no=case_no)
@@ -361,7 +354,8 @@ def _case_page(
 @require_GET
 @login_required
 def m_case(request: HttpRequest, case_no: str) -> HttpResponse:
-    return _case_page(request, _get_case(request, case_no), ui="m")
+    case, permit = _get_case_with_permit(request, case_no)
+    return _case_page(request, case, ui="m", permit=permit)
 
 
 def _refusal(case: Case, action: str, permit: selectors.CasePermit) -> ApplicationError | None:
@@ -461,4 +455,5 @@ def staff_cases(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def staff_case(request: HttpRequest, case_no: str) -> HttpResponse:
-    return _case_page(request, _get_case(request, case_no), ui="staff")
+    case, permit = _get_case_with_permit(request, case_no)
+    return _case_page(request, case, ui="staff", permit=permit)
