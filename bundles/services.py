@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from agency.models import Grid, Matter, Site, SiteMatter
+from agency.roles import STAFF_ROLES
 from agency.selectors import BUNDLE_MATTER_PREFIX
 from bundles.models import Bundle, BundleCase, BundleChild, BundleMember
 from core.db_errors import is_unique_violation
@@ -37,7 +38,7 @@ from workflows.bundle_progress import DONE_STATUSES, DROPPED_STATUSES, bundle_pr
 from workflows.case_numbers import generate_case_no
 from workflows.flows import CaseFlow
 from workflows.models import Case
-from workflows.permissions import STAFF_ROLES, role_may, role_may_create
+from workflows.permissions import role_may, role_may_create
 
 logger = logging.getLogger(__name__)
 

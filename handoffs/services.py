@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from agency.roles import STAFF_ROLES
 from core.exceptions import ApplicationError
 from core.text import clean_text
 from core.workdays import add_working_days
@@ -28,7 +29,6 @@ from workflows import selectors as case_selectors
 from workflows import services as case_services
 from workflows.extensions import case_changed
 from workflows.models import Case
-from workflows.permissions import STAFF_ROLES
 
 S = Case.Status
 MAX_MATERIALS = 50

@@ -35,6 +35,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from agency.models import Agent, Matter, Site
+from agency.roles import STAFF_ROLES
 from core import stats_generation
 from core.exceptions import ApplicationError
 from residents.models import Rating
@@ -43,7 +44,6 @@ from workflows.models import Case
 
 logger = logging.getLogger(__name__)
 
-OVERSIGHT_ROLES = (Agent.Kind.DISTRICT_ADMIN, Agent.Kind.TOWN_STAFF, Agent.Kind.STATION_STAFF)
 OPEN = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
 MAX_DAYS = 3660
 
@@ -117,7 +117,7 @@ class Scope:
 def stats_scope(*, user: Any, site_code: str | None = None) -> Scope:
     """The caller's scope, optionally narrowed to one site (a center brings its sites along)."""
     role = selectors.actor_role(user)
-    if role not in OVERSIGHT_ROLES:
+    if role not in STAFF_ROLES:
         raise ApplicationError("无权查看统计。", status=403)
     visible = selectors.scope_site_ids(user)
     if not site_code:

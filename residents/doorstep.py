@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from agency.roles import STAFF_ROLES
 from agency.selectors import sites_for_user, user_role
 from core.exceptions import ApplicationError
 from core.masking import phone_tail
@@ -20,7 +21,6 @@ from workflows.feedback_links import feedback_link_case as feedback_link_case
 from workflows.feedback_links import feedback_link_token as feedback_link_token
 from workflows.feedback_links import feedback_link_url as feedback_link_url
 from workflows.models import Case
-from workflows.permissions import STAFF_ROLES
 from workflows.recipients import station_staff
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from notifications.outbox import NotificationRequest
 from notifications.selectors import sent_dedupe_keys
-from notifications.services import NotificationRequest
 from residents.models import Rating
 from workflows.models import Case
 from workflows.reminders.base import (

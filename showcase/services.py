@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agency.models import Agent, Site
+from agency.roles import STAFF_ROLES
 from core.exceptions import ApplicationError
 from core.services import audit_log
 from core.text import clean_text
@@ -19,7 +20,6 @@ from residents.models import Rating
 from showcase.models import TypicalCase
 from showcase.privacy import find_personal_data
 from workflows.models import Case
-from workflows.permissions import STAFF_ROLES
 from workflows.selectors import actor_role, case_in_scope
 
 CONSENT_SALT = "showcase.consent"

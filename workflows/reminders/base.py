@@ -16,7 +16,8 @@ from django.utils import timezone
 from agency.models import Agent, Site
 from agency.selectors import agent_stand_in
 from core.workdays import is_workday, local_tz
-from notifications.services import NotificationRequest, notification_enqueue_many
+from notifications.outbox import NotificationRequest
+from notifications.services import notification_enqueue_many
 from workflows.models import Case
 
 # The staff lookups are shared with the residents' alerts; re-exported for the sweeps that import them here.

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agency.models import Agent
 from core.workdays import add_working_days, working_days_between
-from notifications.services import NotificationRequest
+from notifications.outbox import NotificationRequest
 from workflows import extensions
 from workflows.models import Case, CaseEvent
 from workflows.reminders.base import (

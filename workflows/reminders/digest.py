@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from agency.models import Agent, Site
 from core.workdays import is_workday
-from notifications.services import NotificationRequest, notification_enqueue_many
+from notifications.outbox import NotificationRequest
+from notifications.services import notification_enqueue_many
 from workflows.models import Case
 from workflows.reminders.base import (
     OPEN_STATUSES,

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from agency.selectors import agent_public_phone, agent_stand_in
 from core.workdays import local_tz
-from notifications.services import NotificationRequest, notification_enqueue_many
+from notifications.outbox import NotificationRequest
+from notifications.services import notification_enqueue_many
 from workflows.models import Case
 from workflows.reminders.base import _local, staff_messages
 
@@ -37,7 +38,7 @@ def visit_reminders_schedule(*, case: Case, visit_at: dt.datetime) -> int:
 
     Keys ``case:<no>:visit:<YYYYmmddHHMM>:…``: scheduling the same time twice queues nothing twice.
     """
-    from notifications.services import quiet_hours_release
+    from notifications.outbox import quiet_hours_release
 
     now = timezone.now()
     local_visit = _local(visit_at)
