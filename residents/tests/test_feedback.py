@@ -376,8 +376,8 @@ def test_doorstep_requests_listed_for_station_special_groups_first(world, outbox
     )
     assert elderly.special_groups == ["elderly"]
     assert {c["dedupe_key"] for c in outbox.of("doorstep_request")} == {
-        f"doorstep:{plain.pk}:agent:{world.staff.agent.pk}",
-        f"doorstep:{elderly.pk}:agent:{world.staff.agent.pk}",
+        f"doorstep:{plain.pk}:agent:{world.staff.agent.pk}:sms",
+        f"doorstep:{elderly.pk}:agent:{world.staff.agent.pk}:sms",
     }
     rows = staff_client(world.staff).get("/api/v1/doorstep-requests/").json()
     assert [r["id"] for r in rows] == [elderly.pk, plain.pk]

@@ -40,7 +40,6 @@ from workflows.reminders.base import (
     load_due_cases,
     overdue_cutoff,
     staff_by_site,
-    staff_messages,
     working_hours_before,
 )
 from workflows.reminders.deadlines import (
@@ -78,7 +77,6 @@ __all__ = [
     "reminders_unassigned",
     "reminders_visit_pending",
     "staff_by_site",
-    "staff_messages",
     "station_digest_counts",
     "unassigned_cases",
     "visit_pending_cases",

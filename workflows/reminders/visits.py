@@ -13,8 +13,9 @@ from agency.selectors import agent_public_phone, agent_stand_in
 from core.workdays import local_tz
 from notifications.outbox import NotificationRequest
 from notifications.services import notification_enqueue_many
+from notifications.staff import staff_messages
 from workflows.models import Case
-from workflows.reminders.base import _local, staff_messages
+from workflows.reminders.base import to_local
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +42,10 @@ def visit_reminders_schedule(*, case: Case, visit_at: dt.datetime) -> int:
     from notifications.outbox import quiet_hours_release
 
     now = timezone.now()
-    local_visit = _local(visit_at)
+    local_visit = to_local(visit_at)
     if visit_at <= now or case.assigned_agent is None:
         return 0
-    agent = agent_stand_in(case.assigned_agent, today=_local(now).date())
+    agent = agent_stand_in(case.assigned_agent, today=to_local(now).date())
     context = {
         "case_no": case.case_no,
         "matter": case.matter.name,
