@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from core.masking import mask_id_number, mask_name, mask_phone
 from oversight import stats
 from oversight.models import ExportJob
-from residents.models import Rating
+from residents.models import Rating, bad_rating_q
 from workflows.models import Case
 
 PROGRESS_EVERY = 500
@@ -171,7 +171,7 @@ def monthly_summary(*, scope: stats.Scope, period: stats.Period) -> list[list[An
         .annotate(month=TruncMonth("created_at", tzinfo=tz))
         .values("month", "site_id")
         .annotate(
-            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=Q(value__lte=2))
+            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=bad_rating_q())
         )
     ):
         target = row(g["month"], g["site_id"])

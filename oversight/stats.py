@@ -38,7 +38,7 @@ from agency.models import Agent, Matter, Site
 from agency.roles import STAFF_ROLES
 from core import stats_generation
 from core.exceptions import ApplicationError
-from residents.models import Rating
+from residents.models import Rating, bad_rating_q
 from workflows import selectors
 from workflows.models import Case
 
@@ -247,7 +247,7 @@ def _compute(
         _ratings(scope, period)
         .values("site_id")
         .annotate(
-            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=Q(value__lte=2))
+            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=bad_rating_q())
         )
     )
     for rating_row in ratings:
@@ -417,7 +417,7 @@ def bad_ratings_list(*, scope: Scope, period: Period, limit: int = 50) -> list[R
     """Bad ratings of the period with their rectification (if any): 差评 and 整改 status."""
     return list(
         _ratings(scope, period)
-        .filter(value__lte=2)
+        .filter(bad_rating_q())
         .select_related("case", "site", "rectification")
         .order_by("-created_at")[:limit]
     )

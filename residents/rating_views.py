@@ -29,7 +29,7 @@ from core.masking import mask_name
 from residents import selectors as resident_selectors
 from residents import services as resident_services
 from residents import staff_scope
-from residents.models import Appeal, Rating
+from residents.models import Appeal, Rating, bad_rating_q
 from workflows.views import _ctx, staff_required
 
 PAGE_SIZE = 20
@@ -106,7 +106,7 @@ class RatingRow:
 def _bad_ratings(request: HttpRequest) -> QuerySet[Rating]:
     return (
         resident_selectors.ratings_visible_to(request.user)
-        .filter(value__lte=2)
+        .filter(bad_rating_q())
         .select_related("case__matter")
         .prefetch_related("appeals")
     )

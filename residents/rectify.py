@@ -22,7 +22,7 @@ from core.exceptions import ApplicationError
 from core.services import audit_log
 from core.text import clean_text
 from notifications.services import notification_enqueue
-from residents.models import Rating, Rectification
+from residents.models import Rating, Rectification, bad_rating_q
 from residents.staff_scope import require_staff_scope
 from workflows import services as case_services
 from workflows.feedback_links import feedback_link_url
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 def _open_bad_rating(case: Case) -> Rating | None:
     """The bad rating that put ``case`` into rectification: the latest 差评 without a report yet."""
     return (
-        Rating.objects.filter(case=case, value__lte=2, rectification__isnull=True)
+        Rating.objects.filter(bad_rating_q(), case=case, rectification__isnull=True)
         .select_related("site")
         .order_by("-created_at", "-id")
         .first()

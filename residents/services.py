@@ -32,6 +32,7 @@ from residents.models import (
     Rating,
     Rectification,
     ResidentToken,
+    bad_rating_q,
 )
 from residents.staff_alerts import notify_staff
 from residents.staff_scope import APPEAL_DECIDER_ROLES, require_staff_scope
@@ -344,7 +345,7 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
         rating = (
             Rating.objects.select_for_update(of=("self",))
             .select_related("site__parent", "case__matter")
-            .filter(pk=rating_id, value__lte=2, excluded=False)
+            .filter(bad_rating_q(), pk=rating_id, excluded=False)
             .first()
         )
         if rating is None:

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
 from residents import doorstep, selectors, services, staff_scope
-from residents.models import Appeal, DoorstepRequest, Rating
+from residents.models import Appeal, DoorstepRequest, Rating, bad_rating_q
 
 
 def _rating_or_404(rating_id: int) -> Rating:
@@ -95,7 +95,7 @@ class RatingListView(APIView):
     def get(self, request: Request) -> Response:
         qs = selectors.ratings_visible_to(request.user)
         if request.query_params.get("bad") in ("1", "true"):
-            qs = qs.filter(value__lte=2)
+            qs = qs.filter(bad_rating_q())
         if request.query_params.get("site"):
             qs = qs.filter(site__code=request.query_params["site"])
         return Response(RatingOutSerializer(qs[:200], many=True).data)
