@@ -20,10 +20,6 @@ from notifications.outbox import NotificationRequest
 from notifications.services import notification_enqueue_many
 from workflows.models import Case
 
-# The staff lookups are shared with the residents' alerts; re-exported for the sweeps that import them here.
-from workflows.recipients import district_admins as district_admins
-from workflows.recipients import staff_by_site as staff_by_site
-
 logger = logging.getLogger(__name__)
 
 

@@ -15,6 +15,7 @@ from notifications.outbox import NotificationRequest
 from notifications.staff import staff_messages
 from workflows import extensions
 from workflows.models import Case, CaseEvent
+from workflows.recipients import district_admins, staff_by_site
 from workflows.reminders.base import (
     OPEN_STATUSES,
     DueCase,
@@ -22,13 +23,11 @@ from workflows.reminders.base import (
     _agent_of,
     all_site_ids,
     case_context,
-    district_admins,
     ladder_thresholds,
     lookback,
     overdue_cutoff,
     reminder_setting,
     run_batches,
-    staff_by_site,
     to_local,
     working_hours_before,
 )

@@ -14,11 +14,11 @@ from notifications.outbox import NotificationRequest
 from notifications.services import notification_enqueue_many
 from notifications.staff import staff_messages
 from workflows.models import Case
+from workflows.recipients import staff_by_site
 from workflows.reminders.base import (
     OPEN_STATUSES,
     SweepResult,
     _midnight,
-    staff_by_site,
     to_local,
 )
 
