@@ -191,6 +191,3 @@ class DutyShiftAdmin(AuditedAdmin):
     list_filter = ("site",)
     date_hierarchy = "date"
     autocomplete_fields = ("site", "agent")
-
-
-from agency.standards_admin import *  # noqa: E402,F403

@@ -254,6 +254,3 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.site} {self.agent.name}"
-
-
-from agency.standards_models import *  # noqa: E402,F403

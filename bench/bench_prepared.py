@@ -154,11 +154,11 @@ def _endpoints(reads: list[Read]) -> list[tuple[str, Callable[[Any, int], Any]]]
 
     from agency.models import SiteMatter
     from core.models import User
-    from residents.services import _token_issue
+    from residents.otp import token_issue
     from workflows.models import Case
 
     phones = [r["phone"] for r in next(r for r in reads if r.name == "resident_selectors._CASES").args]
-    bearer = [f"Bearer {_token_issue(phone=p, now=timezone.now()).token}" for p in phones]
+    bearer = [f"Bearer {token_issue(phone=p, now=timezone.now()).token}" for p in phones]
     lookups = list(Case.objects.order_by("?").values_list("case_no", "resident_phone")[:200])
     staff = User.objects.get(username="staff")
     token = f"Token {Token.objects.get_or_create(user=staff)[0].key}"

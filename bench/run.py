@@ -196,7 +196,7 @@ class Fixtures:
 
         from agency.models import Agent
         from core.models import User
-        from residents import services as resident_services
+        from residents import otp as resident_otp
 
         self.sample = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line]
         if not self.sample:
@@ -207,9 +207,7 @@ class Fixtures:
         }
         phones = sorted({row["phone"] for row in self.sample})[:100]
         now = timezone.now()
-        self.resident_tokens = [
-            resident_services._token_issue(phone=phone, now=now).token for phone in phones
-        ]
+        self.resident_tokens = [resident_otp.token_issue(phone=phone, now=now).token for phone in phones]
         staff_agent = Agent.objects.get(user__username="staff")
         station = staff_agent.sites.order_by("id").first()
         assert station is not None
@@ -222,7 +220,7 @@ class Fixtures:
         bundle = Bundle.objects.filter(sites=station, is_active=True).order_by("sort_order", "code").first()
         self.bundle = bundle.code if bundle is not None else None
         self.lifecycle_phone = "+8613900000000"
-        self.lifecycle_token = resident_services._token_issue(phone=self.lifecycle_phone, now=now).token
+        self.lifecycle_token = resident_otp.token_issue(phone=self.lifecycle_phone, now=now).token
 
     def auth(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Token {self.staff_tokens[user]}"}

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from bundles.selectors import bundle_stats
-from oversight.dashboard_views import PERIODS, _period_from, _scope_from
+from oversight.params import PERIODS, period_from, scope_from
 
 
 def _pct(value: float | None) -> str:
@@ -23,8 +23,8 @@ def _pct(value: float | None) -> str:
 @require_GET
 @login_required
 def bundles_dashboard(request: HttpRequest) -> HttpResponse:
-    scope = _scope_from(request)
-    period_name, period = _period_from(request.GET)
+    scope = scope_from(request)
+    period_name, period = period_from(request.GET)
     figures = bundle_stats(scope=scope, period=period)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")

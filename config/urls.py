@@ -14,6 +14,8 @@ MOVED_ADMIN_MODELS = {
     "residents": ("rating", "callback", "rectification", "appeal", "doorsteprequest", "appointment"),
     "oversight": ("exportjob", "open311key"),
 }
+# Issue 25 moved the construction-standard criteria from agency to standards: the same for their admin.
+MOVED_FROM_AGENCY_ADMIN = {"standards": ("standardcriterion",)}
 
 urlpatterns = [
     *[
@@ -22,6 +24,14 @@ urlpatterns = [
             RedirectView.as_view(url=f"/admin/{app}/{model}/%(rest)s", permanent=True, query_string=True),
         )
         for app, models in MOVED_ADMIN_MODELS.items()
+        for model in models
+    ],
+    *[
+        re_path(
+            rf"^admin/agency/{model}/(?P<rest>.*)$",
+            RedirectView.as_view(url=f"/admin/{app}/{model}/%(rest)s", permanent=True, query_string=True),
+        )
+        for app, models in MOVED_FROM_AGENCY_ADMIN.items()
         for model in models
     ],
     path("healthz", healthz, name="healthz"),

@@ -9,9 +9,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from core.calendar_import import calendar_import, read_calendar_table
+from core.calendar_import import calendar_import
 from core.exceptions import ApplicationError
 from core.models import AuditLog, CalendarDay, User
+from core.tabular import read_table
 
 admin.site.site_header = "帮办代办 管理后台"
 admin.site.site_title = "帮办代办"
@@ -55,7 +56,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload: Any = form.cleaned_data["file"]
             try:
-                table = read_calendar_table(upload, upload.name)
+                table = read_table(upload, upload.name)
             except ApplicationError as exc:
                 errors = [exc.message]
             else:

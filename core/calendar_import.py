@@ -2,24 +2,20 @@
 
 One row per day: ``日期, 类型[, 名称]`` where 类型 is ``休`` (a holiday, no work) or ``班`` (a make-up
 workday, 调休上班). A header row (``日期``/``date`` …) is optional. Line numbers in errors are what the
-person sees in Excel (the first line is 1). Every row is checked first; if any is wrong nothing is
+person sees in Excel (the first line is 1). The sheet is read by ``core.tabular.read_table``. Every row is checked first; if any is wrong nothing is
 imported. Days already in the table are updated; days not in the file are left as they are.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.db import transaction
 
 from core import workdays
-from core.exceptions import ApplicationError
 from core.models import CalendarDay
 from core.services import audit_log
 
@@ -47,35 +43,6 @@ class CalendarImportReport:
 
     def lines(self) -> list[str]:
         return [f"第 {line} 行：{message}" for line, message in self.errors]
-
-
-def _decode(data: bytes) -> str:
-    # Excel on Chinese Windows saves CSV as GBK; everything else is UTF-8 (with or without BOM).
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ApplicationError("无法识别文件编码，请另存为 UTF-8 CSV 或 XLSX。")
-
-
-def read_calendar_table(stream: IO[bytes], filename: str) -> list[list[Any]]:
-    """The sheet's cells, row by row (first sheet of an XLSX)."""
-    suffix = Path(filename).suffix.lower()
-    data = stream.read()
-    if suffix == ".csv":
-        return [list(row) for row in csv.reader(io.StringIO(_decode(data)))]
-    if suffix in {".xlsx", ".xlsm"}:
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # any unreadable upload is a user error, not a 500
-            raise ApplicationError("无法读取 XLSX 文件。") from exc
-        table = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        workbook.close()
-        return table
-    raise ApplicationError("只支持 CSV 或 XLSX 文件。", {"filename": filename})
 
 
 def _parse_date(value: Any) -> dt.date | None:

@@ -18,7 +18,7 @@ def clean_text(value: str | None) -> str:
 # "\ud800" escape decodes to one; it cannot be encoded as UTF-8: UnicodeEncodeError). Either would end in a
 # 500 wherever it reached the database, so every input edge refuses it with a 400 naming the field:
 # JSON bodies (core.parsers.JSONParser), form bodies, paths and query strings (core.middleware), imported
-# sheets (agency.importing). Other control characters are harmless to store and free-text fields strip them
+# sheets (core.tabular). Other control characters are harmless to store and free-text fields strip them
 # (clean_text above).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE_MESSAGE = "含有无法保存的字符（空字符或无效的 Unicode 字符），请删除后重试。"

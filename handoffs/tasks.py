@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.task_options import RETRY_OPTIONS
 from handoffs.services import handoff_remind_due
 
 
 @shared_task(
     name="handoffs.tasks.remind_overdue_handoffs",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=3,
-    ignore_result=True,
     soft_time_limit=240,
     time_limit=280,
+    **RETRY_OPTIONS,
 )
 def remind_overdue_handoffs() -> int:
     """Remind the station of hand-offs without an outcome past their reminder time."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.masking import mask_phone
 from notifications.models import MessageTemplate, Notification
-from notifications.services import template_cache_clear
+from notifications.rendering import template_cache_clear
 
 
 @admin.register(MessageTemplate)

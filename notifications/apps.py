@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "通知"
+
+    def ready(self) -> None:
+        # Celery autodiscovery imports ``tasks`` modules only; the calendar alert task lives apart (see there).
+        from notifications import calendar_tasks  # noqa: F401

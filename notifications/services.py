@@ -1,4 +1,4 @@
-"""Writes of the notifications app, and its public entry point: other apps import from here.
+"""Writes of the notifications app: enqueue (one message or a batch), cancel, mark read.
 
 Other apps call ``notification_enqueue`` inside their own transaction (the case change and its messages
 commit or roll back together); sending happens after commit in ``notifications.tasks.send_notification``.
@@ -7,8 +7,9 @@ Sweeps queue many messages at once with ``notification_enqueue_many``. Both plan
 (dedupe key, phone, per-phone cap, quiet hours, status), one writer. They differ only in what they read up
 front and in how due rows reach a worker (a publish per row on commit, or one outbox-sweep kick per batch).
 
-The modules behind it: ``conf`` (tunables and their defaults), ``rendering`` (texts), ``outbox`` (plan and
-writer), ``delivery`` (claim, send, retry, in-doubt sweep), ``selectors`` (reads).
+The modules behind it, each imported from where it is defined: ``conf`` (tunables and their defaults),
+``rendering`` (texts), ``outbox`` (plan and writer, ``NotificationRequest``, quiet hours), ``delivery`` (claim,
+send, retry, in-doubt sweep), ``staff`` (the staff-message builder), ``selectors`` (reads).
 """
 
 from __future__ import annotations
@@ -24,16 +25,6 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from notifications import selectors
-from notifications.backends import PermanentSendError, RetryableSendError
-from notifications.conf import _DEFAULTS, setting
-from notifications.delivery import (
-    OTP_SCRUBBED_TEXT,
-    backoff_seconds,
-    notification_deliver,
-    outbox_release,
-    outbox_resolve_in_doubt,
-    outbox_take_due,
-)
 from notifications.models import Notification
 from notifications.outbox import (
     NotificationRequest,
@@ -43,47 +34,10 @@ from notifications.outbox import (
     normalized_phone,
     outbox_insert,
     plan_row,
-    quiet_hours_release,
 )
-from notifications.rendering import (
-    _template_cache,
-    prepare_context,
-    render,
-    render_template,
-    template_cache_clear,
-    template_text,
-    template_texts,
-)
-
-__all__ = [  # what other apps and the tests import from here (several names are re-exported)
-    "OTP_SCRUBBED_TEXT",
-    "_DEFAULTS",
-    "NotificationRequest",
-    "PermanentSendError",
-    "RetryableSendError",
-    "_setting",
-    "_template_cache",
-    "backoff_seconds",
-    "normalize_dedupe_key",
-    "notification_deliver",
-    "notification_enqueue",
-    "notification_enqueue_many",
-    "notification_mark_read",
-    "notifications_cancel",
-    "notifications_mark_all_read",
-    "outbox_release",
-    "outbox_resolve_in_doubt",
-    "outbox_take_due",
-    "prepare_context",
-    "quiet_hours_release",
-    "render",
-    "render_template",
-    "template_cache_clear",
-    "template_text",
-]
+from notifications.rendering import template_text, template_texts
 
 logger = logging.getLogger(__name__)
-_setting = setting  # the old private name, still read by fault tests
 
 
 # --- Publishing (module attributes on purpose: tests and fault drills replace them) -----------------------

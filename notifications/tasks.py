@@ -1,4 +1,5 @@
-"""Celery tasks of the outbox (the Viewflow timer tick lives in ``workflows.timer_tasks``).
+"""Celery tasks of the outbox (the Viewflow timer tick lives in ``workflows.timer_tasks``, the holiday-calendar
+alert in ``notifications.calendar_tasks``).
 
 Delivery guarantees (the design in one place):
 
@@ -33,7 +34,7 @@ import logging
 
 from celery import shared_task
 
-from notifications import calendar_alerts, delivery
+from notifications import delivery
 from notifications.backends import RetryableSendError
 
 logger = logging.getLogger(__name__)
@@ -116,15 +117,3 @@ def sweep_outbox(batch_size: int = 1000, max_batches: int = 50) -> dict[str, int
 def release_quiet_hours() -> dict[str, int]:
     """08:00 local: the night's held resident SMS all fall due at once; drain them in bigger batches."""
     return sweep_outbox(batch_size=1000, max_batches=100)
-
-
-@shared_task(
-    name="notifications.tasks.calendar_coverage_alert",
-    acks_late=True,
-    soft_time_limit=50,
-    time_limit=58,
-    ignore_result=True,
-)
-def calendar_coverage_alert() -> int:
-    """Daily: tell district admins a coming year's holidays are missing (deduped per admin and week)."""
-    return calendar_alerts.calendar_coverage_alert()

@@ -18,34 +18,11 @@ from agency.models import Site
 from core.exceptions import ApplicationError
 from core.masking import mask_name
 from core.services import audit_log
-from oversight import exports, stats
+from oversight import export_requests, stats
 from oversight.models import ExportJob
+from oversight.params import PERIODS, period_from, scope_from
 
-PERIODS = (("week", "本周"), ("month", "本月"), ("quarter", "本季度"), ("custom", "自定义"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _period_from(params: Any) -> tuple[str, stats.Period]:
-    name = params.get("period") or "month"
-    if name == "custom":
-        period = stats.period_parse(params.get("from"), params.get("to"))
-        if period.start is None or period.end is None:
-            raise ApplicationError("自定义时段需要开始和结束日期。", status=400)
-        if (period.end - period.start).days > stats.MAX_DAYS:
-            raise ApplicationError("时段过长。", status=400)
-        return name, period
-    if name not in {p for p, _ in PERIODS}:
-        name = "month"
-    return name, stats.period_preset(name)
-
-
-def _scope_from(request: HttpRequest) -> stats.Scope:
-    try:
-        return stats.stats_scope(user=request.user, site_code=request.GET.get("site") or None)
-    except ApplicationError as exc:
-        if exc.status == 404:
-            raise Http404(exc.message)
-        raise PermissionDenied(exc.message)
 
 
 @dataclass
@@ -140,9 +117,9 @@ def _level(scope: stats.Scope) -> str:
 @require_GET
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     """Figures, charts and lists of the caller's scope for a period (week / month / quarter / custom)."""
-    scope = _scope_from(request)
+    scope = scope_from(request)
     try:
-        period_name, period = _period_from(request.GET)
+        period_name, period = period_from(request.GET)
     except ApplicationError as exc:
         period_name, period = "month", stats.period_preset("month")
         error = exc.message
@@ -190,8 +167,8 @@ def export_start(request: HttpRequest) -> HttpResponse:
     """XLSX of the period's cases: small ones download at once, large ones go to a job page."""
     scope_code = request.POST.get("site") or None
     try:
-        _name, period = _period_from(request.POST)
-        data, job, filename = exports.export_request(
+        _name, period = period_from(request.POST)
+        data, job, filename = export_requests.export_request(
             actor=request.user,  # type: ignore[arg-type]
             site_code=scope_code,
             period=period,

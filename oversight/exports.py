@@ -2,8 +2,10 @@
 (sheet 月度汇总). Personal data is masked unless the exporter has ``workflows.view_unmasked``; every export
 (direct or background) is written to the audit log.
 
-Small exports (≤ ``SYNC_MAX_ROWS`` cases) are built in the request; larger ones become an ``ExportJob`` built
-by ``oversight.tasks.export_build`` with progress, downloaded when ready.
+Small exports (≤ ``oversight.export_requests.SYNC_MAX_ROWS`` cases) are built in the request; larger ones become
+an ``ExportJob`` built by ``oversight.tasks.export_build`` (``export_job_run`` here) with progress, downloaded
+when ready. Starting one is ``oversight.export_requests.export_request``, apart from this module so that the
+task (which builds) and the request (which queues the task) do not import each other.
 
 Apps built on cases add sheets of their own figures through ``register_export_sheet`` (from their
 ``AppConfig.ready()``; oversight never imports them): e.g. bundles adds 一件事, counted once per bundle with its
@@ -28,14 +30,11 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core.masking import mask_id_number, mask_name, mask_phone
-from core.models import User
-from core.services import audit_log
 from oversight import stats
 from oversight.models import ExportJob
-from residents.models import Rating
+from residents.models import Rating, bad_rating_q
 from workflows.models import Case
 
-SYNC_MAX_ROWS = 2000
 PROGRESS_EVERY = 500
 UNMASK_PERMISSION = "workflows.view_unmasked"
 
@@ -172,7 +171,7 @@ def monthly_summary(*, scope: stats.Scope, period: stats.Period) -> list[list[An
         .annotate(month=TruncMonth("created_at", tzinfo=tz))
         .values("month", "site_id")
         .annotate(
-            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=Q(value__lte=2))
+            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=bad_rating_q())
         )
     ):
         target = row(g["month"], g["site_id"])
@@ -254,54 +253,6 @@ def export_workbook(
 def export_filename(scope: stats.Scope, period: stats.Period) -> str:
     where = scope.site.code if scope.site else "all"
     return f"bangban-cases-{where}-{period.start or 'start'}-{period.end or 'now'}.xlsx"
-
-
-def _may_unmask(user: User) -> bool:
-    return bool(user.has_perm(UNMASK_PERMISSION))
-
-
-@transaction.atomic
-def export_request(
-    *, actor: User, site_code: str | None, period: stats.Period, ip: str | None = None
-) -> tuple[bytes | None, ExportJob | None, str]:
-    """Start an export: ``(xlsx, None, filename)`` when small, ``(None, job, filename)`` when queued.
-
-    Scope as for stats (403/404 ``ApplicationError``). Audited either way, with the unmasked flag.
-    """
-    scope = stats.stats_scope(user=actor, site_code=site_code)
-    unmasked = _may_unmask(actor)
-    total = export_cases_query(scope=scope, period=period).count()
-    params = {
-        "site": site_code or "",
-        "from": period.start.isoformat() if period.start else "",
-        "to": period.end.isoformat() if period.end else "",
-    }
-    filename = export_filename(scope, period)
-    if total <= SYNC_MAX_ROWS:
-        audit_log(
-            actor=actor,
-            action="cases_export",
-            target_type="export",
-            target_id="direct",
-            ip=ip,
-            detail={**params, "rows": total, "unmasked": unmasked},
-        )
-        return export_workbook(scope=scope, period=period, unmasked=unmasked), None, filename
-    job = ExportJob(requested_by=actor, params=params, unmasked=unmasked, total=total)
-    job.full_clean(exclude=["file"])
-    job.save()
-    audit_log(
-        actor=actor,
-        action="cases_export",
-        target_type="export",
-        target_id=str(job.pk),
-        ip=ip,
-        detail={**params, "rows": total, "unmasked": unmasked, "background": True},
-    )
-    from oversight.tasks import export_build
-
-    transaction.on_commit(lambda: export_build.delay(job.pk))
-    return None, job, filename
 
 
 def export_job_run(*, job_id: int) -> ExportJob:

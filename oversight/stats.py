@@ -35,15 +35,15 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from agency.models import Agent, Matter, Site
+from agency.roles import STAFF_ROLES
 from core import stats_generation
 from core.exceptions import ApplicationError
-from residents.models import Rating
+from residents.models import Rating, bad_rating_q
 from workflows import selectors
 from workflows.models import Case
 
 logger = logging.getLogger(__name__)
 
-OVERSIGHT_ROLES = (Agent.Kind.DISTRICT_ADMIN, Agent.Kind.TOWN_STAFF, Agent.Kind.STATION_STAFF)
 OPEN = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
 MAX_DAYS = 3660
 
@@ -117,7 +117,7 @@ class Scope:
 def stats_scope(*, user: Any, site_code: str | None = None) -> Scope:
     """The caller's scope, optionally narrowed to one site (a center brings its sites along)."""
     role = selectors.actor_role(user)
-    if role not in OVERSIGHT_ROLES:
+    if role not in STAFF_ROLES:
         raise ApplicationError("无权查看统计。", status=403)
     visible = selectors.scope_site_ids(user)
     if not site_code:
@@ -247,7 +247,7 @@ def _compute(
         _ratings(scope, period)
         .values("site_id")
         .annotate(
-            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=Q(value__lte=2))
+            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=bad_rating_q())
         )
     )
     for rating_row in ratings:
@@ -417,7 +417,7 @@ def bad_ratings_list(*, scope: Scope, period: Period, limit: int = 50) -> list[R
     """Bad ratings of the period with their rectification (if any): 差评 and 整改 status."""
     return list(
         _ratings(scope, period)
-        .filter(value__lte=2)
+        .filter(bad_rating_q())
         .select_related("case", "site", "rectification")
         .order_by("-created_at")[:limit]
     )

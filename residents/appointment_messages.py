@@ -15,7 +15,7 @@ from notifications.services import notification_enqueue
 from residents.models import Appointment
 
 # the residents' staff alerting (bad ratings, doorstep requests): the same recipients and keys here
-from residents.staff_alerts import notify_staff as _notify_staff
+from residents.staff_alerts import notify_staff
 from workflows.case_messages import snippet
 from workflows.recipients import station_staff
 
@@ -51,7 +51,7 @@ def tell_appointment_declined(appt: Appointment) -> None:
 
 def alert_staff_new_appointment(appt: Appointment) -> None:
     """Station staff (or, for a site without any, its town's) hear of a request to confirm."""
-    _notify_staff(
+    notify_staff(
         agents=station_staff(appt.site),
         dedupe_prefix=f"appt:{appt.ref}:requested",
         template="appointment_requested",

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agency.models import Matter
+from agency.roles import STAFF_ROLES
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
 from residents import appointments
@@ -73,7 +74,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
 
 
 def _require_staff(request: HttpRequest) -> None:
-    if selectors.actor_role(request.user) not in appointments.STAFF_ROLES:
+    if selectors.actor_role(request.user) not in STAFF_ROLES:
         raise PermissionDenied("无权处理预约")
 
 

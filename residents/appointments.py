@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agency.models import Matter, Site
+from agency.roles import STAFF_ROLES
 from core.exceptions import ApplicationError
 from core.masking import phone_tail
 from core.phones import normalize_phone
@@ -28,7 +29,6 @@ from core.workdays import is_workday
 from residents import appointment_messages
 from residents.models import Appointment
 from workflows import selectors
-from workflows.permissions import STAFF_ROLES
 
 BOOKING_DAYS = 30  # how far ahead a slot may be booked
 SLOT_CAPACITY_DEFAULT = 10  # requests per site and half-day (settings.APPOINTMENT_SLOT_CAPACITY)

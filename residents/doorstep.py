@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from agency.roles import STAFF_ROLES
 from agency.selectors import sites_for_user, user_role
 from core.exceptions import ApplicationError
 from core.masking import phone_tail
@@ -15,12 +16,11 @@ from residents.models import (
     DoorstepRequest,
 )
 from residents.otp import _phone_or_400
-from residents.staff_alerts import notify_staff as _notify_staff
+from residents.staff_alerts import notify_staff
 from workflows.feedback_links import feedback_link_case as feedback_link_case
 from workflows.feedback_links import feedback_link_token as feedback_link_token
 from workflows.feedback_links import feedback_link_url as feedback_link_url
 from workflows.models import Case
-from workflows.permissions import STAFF_ROLES
 from workflows.recipients import station_staff
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def doorstep_request_create(
     request.full_clean()
     request.save()
     if site is not None:
-        _notify_staff(
+        notify_staff(
             agents=station_staff(site),
             dedupe_prefix=f"doorstep:{request.pk}",
             template="doorstep_request",

@@ -71,6 +71,15 @@ class ResidentToken(models.Model):
         return f"ResidentToken #{self.pk}"
 
 
+# 差评: a rating of 1 or 2 (of 5). The one definition: ``Rating.is_bad`` for a row, ``bad_rating_q()`` for a query.
+BAD_RATING_MAX = 2
+
+
+def bad_rating_q(prefix: str = "") -> Q:
+    """The filter for bad ratings (``prefix`` for a related lookup, e.g. ``"ratings__"``)."""
+    return Q(**{f"{prefix}value__lte": BAD_RATING_MAX})
+
+
 class Rating(models.Model):
     """One 好差评 rating: 5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意.
 
@@ -144,7 +153,7 @@ class Rating(models.Model):
 
     @property
     def is_bad(self) -> bool:
-        return self.value <= 2
+        return self.value <= BAD_RATING_MAX
 
 
 class Callback(models.Model):

@@ -115,7 +115,7 @@ def otp_verify(*, phone: str, code: str, ip: str) -> IssuedToken:
         if match is not None and len(code) == OTP_DIGITS:
             match.used_at = now
             match.save(update_fields=["used_at"])
-            issued = _token_issue(phone=e164, now=now)
+            issued = token_issue(phone=e164, now=now)
         else:
             OtpCode.objects.filter(pk__in=[o.pk for o in candidates]).update(attempts=_attempts_plus_one())
     if issued is not None:
@@ -132,7 +132,7 @@ def _attempts_plus_one() -> Any:
     return F("attempts") + 1
 
 
-def _token_issue(*, phone: str, now: dt.datetime) -> IssuedToken:
+def token_issue(*, phone: str, now: dt.datetime) -> IssuedToken:
     raw = secrets.token_urlsafe(32)
     expires_at = now + dt.timedelta(seconds=int(settings.TRACK_TOKEN_TTL_SECONDS))
     row = ResidentToken(

@@ -28,7 +28,8 @@ from core.exceptions import ApplicationError
 from core.masking import mask_name
 from residents import selectors as resident_selectors
 from residents import services as resident_services
-from residents.models import Appeal, Rating
+from residents import staff_scope
+from residents.models import Appeal, Rating, bad_rating_q
 from workflows.views import page_context, staff_required
 
 PAGE_SIZE = 20
@@ -105,7 +106,7 @@ class RatingRow:
 def _bad_ratings(request: HttpRequest) -> QuerySet[Rating]:
     return (
         resident_selectors.ratings_visible_to(request.user)
-        .filter(value__lte=2)
+        .filter(bad_rating_q())
         .select_related("case__matter")
         .prefetch_related("appeals")
     )
@@ -172,7 +173,7 @@ def _detail(
         offered.append("rectify")
     if row.appeal is None and role == Agent.Kind.STATION_STAFF:
         offered.append("appeal")
-    if pending and role in resident_services.APPEAL_DECIDER_ROLES:
+    if pending and role in staff_scope.APPEAL_DECIDER_ROLES:
         offered.append("decide")
     if error_step and error_step not in offered:
         offered.append(error_step)  # show the refused form with its reason
@@ -226,9 +227,7 @@ def _call_service(request: HttpRequest, rating: Rating, step: str, data: dict[st
     appeal = rating.appeals.filter(status=Appeal.Status.PENDING).first()
     if appeal is None:
         # the role check first, as the API does: a station worker learns "not yours", not "nothing pending"
-        resident_services._require_staff_scope(
-            actor=user, rating=rating, roles=resident_services.APPEAL_DECIDER_ROLES
-        )
+        staff_scope.require_staff_scope(actor=user, rating=rating, roles=staff_scope.APPEAL_DECIDER_ROLES)
         raise ApplicationError("该评价没有待审核的申诉。", {}, status=409)
     resident_services.appeal_decide(actor=user, appeal=appeal, accept=data["accept"], note=data["note"])
     return "已审核申诉。"

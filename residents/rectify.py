@@ -22,9 +22,10 @@ from core.exceptions import ApplicationError
 from core.services import audit_log
 from core.text import clean_text
 from notifications.services import notification_enqueue
-from residents.models import Rating, Rectification
-from residents.services import _require_staff_scope, feedback_link_url
+from residents.models import Rating, Rectification, bad_rating_q
+from residents.staff_scope import require_staff_scope
 from workflows import case_closing
+from workflows.feedback_links import feedback_link_url
 from workflows.models import Case
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 def _open_bad_rating(case: Case) -> Rating | None:
     """The bad rating that put ``case`` into rectification: the latest 差评 without a report yet."""
     return (
-        Rating.objects.filter(case=case, value__lte=2, rectification__isnull=True)
+        Rating.objects.filter(bad_rating_q(), case=case, rectification__isnull=True)
         .select_related("site")
         .order_by("-created_at", "-id")
         .first()
@@ -87,7 +88,7 @@ def rectification_report(
     (``None`` only for a case in rectification without a rating on record, e.g. data loaded in bulk).
     """
     if rating is not None:
-        _require_staff_scope(actor=actor, rating=rating)
+        require_staff_scope(actor=actor, rating=rating)
         if not rating.is_bad:
             raise ApplicationError("只有差评需要整改。", {"rating": rating.value}, status=409)
         text = clean_text(note or "").strip()

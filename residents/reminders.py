@@ -13,32 +13,32 @@ from collections.abc import Callable
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from notifications.outbox import NotificationRequest
 from notifications.selectors import sent_dedupe_keys
-from notifications.services import NotificationRequest
 from residents.models import Rating
 from workflows.models import Case
 from workflows.reminders.base import (
     DueCase,
     SweepResult,
-    _all_site_ids,
-    _case_context,
-    _local,
-    _lookback,
-    _run_batches,
-    _setting,
+    all_site_ids,
+    case_context,
+    lookback,
     overdue_cutoff,
+    reminder_setting,
+    run_batches,
+    to_local,
 )
 
 
 def feedback_followup_cases(now: dt.datetime) -> QuerySet[Case]:
     """Completed, unrated cases completed N working days ago whose feedback window is still open."""
-    cutoff = overdue_cutoff(now, int(_setting("FEEDBACK_FOLLOWUP_WORKING_DAYS")))
+    cutoff = overdue_cutoff(now, int(reminder_setting("FEEDBACK_FOLLOWUP_WORKING_DAYS")))
     return (
         Case.objects.filter(
-            site_id__in=_all_site_ids(),
+            site_id__in=all_site_ids(),
             status=Case.Status.COMPLETED,
             completed_at__lt=cutoff,
-            completed_at__gte=cutoff - _lookback(now),
+            completed_at__gte=cutoff - lookback(now),
             feedback_due_at__gt=now,
         )
         .annotate(rated=Exists(Rating.objects.filter(case=OuterRef("pk"))))
@@ -54,9 +54,9 @@ def _build_feedback_followup(now: dt.datetime) -> Callable[[list[DueCase]], list
         for case in cases:
             if f"case:{case.case_no}:feedback" not in requested:
                 continue
-            context = _case_context(case)
+            context = case_context(case)
             context["feedback_due"] = (
-                _local(case.feedback_due_at).strftime("%Y-%m-%d") if case.feedback_due_at else ""
+                to_local(case.feedback_due_at).strftime("%Y-%m-%d") if case.feedback_due_at else ""
             )
             out.append(
                 NotificationRequest(
@@ -78,7 +78,7 @@ def reminders_feedback_followup(
 ) -> SweepResult:
     """Resident: the one feedback follow-up (key ``case:<no>:feedback_followup``, never a second one)."""
     now = now or timezone.now()
-    return _run_batches(
+    return run_batches(
         name="feedback_followup",
         due=feedback_followup_cases(now),
         build=_build_feedback_followup(now),

@@ -436,8 +436,8 @@ def ratings_for_stats(qs: QuerySet[Rating] | None = None) -> QuerySet[Rating]:
 
 def ratings_visible_to(user: Any) -> QuerySet[Rating]:
     """Ratings of the sites ``user`` works for (staff roles only), newest first; nothing for anyone else."""
+    from agency.roles import STAFF_ROLES
     from agency.selectors import sites_for_user, user_role
-    from residents.services import STAFF_ROLES
 
     if user_role(user) not in STAFF_ROLES:
         return Rating.objects.none()
@@ -451,9 +451,9 @@ def ratings_visible_to(user: Any) -> QuerySet[Rating]:
 
 def doorstep_requests_visible_to(user: Any) -> list[Any]:
     """Open doorstep requests of ``user``'s sites (staff roles only): special groups first, then oldest."""
+    from agency.roles import STAFF_ROLES
     from agency.selectors import sites_for_user, user_role
     from residents.models import DoorstepRequest
-    from residents.services import STAFF_ROLES
 
     if user_role(user) not in STAFF_ROLES:
         return []

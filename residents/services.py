@@ -1,7 +1,8 @@
 """Writes for residents: 好差评 ratings and the bad-rating loop (call-backs, appeals, escalation sweeps).
 
-Sign-in (OTP, tokens) is ``residents.otp`` and doorstep requests ``residents.doorstep``; both are re-exported
-here, the one import point of the pages and the API.
+Sign-in (OTP, tokens) is ``residents.otp``, doorstep requests ``residents.doorstep``, the scope check of the staff
+side ``residents.staff_scope``, the rectification ``residents.rectify``; the signed feedback links are
+``workflows.feedback_links``. Callers import each from there.
 
 Case state changes are never made here: a 差评 calls ``workflows.services.case_mark_rectifying``, a
 rectification report ``residents.rectify`` (shared with the case action), an auto-close ``case_autoclose`` (the case workflow owns its rules).
@@ -18,15 +19,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agency.models import Agent, Site
-from agency.selectors import sites_for_user, user_role
 from core.exceptions import ApplicationError
 from core.masking import phone_tail
 from core.services import audit_log
 from core.stats_generation import stats_invalidate
 from core.text import clean_text
 from core.workdays import add_working_days
-from residents.doorstep import doorstep_request_create as doorstep_request_create
-from residents.doorstep import doorstep_request_handle as doorstep_request_handle
 from residents.models import (
     Appeal,
     Callback,
@@ -34,28 +32,16 @@ from residents.models import (
     Rating,
     Rectification,
     ResidentToken,
+    bad_rating_q,
 )
-from residents.otp import IssuedToken as IssuedToken
-from residents.otp import _token_issue as _token_issue
-from residents.otp import otp_request as otp_request
-from residents.otp import otp_verify as otp_verify
-from residents.otp import resident_token_phone as resident_token_phone
-from residents.otp import resident_token_revoke as resident_token_revoke
-from residents.staff_alerts import notify_staff as _notify_staff
-from workflows.feedback_links import feedback_link_case as feedback_link_case
-from workflows.feedback_links import feedback_link_token as feedback_link_token
-from workflows.feedback_links import feedback_link_url as feedback_link_url
+from residents.staff_alerts import notify_staff
+from residents.staff_scope import APPEAL_DECIDER_ROLES, require_staff_scope
 from workflows.models import Case, CaseEvent
-from workflows.permissions import STAFF_ROLES
 from workflows.recipients import district_admins, station_staff, town_staff
 from workflows.timeline import case_event_write
 
 logger = logging.getLogger(__name__)
 
-APPEAL_DECIDER_ROLES = frozenset({Agent.Kind.TOWN_STAFF, Agent.Kind.DISTRICT_ADMIN})
-
-
-# --- Feedback links: signed in workflows (the completion SMS carries one); re-exported for the pages ---
 
 # --- Ratings ---
 
@@ -191,7 +177,7 @@ def rating_create(
         from workflows.case_closing import case_mark_rectifying
 
         case_mark_rectifying(case=case, rating_id=rating.pk, note=f"收到{label}评价，进入整改。")
-        _notify_staff(
+        notify_staff(
             agents=_unique(station_staff(case.site) + (town_staff(case.site) if kind else [])),
             dedupe_prefix=f"rating:{rating.pk}:bad",
             template="bad_rating",
@@ -249,7 +235,7 @@ def rating_create_kiosk(
     rating.save()
     stats_invalidate()
     if rating.is_bad:
-        _notify_staff(
+        notify_staff(
             agents=station_staff(site),
             dedupe_prefix=f"rating:{rating.pk}:bad",
             template="bad_rating",
@@ -261,20 +247,10 @@ def rating_create_kiosk(
 # --- Staff side of the bad-rating loop ---
 
 
-def _require_staff_scope(*, actor: Any, rating: Rating, roles: frozenset[str] = STAFF_ROLES) -> str:
-    """404 when the rating's site is outside ``actor``'s scope, 403 when their role may not act."""
-    role = user_role(actor)
-    if role is None or rating.site.code not in sites_for_user(actor):
-        raise ApplicationError("未找到该评价。", {}, status=404)
-    if role not in roles:
-        raise ApplicationError("您的角色无权进行此操作。", {"role": role}, status=403)
-    return role
-
-
 @transaction.atomic
 def rating_callback_log(*, actor: Any, rating: Rating, note: str, reached: bool = True) -> Callback:
     """Log the call-back (回访) to the resident after a 差评 (due within ``BAD_RATING_CALLBACK_DAYS``)."""
-    _require_staff_scope(actor=actor, rating=rating)
+    require_staff_scope(actor=actor, rating=rating)
     if not rating.is_bad:
         raise ApplicationError("只有差评需要回访。", {"rating": rating.value}, status=409)
     text = clean_text(note or "").strip()
@@ -313,7 +289,7 @@ def appeal_file(*, actor: Any, rating: Rating, reason: str) -> Appeal:
     """Station staff appeal (申诉) a rating they believe malicious;
 
     One appeal and one decision per rating."""
-    _require_staff_scope(actor=actor, rating=rating)
+    require_staff_scope(actor=actor, rating=rating)
     text = clean_text(reason or "").strip()
     if not text:
         raise ApplicationError("请填写申诉理由。", {"field": "reason"}, status=400)
@@ -331,7 +307,7 @@ def appeal_decide(*, actor: Any, appeal: Appeal, accept: bool, note: str = "") -
     """A town admin (or district admin) decides an appeal. Accepted: the rating leaves the statistics
     (``excluded``) but stays on record."""
     appeal = Appeal.objects.select_for_update(of=("self",)).select_related("rating__site").get(pk=appeal.pk)
-    _require_staff_scope(actor=actor, rating=appeal.rating, roles=APPEAL_DECIDER_ROLES)
+    require_staff_scope(actor=actor, rating=appeal.rating, roles=APPEAL_DECIDER_ROLES)
     if appeal.status != Appeal.Status.PENDING:
         raise ApplicationError("该申诉已审核。", {"status": appeal.status}, status=409)
     now = timezone.now()
@@ -369,7 +345,7 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
         rating = (
             Rating.objects.select_for_update(of=("self",))
             .select_related("site__parent", "case__matter")
-            .filter(pk=rating_id, value__lte=2, excluded=False)
+            .filter(bad_rating_q(), pk=rating_id, excluded=False)
             .first()
         )
         if rating is None:
@@ -384,7 +360,7 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
             and not rating.callbacks.exists()
             and not rectified
         ):
-            _notify_staff(
+            notify_staff(
                 agents=_unique(station_staff(rating.site) + town_staff(rating.site)),
                 dedupe_prefix=f"rating:{rating.pk}:callback-late",
                 template="bad_rating_callback_late",
@@ -399,7 +375,7 @@ def bad_rating_escalate(*, rating_id: int, now: dt.datetime | None = None) -> li
             and not rectified
         ):
             late_days = max(1, (now - rating.rectify_due_at).days)
-            _notify_staff(
+            notify_staff(
                 agents=_unique(town_staff(rating.site) + district_admins()),
                 dedupe_prefix=f"rating:{rating.pk}:rectify-late",
                 template="bad_rating_rectify_late",

@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from residents import services as resident_services
-from residents.models import Callback, Rating, Rectification
+from residents.models import Callback, Rating, Rectification, bad_rating_q
 from workflows.models import Case
 from workflows.tasks import BATCH, SWEEP_TASK_OPTIONS
 
@@ -33,7 +33,7 @@ def bad_rating_sweep() -> int:
     """
     now = timezone.now()
     due = (
-        Rating.objects.filter(value__lte=2, excluded=False)
+        Rating.objects.filter(bad_rating_q(), excluded=False)
         .annotate(
             has_callback=Exists(Callback.objects.filter(rating=OuterRef("pk"))),
             has_rect=Exists(Rectification.objects.filter(rating=OuterRef("pk"))),

@@ -22,8 +22,10 @@ from core.exceptions import ApplicationError
 from core.masking import mask_phone
 from core.phones import normalize_phone
 from core.ratelimit import client_ip, ratelimit_hit
-from residents import selectors, services
+from residents import doorstep, selectors, services
+from residents import otp as resident_otp
 from residents.models import Rating
+from workflows import feedback_links
 from workflows.models import Case
 
 TOKEN_COOKIE = "bb_track"
@@ -54,7 +56,7 @@ def _get_cookie(request: HttpRequest, name: str) -> str:
 
 
 def _resident_phone(request: HttpRequest) -> str | None:
-    return services.resident_token_phone(_get_cookie(request, TOKEN_COOKIE))
+    return resident_otp.resident_token_phone(_get_cookie(request, TOKEN_COOKIE))
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -81,7 +83,7 @@ def track_home(request: HttpRequest) -> HttpResponse:
 def track_otp(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("phone", "")
     try:
-        services.otp_request(phone=raw, ip=client_ip(request))
+        resident_otp.otp_request(phone=raw, ip=client_ip(request))
     except ApplicationError as exc:
         response = _render(request, "start.html", {"otp_error": exc.message, "phone": raw}, status=exc.status)
         if isinstance(exc.extra.get("retry_after"), int):  # 429, or 503 while the limits cannot be read
@@ -104,7 +106,9 @@ def track_code(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render(request, "code.html", context)
     try:
-        issued = services.otp_verify(phone=phone, code=request.POST.get("code", ""), ip=client_ip(request))
+        issued = resident_otp.otp_verify(
+            phone=phone, code=request.POST.get("code", ""), ip=client_ip(request)
+        )
     except ApplicationError as exc:
         return _render(request, "code.html", {**context, "error": exc.message}, status=exc.status)
     response = HttpResponseRedirect(reverse("track"))
@@ -117,7 +121,7 @@ def track_code(request: HttpRequest) -> HttpResponse:
 def track_logout(request: HttpRequest) -> HttpResponse:
     token = _get_cookie(request, TOKEN_COOKIE)
     if token:
-        services.resident_token_revoke(token=token)
+        resident_otp.resident_token_revoke(token=token)
     response = HttpResponseRedirect(reverse("track"))
     response.delete_cookie(TOKEN_COOKIE)
     return response
@@ -168,7 +172,7 @@ def track_doorstep(request: HttpRequest) -> HttpResponse:
     try:
         case_no = request.POST.get("case_no", "")
         case = selectors.resident_case_get(phone=phone, case_no=case_no) if case_no else None
-        services.doorstep_request_create(
+        doorstep.doorstep_request_create(
             phone=phone,
             case=case,
             contact_name=request.POST.get("contact_name", ""),
@@ -212,7 +216,7 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
 def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The SMS rating link: signed, expiring, one use (a case takes one rating, plus one follow-up)."""
     try:
-        case, followup = services.feedback_link_case(token)
+        case, followup = feedback_links.feedback_link_case(token)
     except ApplicationError as exc:
         return _render(request, "rate_link.html", {"invalid": exc.message}, status=404)
     allowed = services.rating_kind_allowed(case)

@@ -14,10 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agency.roles import STAFF_ROLES
 from core.exceptions import ApplicationError
 from showcase import selectors, services
 from showcase.models import TypicalCase
-from workflows.permissions import REVIEW_ROLES, STAFF_ROLES
+from workflows.permissions import REVIEW_ROLES
 from workflows.selectors import actor_role, cases_visible_to
 
 T = TypeVar("T")

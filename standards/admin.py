@@ -1,11 +1,20 @@
-"""Admin: assessments and their history are read-only here (they change only through the services)."""
+"""Admin: the construction-standard criteria are edited here (a new policy edition is a data change);
+assessments and their history are read-only (they change only through the services)."""
 
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from standards.models import Assessment, AssessmentEvent, Evidence, SiteStanding
+from standards.models import Assessment, AssessmentEvent, Evidence, SiteStanding, StandardCriterion
+
+
+@admin.register(StandardCriterion)
+class StandardCriterionAdmin(admin.ModelAdmin):
+    list_display = ("site_kind", "key", "tier", "min_value", "unit", "required_items", "source", "is_active")
+    list_filter = ("site_kind", "tier", "key", "is_active")
+    list_editable = ("min_value", "is_active")
+    ordering = ("site_kind", "sort_order", "key", "tier")
 
 
 class _ReadOnly(admin.ModelAdmin):

@@ -12,10 +12,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from agency.models import Agent, Site
-from agency.standards_models import TIER_ORDER
 from core.models import User
 from standards import services
-from standards.models import Assessment
+from standards.models import TIER_ORDER, Assessment
 from standards.tiers import Table, fmt_number, table_load
 
 # In site-code order: the tier each demo site is filled to ("below": under 基础型; None: never assessed).

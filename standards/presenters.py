@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from agency.standards_models import TIER_ORDER
 from standards.facts import SiteFacts
+from standards.models import TIER_ORDER
 from standards.tiers import Cell, Row, Table, fmt_number, tier_label
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from agency.models import Agent, Site
-from agency.selectors import user_site_ids
+from agency.roles import STAFF_ROLES
+from agency.selectors import user_role, user_site_ids
 from core.models import User
 from standards.models import Assessment, AssessmentEvent, SiteStanding
 from standards.tiers import TIER_LABELS, tier_label
@@ -17,27 +18,16 @@ from standards.tiers import TIER_LABELS, tier_label
 RATED_KINDS = (Site.Kind.CENTER, Site.Kind.STATION)
 
 
-def _agent(user: User | Any) -> Agent | None:
-    try:
-        return user.agent  # type: ignore[no-any-return]
-    except (Agent.DoesNotExist, AttributeError):
-        return None
-
-
 def standards_role(user: User | Any) -> str:
-    """``district_admin``, ``town_staff``, ``station_staff`` or ``""`` (no access to assessments)."""
+    """``district_admin``, ``town_staff``, ``station_staff`` or ``""`` (no access to assessments): the user's
+    role (``agency.selectors.user_role``) when it is one of the staff roles (``agency.roles.STAFF_ROLES``);
+    a superuser counts as district admin here whatever agent profile they have."""
     if not getattr(user, "is_authenticated", False):
         return ""
-    agent = _agent(user)
-    if user.is_superuser or (
-        agent is not None and agent.is_active and agent.kind == Agent.Kind.DISTRICT_ADMIN
-    ):
+    if user.is_superuser:
         return Agent.Kind.DISTRICT_ADMIN.value
-    if agent is None or not agent.is_active:
-        return ""
-    if agent.kind in (Agent.Kind.TOWN_STAFF, Agent.Kind.STATION_STAFF):
-        return str(agent.kind)
-    return ""
+    role = user_role(user)
+    return str(role) if role in STAFF_ROLES else ""
 
 
 def sites_in_scope(user: User | Any) -> QuerySet[Site]:

@@ -1,6 +1,6 @@
 """Which tier a site meets, and exactly what it lacks for the next one (pure; the table is loaded once).
 
-Reading of the policy's tables (``agency/data/station_standards.json`` and its ``notes``):
+Reading of the policy's tables (``standards/data/station_standards.json`` and its ``notes``):
 
 * A site meets a tier when it meets every row of that tier; each tier's lists are full lists, so tiers are
   evaluated one by one and the met tier is the highest one whose every row is met.
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from agency.standards_models import TIER_ORDER, StandardCriterion
+from standards.models import TIER_ORDER, StandardCriterion
 
 TIER_LABELS = {"basic": "基础型", "standard": "标准型", "benchmark": "标杆型"}
 EQUIVALENT: dict[str, tuple[str, ...]] = {

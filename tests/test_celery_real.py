@@ -17,7 +17,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import services
+from notifications import delivery
 from notifications.models import Notification
 from notifications.services import notification_enqueue
 from notifications.tasks import publish_many, sweep_outbox
@@ -94,9 +94,9 @@ def keys_in(sms_file: Path) -> Counter[str]:
 
 def sweep_as_if(later: dt.datetime) -> int:
     """What beat's ``sweep_outbox`` does when run at ``later`` (time travel without freezing the clock)."""
-    services.outbox_resolve_in_doubt(now=later)
+    delivery.outbox_resolve_in_doubt(now=later)
     published = 0
-    while ids := services.outbox_take_due(now=later, batch_size=500):
+    while ids := delivery.outbox_take_due(now=later, batch_size=500):
         published += publish_many(ids)
     return published
 
@@ -159,7 +159,7 @@ def test_worker_killed_mid_batch_each_sms_exactly_once(worker, worker_env, sms_f
     # expired (NOTIFICATIONS_CLAIM_TIMEOUT); here "later" is simulated, and done while no worker runs, because
     # a live worker's claims must never be treated as expired.
     in_doubt = Notification.objects.filter(status="sending").count()
-    settled_in_doubt = services.outbox_resolve_in_doubt(now=timezone.now() + dt.timedelta(minutes=10))
+    settled_in_doubt = delivery.outbox_resolve_in_doubt(now=timezone.now() + dt.timedelta(minutes=10))
     assert sum(settled_in_doubt.values()) == in_doubt
     print(f"killed after {before} SMS; in doubt: {in_doubt} -> {settled_in_doubt}")
 
@@ -171,7 +171,7 @@ def test_worker_killed_mid_batch_each_sms_exactly_once(worker, worker_env, sms_f
             done = Notification.objects.filter(status__in=["sent", "failed"]).count()
             if done < n:
                 later = timezone.now() + dt.timedelta(minutes=10)
-                while ids := services.outbox_take_due(now=later, batch_size=500):
+                while ids := delivery.outbox_take_due(now=later, batch_size=500):
                     publish_many(ids)
             return done == n
 

@@ -26,7 +26,7 @@ from agency import auth
 from agency.auth import TokenAuthentication
 from core.prepared import PreparedInstances, PreparedQuery, prepared_reads
 from notifications import selectors as notification_selectors
-from notifications import services as notifications
+from notifications.conf import setting as notifications_setting
 from notifications.models import MessageTemplate, Notification
 from residents import otp as resident_otp
 from residents import selectors as resident_selectors
@@ -209,7 +209,7 @@ def test_the_data_reaches_what_the_reads_filter_on(data: SimpleNamespace) -> Non
     assert {row[0] for row in cases} == {data.cases[0].pk, data.cases[1].pk}  # the bundle member is left out
     assert resident_otp._TOKEN_PHONE.run(token_hash="hash-live", now=data.now) == [(PHONE,)]
     assert resident_otp._TOKEN_PHONE.run(token_hash="hash-revoked", now=data.now) == []
-    cap = int(notifications._setting("NOTIFICATIONS_SMS_PER_PHONE_PER_HOUR"))
+    cap = int(notifications_setting("NOTIFICATIONS_SMS_PER_PHONE_PER_HOUR"))
     since = data.now - dt.timedelta(hours=1)
     assert len(notification_selectors.recent_sms_schedule(phones=[PHONE], since=since, cap=cap)[PHONE]) == 2
     assert resident_selectors._LOOKUP.run(case_no="no-such-case") == []

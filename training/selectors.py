@@ -13,12 +13,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agency.models import Agent, Matter, Site
+from agency.roles import STAFF_ROLES
 from agency.selectors import user_site_ids
 from core.labels import choice_label
 from training.models import PLAN_KINDS, Attendance, CapabilityPlan, QualificationRule, TrainingEvent
 from workflows.selectors import actor_role
 
-RECORDING_ROLES = frozenset({Agent.Kind.DISTRICT_ADMIN, Agent.Kind.TOWN_STAFF, Agent.Kind.STATION_STAFF})
 PLAN_ROLES = frozenset({Agent.Kind.DISTRICT_ADMIN, Agent.Kind.TOWN_STAFF})
 
 
@@ -99,7 +99,7 @@ def rule_for(category: str) -> QualificationRule | None:
 
 
 def may_record(user: Any) -> bool:
-    return actor_role(user) in RECORDING_ROLES
+    return actor_role(user) in STAFF_ROLES  # who records trainings: the staff roles
 
 
 def events_visible_to(user: Any) -> QuerySet[TrainingEvent]:

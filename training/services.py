@@ -162,7 +162,7 @@ def _parse_attendance(
 def attendance_import(
     *, actor: Any, event: TrainingEvent, rows: Sequence[tuple[int, dict[str, Any]]], dry_run: bool = False
 ) -> ImportReport:
-    """Import an attendance sheet (rows from ``agency.importing.read_sheet_rows``) for ``event``.
+    """Import an attendance sheet (rows from ``core.tabular.read_sheet_rows``) for ``event``.
 
     Like ``agency.services.agent_import``: every row is validated first, each bad row is reported by its
     line number and, if there is any, nothing is imported. A person already on the event is updated

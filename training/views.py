@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from agency.importing import read_sheet_rows
 from agency.models import Site
 from core.exceptions import ApplicationError
 from core.services import audit_log
+from core.tabular import read_sheet_rows
 from training import exports, selectors, services
 from training.forms import AttendanceImportForm, EventForm
 from training.models import Attendance, CapabilityPlan, TrainingEvent

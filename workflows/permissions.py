@@ -18,12 +18,10 @@ this same table with ``rule_register`` when their services module is imported; w
 from dataclasses import dataclass
 
 from agency.models import Agent
+from agency.roles import STAFF_ROLES
 
 OPEN = ("new", "assigned", "visited", "awaiting_materials", "submitted", "handed_off")
 
-STAFF_ROLES = frozenset(
-    {Agent.Kind.DISTRICT_ADMIN.value, Agent.Kind.TOWN_STAFF.value, Agent.Kind.STATION_STAFF.value}
-)
 INTAKE_ROLES = frozenset(
     {
         Agent.Kind.GRID_WORKER.value,

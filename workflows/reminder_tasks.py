@@ -12,21 +12,12 @@ from typing import Any
 
 from celery import shared_task
 
+from core.task_options import RETRY_OPTIONS
 from workflows import reminders
-
-_TASK_OPTIONS: dict[str, Any] = {
-    "acks_late": True,
-    "autoretry_for": (Exception,),
-    "retry_backoff": 30,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 3,
-    "ignore_result": True,
-}
 
 
 @shared_task(
-    name="workflows.reminder_tasks.reminder_sweep", soft_time_limit=240, time_limit=280, **_TASK_OPTIONS
+    name="workflows.reminder_tasks.reminder_sweep", soft_time_limit=240, time_limit=280, **RETRY_OPTIONS
 )
 def reminder_sweep() -> dict[str, Any]:
     """Agent: due in 1 working day, visit pending; resident: the one feedback follow-up."""
@@ -34,7 +25,7 @@ def reminder_sweep() -> dict[str, Any]:
 
 
 @shared_task(
-    name="workflows.reminder_tasks.escalation_sweep", soft_time_limit=600, time_limit=660, **_TASK_OPTIONS
+    name="workflows.reminder_tasks.escalation_sweep", soft_time_limit=600, time_limit=660, **RETRY_OPTIONS
 )
 def escalation_sweep() -> dict[str, Any]:
     """Station: unassigned too long; overdue ladder agent → station → town → district."""
@@ -42,7 +33,7 @@ def escalation_sweep() -> dict[str, Any]:
 
 
 @shared_task(
-    name="workflows.reminder_tasks.daily_digest", soft_time_limit=240, time_limit=280, **_TASK_OPTIONS
+    name="workflows.reminder_tasks.daily_digest", soft_time_limit=240, time_limit=280, **RETRY_OPTIONS
 )
 def daily_digest() -> dict[str, Any]:
     """One digest per station per working day (a second run the same day queues nothing)."""

@@ -10,6 +10,7 @@ import logging
 
 from celery import shared_task
 
+from core.task_options import RETRY_OPTIONS
 from workflows import intake
 from workflows.timer_tasks import fire_workflow_timers  # noqa: F401 - registers the timer tick with Celery
 
@@ -18,17 +19,7 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 
 # Every sweep: acknowledged after it ran, retried with jittered exponential backoff, bounded in time.
-SWEEP_TASK_OPTIONS: dict = {
-    "acks_late": True,
-    "autoretry_for": (Exception,),
-    "retry_backoff": 30,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 3,
-    "soft_time_limit": 100,
-    "time_limit": 120,
-    "ignore_result": True,
-}
+SWEEP_TASK_OPTIONS: dict = {**RETRY_OPTIONS, "soft_time_limit": 100, "time_limit": 120}
 
 
 @shared_task(

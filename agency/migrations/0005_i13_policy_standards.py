@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import migrations, models
 
-from agency.standards_policy import policy_cells
+from standards.policy import policy_cells  # agency.standards_policy until issue 25
 
 
 def _placeholders():

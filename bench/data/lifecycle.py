@@ -36,6 +36,7 @@ from bench.data.shapes import (
     Template,
 )
 from core.workdays import add_working_days, local_tz
+from residents.models import BAD_RATING_MAX
 from workflows.case_numbers import ALPHABET, PREFIX, RANDOM_LENGTH, check_char
 
 
@@ -389,7 +390,7 @@ class CaseLife:
             value = max(
                 value, 3
             )  # the bad-rating loop (call-back, rectification) takes days: older cases only
-        bad = value <= 2
+        bad = value <= BAD_RATING_MAX
         rid = self._rating(out, case_id, site, agent_id, value, at, followup=False, bad=bad)
         events.append((at, "rating", f"群众评价：{value}星", None, "群众", True, {"value": value}))
         last = at

@@ -13,8 +13,9 @@ from agency.models import Agent
 from agency.tests.factories import AgentFactory, StationFactory, UserFactory
 from core import workdays
 from core.calendar_coverage import coverage_banner, uncovered_years, years_to_alert
-from core.calendar_import import calendar_import, read_calendar_table
+from core.calendar_import import calendar_import
 from core.models import AuditLog, CalendarDay
+from core.tabular import read_table
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def fresh_cache():
 
 
 def table(text: str) -> list[list[str]]:
-    return read_calendar_table(io.BytesIO(text.encode()), "x.csv")
+    return read_table(io.BytesIO(text.encode()), "x.csv")
 
 
 def test_2026_is_known_2027_is_not():
@@ -99,7 +100,7 @@ def test_headerless_and_xlsx():
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
-    report = calendar_import(table=read_calendar_table(buffer, "2027.xlsx"))
+    report = calendar_import(table=read_table(buffer, "2027.xlsx"))
     assert report.ok and report.created == 2
     assert CalendarDay.objects.get(date=dt.date(2027, 10, 9)).name == "调休上班"
 
@@ -108,7 +109,7 @@ def test_wrong_file_type_and_empty_file():
     from core.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError):
-        read_calendar_table(io.BytesIO(b"x"), "2027.pdf")
+        read_table(io.BytesIO(b"x"), "2027.pdf")
     assert calendar_import(table=table("日期,类型\n")).lines() == ["第 1 行：文件中没有日期行。"]
 
 

@@ -15,8 +15,8 @@ from handoffs.models import Handoff
 from handoffs.services import handoff_record_reference, handoff_remind_due, handoff_return, handoff_send
 from notifications.backends.base import PermanentSendError, RetryableSendError
 from notifications.backends.handoff import HandoffBackend, OutgoingHandoff
+from notifications.delivery import notification_deliver, outbox_resolve_in_doubt
 from notifications.models import Notification
-from notifications.services import notification_deliver, outbox_resolve_in_doubt
 from workflows.tests.helpers import assert_flow_in_step, drive_to
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from agency.models import Agent
 from agency.tests.factories import AgentFactory, StationFactory, UserFactory
 from core import workdays
 from core.models import CalendarDay
-from notifications import calendar_alerts, tasks
+from notifications import calendar_alerts, calendar_tasks
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,9 @@ def people():
 @freeze_time("2026-12-03 01:00:00")  # 09:00 in Shanghai, the beat time
 def test_alert_reaches_district_admins_in_app_and_by_sms(people):
     admin, root, station = people
-    assert tasks.calendar_coverage_alert() == 3  # admin: in-app + SMS; superuser without a profile: in-app
+    assert (
+        calendar_tasks.calendar_coverage_alert() == 3
+    )  # admin: in-app + SMS; superuser without a profile: in-app
     rows = Notification.objects.filter(template="calendar_missing")
     assert {(r.recipient_user_id, r.channel) for r in rows} == {
         (admin.user_id, "inapp"),

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from notifications.delivery import notification_deliver, outbox_take_due
 from notifications.models import Notification
-from notifications.services import notification_deliver, notification_enqueue, outbox_take_due
+from notifications.services import notification_enqueue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,12 +7,8 @@ from freezegun import freeze_time
 
 from agency.tests.factories import UserFactory
 from notifications.models import MessageTemplate, Notification
-from notifications.services import (
-    notification_enqueue,
-    notifications_cancel,
-    render,
-    render_template,
-)
+from notifications.rendering import render, render_template
+from notifications.services import notification_enqueue, notifications_cancel
 from notifications.templates_registry import DEFAULT_TEMPLATES
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +67,7 @@ def test_admin_edited_text_wins_and_unknown_code_falls_back():
 
 @pytest.fixture
 def template_cache(settings):
-    from notifications.services import template_cache_clear
+    from notifications.rendering import template_cache_clear
 
     settings.NOTIFICATIONS_TEMPLATE_CACHE_SECONDS = 60
     template_cache_clear()
@@ -80,14 +76,14 @@ def template_cache(settings):
 
 
 def test_template_text_is_reused_for_a_while_then_read_again(template_cache, django_assert_num_queries):
-    from notifications.services import template_text
+    from notifications.rendering import template_text
 
     with django_assert_num_queries(1):
         first = template_text("due_soon")
         assert template_text("due_soon") == first  # the second read is this process's copy
     MessageTemplate.objects.filter(code="due_soon").update(text="新的文字")  # an edit elsewhere
     assert template_text("due_soon") == first  # not seen yet: within the reuse time
-    import notifications.services as ns
+    import notifications.rendering as ns
 
     read_at, text = ns._template_cache["due_soon"]
     ns._template_cache["due_soon"] = (read_at - 61, text)  # as if read 61 s ago (the cache's monotonic clock)
@@ -97,7 +93,7 @@ def test_template_text_is_reused_for_a_while_then_read_again(template_cache, dja
 def test_an_admin_edit_clears_the_cache_on_commit(
     template_cache, admin_client, django_capture_on_commit_callbacks
 ):
-    from notifications.services import template_text
+    from notifications.rendering import template_text
 
     assert template_text("due_soon") != "改过的文字"
     row = MessageTemplate.objects.get(code="due_soon")
@@ -111,7 +107,7 @@ def test_an_admin_edit_clears_the_cache_on_commit(
 
 
 def test_template_cache_off_reads_every_time(settings, django_assert_num_queries):
-    from notifications.services import template_text
+    from notifications.rendering import template_text
 
     settings.NOTIFICATIONS_TEMPLATE_CACHE_SECONDS = 0
     with django_assert_num_queries(2):

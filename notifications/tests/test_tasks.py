@@ -5,8 +5,9 @@ import pytest
 from freezegun import freeze_time
 
 from notifications.backends import PermanentSendError, RetryableSendError
+from notifications.delivery import notification_deliver, outbox_resolve_in_doubt
 from notifications.models import Notification
-from notifications.services import notification_deliver, notification_enqueue, outbox_resolve_in_doubt
+from notifications.services import notification_enqueue
 from notifications.tasks import send_notification, sweep_outbox
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.models import AuditLog
-from oversight import exports, stats
+from oversight import export_requests, exports, stats
 from oversight import tasks as export_tasks
 from oversight.models import ExportJob
 from oversight.tests.test_stats import build_stats_fixture
@@ -127,7 +127,7 @@ def test_monthly_summary_hand_computed(world):
 def test_large_export_runs_as_job_with_progress(
     client, world, fx, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(exports, "SYNC_MAX_ROWS", 3)
+    monkeypatch.setattr(export_requests, "SYNC_MAX_ROWS", 3)
     monkeypatch.setattr(exports, "PROGRESS_EVERY", 2)
     seen = []
     real_run = exports.export_job_run

@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
-from residents import selectors, services
-from residents.models import Appeal, DoorstepRequest, Rating
+from residents import doorstep, selectors, services, staff_scope
+from residents.models import Appeal, DoorstepRequest, Rating, bad_rating_q
 
 
 def _rating_or_404(rating_id: int) -> Rating:
@@ -95,7 +95,7 @@ class RatingListView(APIView):
     def get(self, request: Request) -> Response:
         qs = selectors.ratings_visible_to(request.user)
         if request.query_params.get("bad") in ("1", "true"):
-            qs = qs.filter(value__lte=2)
+            qs = qs.filter(bad_rating_q())
         if request.query_params.get("site"):
             qs = qs.filter(site__code=request.query_params["site"])
         return Response(RatingOutSerializer(qs[:200], many=True).data)
@@ -142,8 +142,8 @@ class AppealDecideView(APIView):
         rating = _rating_or_404(rating_id)
         appeal: Any = rating.appeals.filter(status=Appeal.Status.PENDING).first()
         if appeal is None:
-            services._require_staff_scope(
-                actor=request.user, rating=rating, roles=services.APPEAL_DECIDER_ROLES
+            staff_scope.require_staff_scope(
+                actor=request.user, rating=rating, roles=staff_scope.APPEAL_DECIDER_ROLES
             )
             raise ApplicationError("该评价没有待审核的申诉。", {}, status=409)
         appeal = services.appeal_decide(
@@ -183,5 +183,5 @@ class DoorstepListView(APIView):
 class DoorstepHandledView(APIView):
     @extend_schema(request=None, responses=DoorstepOutSerializer)
     def post(self, request: Request, request_id: int) -> Response:
-        handled = services.doorstep_request_handle(actor=request.user, request_id=request_id)
+        handled = doorstep.doorstep_request_handle(actor=request.user, request_id=request_id)
         return Response(DoorstepOutSerializer(handled).data)

@@ -18,7 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.ratelimit import client_ip, ratelimit_hit
-from residents import selectors, services
+from residents import doorstep, selectors, services
+from residents import otp as resident_otp
 from residents.selectors import ResidentCase
 
 OTP_SENT_MESSAGE = "验证码已发送，请查看短信，5分钟内有效。"
@@ -49,7 +50,7 @@ class ResidentTokenAuthentication(BaseAuthentication):
         if len(parts) != 2:
             raise AuthenticationFailed("登录凭证格式不正确。")
         token = parts[1].decode("latin-1")
-        phone = services.resident_token_phone(token)
+        phone = resident_otp.resident_token_phone(token)
         if phone is None:
             raise AuthenticationFailed("登录已过期，请重新获取验证码。")
         return Resident(phone), token
@@ -254,7 +255,7 @@ class OtpRequestView(PublicView):
     def post(self, request: Request) -> Response:
         data = OtpRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.otp_request(phone=data.validated_data["phone"], ip=client_ip(request))
+        resident_otp.otp_request(phone=data.validated_data["phone"], ip=client_ip(request))
         return Response({"message": OTP_SENT_MESSAGE}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -270,7 +271,7 @@ class VerifyView(PublicView):
     def post(self, request: Request) -> Response:
         data = VerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = services.otp_verify(
+        issued = resident_otp.otp_verify(
             phone=data.validated_data["phone"], code=data.validated_data["code"], ip=client_ip(request)
         )
         return Response(
@@ -336,14 +337,14 @@ class DoorstepView(ResidentView):
         values = dict(data.validated_data)
         case_no = values.pop("case_no", "")
         case = selectors.resident_case_get(phone=self.phone(request), case_no=case_no) if case_no else None
-        created = services.doorstep_request_create(phone=self.phone(request), case=case, **values)
+        created = doorstep.doorstep_request_create(phone=self.phone(request), case=case, **values)
         return Response({"id": created.pk}, status=status.HTTP_201_CREATED)
 
 
 class LogoutView(ResidentView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
-        services.resident_token_revoke(token=str(request.auth))
+        resident_otp.resident_token_revoke(token=str(request.auth))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -7,12 +7,13 @@ import pytest
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
+from residents import doorstep
 from residents import services as resident_services
 from residents.models import Appeal, Callback, Rating, Rectification
 from residents.selectors import ratings_for_stats
 from residents.tasks import bad_rating_sweep, feedback_autoclose_sweep
 from residents.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox, private_cache  # noqa: F401
-from workflows import case_closing, intake_services
+from workflows import case_closing, feedback_links, intake_services
 from workflows.models import Case, CaseEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
@@ -351,14 +352,14 @@ def test_kiosk_rating_by_agent_and_by_case(world, outbox):  # noqa: F811
 
 def test_feedback_link_signed_and_expiring(world, settings):
     case = completed_case(world)
-    token = resident_services.feedback_link_token(case=case)
-    assert resident_services.feedback_link_case(token) == (case, False)
+    token = feedback_links.feedback_link_token(case=case)
+    assert feedback_links.feedback_link_case(token) == (case, False)
     with pytest.raises(Exception) as exc:
-        resident_services.feedback_link_case(token[:-2] + "xx")
+        feedback_links.feedback_link_case(token[:-2] + "xx")
     assert getattr(exc.value, "status", None) == 404
     with freeze_time(dt.datetime.now(dt.UTC) + dt.timedelta(days=31)):
         with pytest.raises(Exception) as exc:
-            resident_services.feedback_link_case(token)
+            feedback_links.feedback_link_case(token)
         assert getattr(exc.value, "status", None) == 404
 
 
@@ -367,14 +368,14 @@ def test_feedback_link_signed_and_expiring(world, settings):
 
 def test_doorstep_requests_listed_for_station_special_groups_first(world, outbox):  # noqa: F811
     completed_case(world)
-    plain = resident_services.doorstep_request_create(phone=PHONE, note="帮忙办证")
-    elderly = resident_services.doorstep_request_create(
+    plain = doorstep.doorstep_request_create(phone=PHONE, note="帮忙办证")
+    elderly = doorstep.doorstep_request_create(
         phone=PHONE, note="老人腿脚不便", special_groups=["elderly", "nonsense"], for_family=True
     )
     assert elderly.special_groups == ["elderly"]
     assert {c["dedupe_key"] for c in outbox.of("doorstep_request")} == {
-        f"doorstep:{plain.pk}:agent:{world.staff.agent.pk}",
-        f"doorstep:{elderly.pk}:agent:{world.staff.agent.pk}",
+        f"doorstep:{plain.pk}:agent:{world.staff.agent.pk}:sms",
+        f"doorstep:{elderly.pk}:agent:{world.staff.agent.pk}:sms",
     }
     rows = staff_client(world.staff).get("/api/v1/doorstep-requests/").json()
     assert [r["id"] for r in rows] == [elderly.pk, plain.pk]

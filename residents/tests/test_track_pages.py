@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from residents.models import DoorstepRequest, Rating
-from residents.services import feedback_link_token
 from residents.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox, private_cache  # noqa: F401
+from workflows.feedback_links import feedback_link_token
 from workflows.models import Case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]

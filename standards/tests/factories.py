@@ -11,10 +11,10 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 from PIL import Image
 
-from agency.models import Agent, Site, StandardCriterion
+from agency.models import Agent, Site
 from agency.tests.factories import AgentFactory, CenterFactory, StationFactory
 from core.models import User
-from standards.models import Assessment
+from standards.models import Assessment, StandardCriterion
 
 
 class AssessmentFactory(DjangoModelFactory):

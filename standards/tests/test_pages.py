@@ -8,11 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from agency.standards_models import StandardCriterion
 from agency.tests.factories import StationFactory
 from standards import services
 from standards.demo import answers_for_tier
-from standards.models import Assessment, Evidence
+from standards.models import Assessment, Evidence, StandardCriterion
 from standards.tests.factories import build_world, jpeg_with_gps
 from standards.tiers import table_load
 

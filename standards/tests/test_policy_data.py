@@ -7,10 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
-from agency.standards_models import StandardCriterion
-from agency.standards_policy import DATA_FILE, policy_cells, policy_data
+from standards.models import StandardCriterion
+from standards.policy import DATA_FILE, policy_cells, policy_data
 
 pytestmark = pytest.mark.django_db
 
@@ -128,13 +129,15 @@ def test_policy_data_has_both_tables_and_notes():
 def test_migration_replaces_placeholders_and_keeps_staff_edits():
     """Re-run the data step on a database holding 0004's placeholders and one staff edit."""
     migration = importlib.import_module("agency.migrations.0005_i13_policy_standards")
+    # the models as that migration saw them (the criteria were the agency app's then; same table)
+    then = MigrationLoader(connection).project_state(("agency", "0005_i13_policy_standards")).apps
     placeholder = _row("station", B, "area")
     edited = _row("center", S, "area")
     # back to the state 0004 left (placeholder value, no policy loaded yet) …
     StandardCriterion.objects.filter(pk=placeholder.pk).update(min_value=Decimal(30), policy={}, spec={})
     # … and a staff edit since seeding (placeholder was 400)
     StandardCriterion.objects.filter(pk=edited.pk).update(min_value=Decimal(250), policy={}, spec={})
-    migration.load_policy(django_apps, None)
+    migration.load_policy(then, None)
     placeholder.refresh_from_db()
     edited.refresh_from_db()
     assert placeholder.min_value == 20 and not placeholder.is_revised
@@ -142,6 +145,6 @@ def test_migration_replaces_placeholders_and_keeps_staff_edits():
     assert edited.is_revised and edited.note == "本区修订"
     assert edited.policy["min_value"] == 200.0
     # running it again changes nothing
-    migration.load_policy(django_apps, None)
+    migration.load_policy(then, None)
     edited.refresh_from_db()
     assert edited.min_value == 250 and edited.is_revised

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from agency.standards_models import TIER_ORDER
 from standards.answers import answers_parse
 from standards.demo import answers_for_tier
+from standards.models import TIER_ORDER
 from standards.tiers import Table, table_load, tier_evaluate
 
 pytestmark = pytest.mark.django_db

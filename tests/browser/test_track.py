@@ -165,7 +165,7 @@ def test_roster_page_has_no_serious_axe_violations(phone_page, live_server):
 
 
 def test_kiosk_rate_link_and_lookup_pages_accessible(phone_page, live_server, sms_file):
-    from residents.services import feedback_link_token
+    from workflows.feedback_links import feedback_link_token
 
     world = make_world()
     world.agent_grid.is_published = True

@@ -19,7 +19,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import services as outbox
+from notifications import delivery, services
 from notifications.models import Notification
 from notifications.tasks import publish_many
 from tests.faults.celery_harness import RedisServer, Worker, broker_at, read_sms, wait_for
@@ -80,7 +80,7 @@ def sweep_until_settled(expected: int, worker: Worker, timeout: float = 120) -> 
         done = Notification.objects.filter(channel="sms", status__in=["sent", "failed"]).count()
         if done < expected:
             later = timezone.now() + dt.timedelta(minutes=10)
-            while ids := outbox.outbox_take_due(now=later, batch_size=500):
+            while ids := delivery.outbox_take_due(now=later, batch_size=500):
                 if publish_many(ids) < len(ids):
                     break
         return done >= expected
@@ -140,7 +140,7 @@ def test_redis_killed_during_sending(stack: Worker, redis_server: RedisServer, s
     n = 300
     with transaction.atomic():
         for i in range(n):
-            outbox.notification_enqueue(
+            services.notification_enqueue(
                 dedupe_key=f"fault:redis:{i}",
                 template="due_soon",
                 context={"case_no": f"RK{i:04d}", "matter": "低保", "due_date": "12月3日"},

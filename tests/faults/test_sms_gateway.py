@@ -20,7 +20,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from notifications import services
+from notifications import delivery, services
+from notifications.backends import RetryableSendError
+from notifications.conf import setting
 from notifications.models import Notification
 from notifications.tasks import send_notification
 
@@ -122,7 +124,7 @@ def status_output() -> str:
 
 def test_500s_and_timeouts_end_failed_with_error_kept(gateway_factory, countdowns, row) -> None:
     gateway = gateway_factory(["500", "timeout", "500", "timeout", "500"], after="timeout")
-    max_attempts = int(services._setting("NOTIFICATIONS_MAX_ATTEMPTS"))
+    max_attempts = int(setting("NOTIFICATIONS_MAX_ATTEMPTS"))
 
     started = time.monotonic()
     send_notification.apply(args=[row.pk])
@@ -133,8 +135,8 @@ def test_500s_and_timeouts_end_failed_with_error_kept(gateway_factory, countdown
     assert "超时" in row.last_error  # the last attempt timed out; its error is what is kept
     # Backoff: one countdown per retry, each within the exponential cap (30 s, 60 s, … with full jitter).
     assert len(countdowns) == max_attempts - 1
-    assert all(0 <= c <= services.backoff_seconds(n + 1) for n, c in enumerate(countdowns)), countdowns
-    assert [services.backoff_seconds(n) for n in range(1, max_attempts)] == [30, 60, 120, 240, 480]
+    assert all(0 <= c <= delivery.backoff_seconds(n + 1) for n, c in enumerate(countdowns)), countdowns
+    assert [delivery.backoff_seconds(n) for n in range(1, max_attempts)] == [30, 60, 120, 240, 480]
     assert time.monotonic() - started < max_attempts * (CLIENT_TIMEOUT + 1)  # timeouts are bounded
     # Every request carried the same idempotency key.
     assert {r["client_msg_id"] for r in gateway.requests} == {f"bb-{row.pk}"}
@@ -143,7 +145,7 @@ def test_500s_and_timeouts_end_failed_with_error_kept(gateway_factory, countdown
     for _ in range(3):
         assert send_notification.apply(args=[row.pk]).get() == "skipped"
     later = timezone.now() + timezone.timedelta(days=1)
-    assert services.outbox_take_due(now=later) == []
+    assert delivery.outbox_take_due(now=later) == []
     assert not Notification.objects.filter(status="sending").exists()  # nothing in doubt either
     assert len(gateway.requests) == max_attempts
 
@@ -158,13 +160,13 @@ def test_backoff_schedule_between_retries(gateway_factory, row) -> None:
     gateway = gateway_factory([], after="500")
     waits = []
     for _ in range(3):
-        with pytest.raises(services.RetryableSendError):
-            services.notification_deliver(notification_id=row.pk)
+        with pytest.raises(RetryableSendError):
+            delivery.notification_deliver(notification_id=row.pk)
         row.refresh_from_db()
         assert row.status == "pending" and "HTTP 500" in row.last_error
         waits.append((row.next_attempt_at - timezone.now()).total_seconds())
         # the sweep leaves it alone until its backoff is over (the Celery countdown retries it first)
-        assert services.outbox_take_due(now=timezone.now()) == []
+        assert delivery.outbox_take_due(now=timezone.now()) == []
     assert waits[0] < waits[1] < waits[2], waits
     assert len(gateway.requests) == 3
 

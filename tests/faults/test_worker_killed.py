@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from notifications import services as outbox
+from notifications import delivery as outbox
 from notifications.models import Notification
 from notifications.tasks import publish_many
 from tests.faults.celery_harness import Worker, clear_broker, read_sms, wait_for
@@ -200,7 +200,7 @@ def test_production_recovery_bound_fits_an_otp_life() -> None:
     limit) before its lease does."""
     from django.conf import settings
 
-    from notifications.services import _DEFAULTS
+    from notifications.conf import _DEFAULTS
     from notifications.tasks import SEND_TIME_LIMIT
 
     lease = _DEFAULTS["NOTIFICATIONS_CLAIM_TIMEOUT"]

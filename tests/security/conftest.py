@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from residents import services as resident_services
+from residents.otp import token_issue
 from workflows import intake_services
 from workflows.tests.factories import World, make_world
 
@@ -71,7 +71,7 @@ def build_world() -> SecWorld:
         resident_phone="+8613900139000",
         address="另一村2组",
     )
-    issued = resident_services._token_issue(phone=RESIDENT_PHONE, now=timezone.now())
+    issued = token_issue(phone=RESIDENT_PHONE, now=timezone.now())
     users = {
         "volunteer": w.volunteer,
         "grid": w.grid_worker,

@@ -27,10 +27,10 @@ from bundles.tests.factories import BundleWorld, add_birth_bundle
 from bundles.tests.factories import child as bundle_child
 from bundles.tests.factories import intake as bundle_intake
 from notifications.models import Notification
-from residents import services as resident_services
 from tests.security.conftest import ROLES, SecWorld
 from tests.security.routes import all_routes
 from uploads.tests.factories import MaterialPhotoFactory
+from workflows.feedback_links import feedback_link_token
 
 
 @dataclass
@@ -254,9 +254,7 @@ MATRIX: dict[str, Entry] = {
     "track-lookup-form": Entry(Q("/track/lookup/"), (404,) * 8),
     "track-doorstep-form": Entry(Q("/track/doorstep/"), (302,) * 8),  # needs a verified session
     "track-feedback-form": Entry(R("track-feedback-form", _case), (302,) * 8, method="post"),
-    "rate-link": Entry(
-        R("rate-link", lambda sw: resident_services.feedback_link_token(case=sw.case)), PUBLIC
-    ),
+    "rate-link": Entry(R("rate-link", lambda sw: feedback_link_token(case=sw.case)), PUBLIC),
     "kiosk-rate": Entry(R("kiosk-rate", lambda sw: sw.world.station.code), PUBLIC),
     # --- oversight pages ----------------------------------------------------------------------------------
     "dashboard": Entry(Q("/dashboard/"), (302, 302, 403, 403, 200, 200, 200, 200)),

@@ -224,12 +224,14 @@ def test_every_route_refuses_a_nul_form_field_and_query(sec_world: SecWorld) -> 
 
 
 def test_imported_sheet_with_nul_names_line_and_column(sec_world: SecWorld) -> None:
-    from agency.importing import read_csv
+    import io
+
+    from agency.importing import read_agent_rows
     from core.exceptions import ApplicationError
 
     sheet = "姓名,身份,手机号,站点编码\n张三,志愿者,13800138000,S1\n李\x00四,志愿者,13800138001,S1\n"
     with pytest.raises(ApplicationError) as refused:
-        read_csv(sheet.encode("utf-8"))
+        read_agent_rows(io.BytesIO(sheet.encode("utf-8")), "agents.csv")
     assert refused.value.extra == {"line": 3, "field": "姓名"}
     assert UNSTORABLE_MESSAGE in refused.value.message
 

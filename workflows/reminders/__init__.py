@@ -30,17 +30,15 @@ One module per sweep family: ``base`` (cut-offs, recipients, the batch driver), 
 ``visits``; this package re-exports what callers use.
 """
 
+from workflows.recipients import district_admins, staff_by_site
 from workflows.reminders.base import (
     LADDER,
     OPEN_STATUSES,
     DueCase,
     SweepResult,
-    district_admins,
     ladder_thresholds,
     load_due_cases,
     overdue_cutoff,
-    staff_by_site,
-    staff_messages,
     working_hours_before,
 )
 from workflows.reminders.deadlines import (
@@ -78,7 +76,6 @@ __all__ = [
     "reminders_unassigned",
     "reminders_visit_pending",
     "staff_by_site",
-    "staff_messages",
     "station_digest_counts",
     "unassigned_cases",
     "visit_pending_cases",

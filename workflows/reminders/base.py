@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,12 +16,9 @@ from django.utils import timezone
 from agency.models import Agent, Site
 from agency.selectors import agent_stand_in
 from core.workdays import is_workday, local_tz
-from notifications.services import NotificationRequest, notification_enqueue_many
+from notifications.outbox import NotificationRequest
+from notifications.services import notification_enqueue_many
 from workflows.models import Case
-
-# The staff lookups are shared with the residents' alerts; re-exported for the sweeps that import them here.
-from workflows.recipients import district_admins as district_admins
-from workflows.recipients import staff_by_site as staff_by_site
 
 logger = logging.getLogger(__name__)
 
@@ -41,21 +38,21 @@ _DEFAULTS: dict[str, Any] = {
 LADDER = ("agent", "station", "town", "district")
 
 
-def _setting(name: str) -> Any:
+def reminder_setting(name: str) -> Any:
     return getattr(settings, name, _DEFAULTS[name])
 
 
 def ladder_thresholds() -> dict[str, int]:
     """Working days past the deadline at which each rung is told (settings override single rungs)."""
     merged = dict(_DEFAULTS["REMINDER_ESCALATION_WORKING_DAYS"])
-    merged.update(_setting("REMINDER_ESCALATION_WORKING_DAYS") or {})
+    merged.update(reminder_setting("REMINDER_ESCALATION_WORKING_DAYS") or {})
     return {level: int(merged[level]) for level in LADDER}
 
 
 # --- Working-time cut-offs (computed once per sweep, so the filters are plain indexed ranges) ------------
 
 
-def _local(moment: dt.datetime) -> dt.datetime:
+def to_local(moment: dt.datetime) -> dt.datetime:
     return timezone.localtime(moment, local_tz())
 
 
@@ -68,7 +65,7 @@ def overdue_cutoff(now: dt.datetime, working_days: int) -> dt.datetime:
     (and the deadline has passed). ``working_days <= 0`` → ``now``."""
     if working_days <= 0:
         return now
-    day = _local(now).date()
+    day = to_local(now).date()
     counted = 0
     while counted < working_days:
         if is_workday(day):
@@ -81,7 +78,7 @@ def overdue_cutoff(now: dt.datetime, working_days: int) -> dt.datetime:
 def working_hours_before(end: dt.datetime, hours: int) -> dt.datetime:
     """The inverse of ``core.workdays.add_working_hours``: the latest start that is ``hours`` working hours
     (24 per working day) before ``end``."""
-    current = _local(end)
+    current = to_local(end)
     remaining = dt.timedelta(hours=hours)
     while remaining > dt.timedelta(0):
         day_start = _midnight(current.date())
@@ -104,48 +101,6 @@ def working_hours_before(end: dt.datetime, hours: int) -> dt.datetime:
 
 
 # --- Recipients (one query per kind per batch) ----------------------------------------------------------
-
-
-def _phone(agent: Agent) -> str:
-    """The agent's mobile in E.164, formatted once per instance (formatting is not free at 10,000 rows)."""
-    cached = getattr(agent, "_reminder_phone", None)
-    if cached is None:
-        phone = agent.phone
-        cached = str(phone.as_e164 if hasattr(phone, "as_e164") else phone) if phone else ""
-        agent._reminder_phone = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def staff_messages(
-    agents: Iterable[Agent], *, key: str, template: str, context: dict[str, Any]
-) -> list[NotificationRequest]:
-    """An SMS (if the agent has a mobile) and an in-app row (if they have a login) for each agent."""
-    out: list[NotificationRequest] = []
-    for agent in agents:
-        if _phone(agent):
-            out.append(
-                NotificationRequest(
-                    dedupe_key=f"{key}:agent:{agent.pk}:sms",
-                    template=template,
-                    context=context,
-                    recipient_phone=_phone(agent),
-                    recipient_user_id=agent.user_id,
-                    channel="sms",
-                    audience="staff",
-                )
-            )
-        if agent.user_id:
-            out.append(
-                NotificationRequest(
-                    dedupe_key=f"{key}:agent:{agent.pk}:inapp",
-                    template=template,
-                    context=context,
-                    recipient_user_id=agent.user_id,
-                    channel="inapp",
-                    audience="staff",
-                )
-            )
-    return out
 
 
 @dataclass(slots=True)
@@ -217,7 +172,7 @@ def load_due_cases(due: QuerySet[Case], ids: list[int]) -> list[DueCase]:
     return cases
 
 
-def _case_context(case: DueCase) -> dict[str, Any]:
+def case_context(case: DueCase) -> dict[str, Any]:
     return {
         "case_no": case.case_no,
         "matter": case.matter,
@@ -225,7 +180,7 @@ def _case_context(case: DueCase) -> dict[str, Any]:
         "station_name": case.site_name,
         "town_name": case.center_name,
         "address": case.address,
-        "due_date": _local(case.due_at).strftime("%Y-%m-%d") if case.due_at else "",
+        "due_date": to_local(case.due_at).strftime("%Y-%m-%d") if case.due_at else "",
         "agent_name": case.agent.name if case.agent else "未分派",
     }
 
@@ -258,7 +213,7 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
-def _run_batches(
+def run_batches(
     *,
     name: str,
     due: QuerySet[Case],
@@ -267,7 +222,7 @@ def _run_batches(
 ) -> SweepResult:
     """Read the due ids (index only), then per batch: re-read the cases (same filter, so a case that changed
     meanwhile drops out) with their relations, build the messages and queue them in one transaction."""
-    size = int(batch_size or _setting("REMINDER_BATCH_SIZE"))
+    size = int(batch_size or reminder_setting("REMINDER_BATCH_SIZE"))
     ids = list(due.order_by().values_list("id", flat=True))
     result = SweepResult(cases=len(ids))
     ids.sort()
@@ -283,12 +238,12 @@ def _run_batches(
     return result
 
 
-def _all_site_ids() -> list[int]:
+def all_site_ids() -> list[int]:
     return list(Site.objects.order_by("id").values_list("id", flat=True))
 
 
-def _lookback(now: dt.datetime) -> dt.timedelta:
-    return dt.timedelta(days=int(_setting("REMINDER_LOOKBACK_DAYS")))
+def lookback(now: dt.datetime) -> dt.timedelta:
+    return dt.timedelta(days=int(reminder_setting("REMINDER_LOOKBACK_DAYS")))
 
 
 def _agent_of(case: DueCase, today: dt.date) -> Agent | None:

@@ -11,25 +11,24 @@ from django.utils import timezone
 
 from agency.models import Agent
 from core.workdays import add_working_days, working_days_between
-from notifications.services import NotificationRequest
+from notifications.outbox import NotificationRequest
+from notifications.staff import staff_messages
 from workflows import extensions
 from workflows.models import Case, CaseEvent
+from workflows.recipients import district_admins, staff_by_site
 from workflows.reminders.base import (
     OPEN_STATUSES,
     DueCase,
     SweepResult,
     _agent_of,
-    _all_site_ids,
-    _case_context,
-    _local,
-    _lookback,
-    _run_batches,
-    _setting,
-    district_admins,
+    all_site_ids,
+    case_context,
     ladder_thresholds,
+    lookback,
     overdue_cutoff,
-    staff_by_site,
-    staff_messages,
+    reminder_setting,
+    run_batches,
+    to_local,
     working_hours_before,
 )
 
@@ -53,15 +52,15 @@ def overdue_cases(now: dt.datetime) -> QuerySet[Case]:
     """Open cases past their deadline, within the look-back window beyond the last rung."""
     last_rung = overdue_cutoff(now, max(ladder_thresholds().values()))
     return Case.objects.filter(
-        status__in=OPEN_STATUSES, due_at__lt=now, due_at__gte=last_rung - _lookback(now)
+        status__in=OPEN_STATUSES, due_at__lt=now, due_at__gte=last_rung - lookback(now)
     )
 
 
 def unassigned_cases(now: dt.datetime) -> QuerySet[Case]:
     """``new`` cases older than N working hours (``created_at`` index, bounded by the look-back window)."""
-    cutoff = working_hours_before(now, int(_setting("UNASSIGNED_ALERT_WORKING_HOURS")))
+    cutoff = working_hours_before(now, int(reminder_setting("UNASSIGNED_ALERT_WORKING_HOURS")))
     return Case.objects.filter(
-        status=Case.Status.NEW, created_at__lte=cutoff, created_at__gte=cutoff - _lookback(now)
+        status=Case.Status.NEW, created_at__lte=cutoff, created_at__gte=cutoff - lookback(now)
     )
 
 
@@ -71,7 +70,7 @@ def visit_pending_cases(now: dt.datetime) -> QuerySet[Case]:
     ``site IN (…) AND status = 'assigned'`` walks the ``(site, status)`` index; the assignment time is the
     latest ``assigned``/``reassigned_backup`` event (``(case, at)`` index).
     """
-    cutoff = overdue_cutoff(now, int(_setting("VISIT_REMINDER_WORKING_DAYS")))
+    cutoff = overdue_cutoff(now, int(reminder_setting("VISIT_REMINDER_WORKING_DAYS")))
     assigned_at = (
         CaseEvent.objects.filter(case=OuterRef("pk"), kind__in=["assigned", "reassigned_backup"])
         .order_by()
@@ -81,10 +80,10 @@ def visit_pending_cases(now: dt.datetime) -> QuerySet[Case]:
     )
     return (
         Case.objects.filter(
-            site_id__in=_all_site_ids(), status=Case.Status.ASSIGNED, assigned_agent__isnull=False
+            site_id__in=all_site_ids(), status=Case.Status.ASSIGNED, assigned_agent__isnull=False
         )
         .annotate(assigned_at=Subquery(assigned_at))
-        .filter(assigned_at__lt=cutoff, assigned_at__gte=cutoff - _lookback(now))
+        .filter(assigned_at__lt=cutoff, assigned_at__gte=cutoff - lookback(now))
     )
 
 
@@ -92,7 +91,7 @@ def visit_pending_cases(now: dt.datetime) -> QuerySet[Case]:
 
 
 def _build_due_soon(now: dt.datetime) -> Callable[[list[DueCase]], list[NotificationRequest]]:
-    today = _local(now).date()
+    today = to_local(now).date()
 
     def build(cases: list[DueCase]) -> list[NotificationRequest]:
         out: list[NotificationRequest] = []
@@ -100,7 +99,7 @@ def _build_due_soon(now: dt.datetime) -> Callable[[list[DueCase]], list[Notifica
             agent = _agent_of(case, today)
             if agent is None:
                 continue
-            context = _case_context(case)
+            context = case_context(case)
             out += staff_messages(
                 [agent],
                 key=f"case:{case.case_no}:due_soon:{context['due_date']}",
@@ -113,7 +112,7 @@ def _build_due_soon(now: dt.datetime) -> Callable[[list[DueCase]], list[Notifica
 
 
 def _build_visit_pending(now: dt.datetime) -> Callable[[list[DueCase]], list[NotificationRequest]]:
-    today = _local(now).date()
+    today = to_local(now).date()
 
     def build(cases: list[DueCase]) -> list[NotificationRequest]:
         out: list[NotificationRequest] = []
@@ -125,7 +124,7 @@ def _build_visit_pending(now: dt.datetime) -> Callable[[list[DueCase]], list[Not
                 [agent],
                 key=f"case:{case.case_no}:visit_pending:{case.assigned_agent_id}",
                 template="visit_pending",
-                context=_case_context(case),
+                context=case_context(case),
             )
         return out
 
@@ -133,13 +132,13 @@ def _build_visit_pending(now: dt.datetime) -> Callable[[list[DueCase]], list[Not
 
 
 def _build_unassigned(now: dt.datetime) -> Callable[[list[DueCase]], list[NotificationRequest]]:
-    hours = int(_setting("UNASSIGNED_ALERT_WORKING_HOURS"))
+    hours = int(reminder_setting("UNASSIGNED_ALERT_WORKING_HOURS"))
 
     def build(cases: list[DueCase]) -> list[NotificationRequest]:
         staff = staff_by_site({c.site_id for c in cases}, Agent.Kind.STATION_STAFF)
         out: list[NotificationRequest] = []
         for case in cases:
-            context = {**_case_context(case), "hours": hours}
+            context = {**case_context(case), "hours": hours}
             out += staff_messages(
                 staff.get(case.site_id, []),
                 key=f"case:{case.case_no}:unassigned",
@@ -152,7 +151,7 @@ def _build_unassigned(now: dt.datetime) -> Callable[[list[DueCase]], list[Notifi
 
 
 def _build_ladder(now: dt.datetime) -> Callable[[list[DueCase]], list[NotificationRequest]]:
-    today = _local(now).date()
+    today = to_local(now).date()
     cutoffs = {level: overdue_cutoff(now, days) for level, days in ladder_thresholds().items()}
     admins = district_admins()
     late_days: dict[dt.date, int] = {}
@@ -163,10 +162,10 @@ def _build_ladder(now: dt.datetime) -> Callable[[list[DueCase]], list[Notificati
         out: list[NotificationRequest] = []
         for case in cases:
             assert case.due_at is not None  # the selector filters on it
-            due_day = _local(case.due_at).date()
+            due_day = to_local(case.due_at).date()
             if due_day not in late_days:
                 late_days[due_day] = working_days_between(case.due_at, now)
-            context = {**_case_context(case), "overdue_days": late_days[due_day]}
+            context = {**case_context(case), "overdue_days": late_days[due_day]}
             prefix = f"case:{case.case_no}"
             if case.due_at < cutoffs["agent"]:
                 agent = _agent_of(case, today)
@@ -207,7 +206,7 @@ def _build_ladder(now: dt.datetime) -> Callable[[list[DueCase]], list[Notificati
 def reminders_due_soon(*, now: dt.datetime | None = None, batch_size: int | None = None) -> SweepResult:
     """Agent: deadline within one working day. Key ``case:<no>:due_soon:<due date>`` (a new one re-arms)."""
     now = now or timezone.now()
-    return _run_batches(
+    return run_batches(
         name="due_soon", due=due_soon_cases(now), build=_build_due_soon(now), batch_size=batch_size
     )
 
@@ -215,7 +214,7 @@ def reminders_due_soon(*, now: dt.datetime | None = None, batch_size: int | None
 def reminders_visit_pending(*, now: dt.datetime | None = None, batch_size: int | None = None) -> SweepResult:
     """Agent: still not visited one working day after assignment. Once per (case, assigned agent)."""
     now = now or timezone.now()
-    return _run_batches(
+    return run_batches(
         name="visit_pending",
         due=visit_pending_cases(now),
         build=_build_visit_pending(now),
@@ -226,7 +225,7 @@ def reminders_visit_pending(*, now: dt.datetime | None = None, batch_size: int |
 def reminders_unassigned(*, now: dt.datetime | None = None, batch_size: int | None = None) -> SweepResult:
     """Station staff: a case still ``new`` after ``UNASSIGNED_ALERT_WORKING_HOURS`` working hours (once)."""
     now = now or timezone.now()
-    return _run_batches(
+    return run_batches(
         name="unassigned", due=unassigned_cases(now), build=_build_unassigned(now), batch_size=batch_size
     )
 
@@ -236,7 +235,7 @@ def reminders_escalate_overdue(
 ) -> SweepResult:
     """The ladder: agent → station → town → district, each rung once per case as its threshold passes."""
     now = now or timezone.now()
-    return _run_batches(
+    return run_batches(
         name="overdue", due=overdue_cases(now), build=_build_ladder(now), batch_size=batch_size
     )
 

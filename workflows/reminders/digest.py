@@ -10,15 +10,16 @@ from django.utils import timezone
 
 from agency.models import Agent, Site
 from core.workdays import is_workday
-from notifications.services import NotificationRequest, notification_enqueue_many
+from notifications.outbox import NotificationRequest
+from notifications.services import notification_enqueue_many
+from notifications.staff import staff_messages
 from workflows.models import Case
+from workflows.recipients import staff_by_site
 from workflows.reminders.base import (
     OPEN_STATUSES,
     SweepResult,
-    _local,
     _midnight,
-    staff_by_site,
-    staff_messages,
+    to_local,
 )
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 def station_digest_counts(now: dt.datetime) -> dict[int, dict[str, int]]:
     """Per site with open cases: open, due today, overdue, unassigned (one grouped query over open cases)."""
-    end_of_today = _midnight(_local(now).date() + dt.timedelta(days=1))
+    end_of_today = _midnight(to_local(now).date() + dt.timedelta(days=1))
     rows = (
         Case.objects.filter(status__in=OPEN_STATUSES)
         .order_by()
@@ -49,7 +50,7 @@ def daily_digest(*, now: dt.datetime | None = None, force: bool = False) -> Swee
     Skipped on days off unless ``force`` (staff read it at work; Monday's digest covers the weekend).
     """
     now = now or timezone.now()
-    today = _local(now).date()
+    today = to_local(now).date()
     result = SweepResult()
     if not force and not is_workday(today):
         result.by_kind["digest"] = 0

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from agency.selectors import agent_public_phone, agent_stand_in
 from core.workdays import local_tz
-from notifications.services import NotificationRequest, notification_enqueue_many
+from notifications.outbox import NotificationRequest
+from notifications.services import notification_enqueue_many
+from notifications.staff import staff_messages
 from workflows.models import Case
-from workflows.reminders.base import _local, staff_messages
+from workflows.reminders.base import to_local
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +39,13 @@ def visit_reminders_schedule(*, case: Case, visit_at: dt.datetime) -> int:
 
     Keys ``case:<no>:visit:<YYYYmmddHHMM>:…``: scheduling the same time twice queues nothing twice.
     """
-    from notifications.services import quiet_hours_release
+    from notifications.outbox import quiet_hours_release
 
     now = timezone.now()
-    local_visit = _local(visit_at)
+    local_visit = to_local(visit_at)
     if visit_at <= now or case.assigned_agent is None:
         return 0
-    agent = agent_stand_in(case.assigned_agent, today=_local(now).date())
+    agent = agent_stand_in(case.assigned_agent, today=to_local(now).date())
     context = {
         "case_no": case.case_no,
         "matter": case.matter.name,

@@ -17,7 +17,8 @@ from agency.models import Agent
 from agency.tests.factories import AgentFactory, UserFactory
 from core.workdays import add_working_hours, working_days_between
 from notifications.models import Notification
-from notifications.services import NotificationRequest, notification_enqueue, notification_enqueue_many
+from notifications.outbox import NotificationRequest
+from notifications.services import notification_enqueue, notification_enqueue_many
 from workflows import reminders
 from workflows.models import Case, CaseEvent
 from workflows.reminders import base as reminders_base

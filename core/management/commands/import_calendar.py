@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.calendar_import import calendar_import, read_calendar_table
+from core.calendar_import import calendar_import
 from core.exceptions import ApplicationError
+from core.tabular import read_table
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"文件不存在：{path}")
         try:
             with path.open("rb") as stream:
-                table = read_calendar_table(stream, path.name)
+                table = read_table(stream, path.name)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         report = calendar_import(table=table, dry_run=options["dry_run"])

@@ -1,8 +1,8 @@
-"""The policy's two construction-standard tables as shipped data (``agency/data/station_standards.json``).
+"""The policy's two construction-standard tables as shipped data (``standards/data/station_standards.json``).
 
 The JSON is a row-by-row transcription of 附件1 (镇（街道）便民服务中心) and 附件2 (村（社区）便民服务站（点）).
 ``policy_cells()`` turns it into one dict per ``StandardCriterion`` row (site kind × tier × row key), which
-migration ``0005_i13_policy_standards`` writes and the tests compare against. Every list is the tier's full
+migration ``agency.0005_i13_policy_standards`` writes and the tests compare against. Every list is the tier's full
 list as the table writes it (not a delta from the lower tier).
 """
 
