@@ -84,25 +84,6 @@ CASE_STATUS_VALUES = {
     "closed", "rejected", "withdrawn", "waiting",
 }  # fmt: skip
 
-# Left to the other half of issue 25 (branch i25-defs: residents' reminders, the bundles dashboard's period and
-# scope readers, the notifications / oversight / residents circles). Each entry must still occur, so the list is
-# emptied as that work lands (a fixed entry fails ``test_pending_entries_still_occur`` until it is deleted here).
-PENDING_PRIVATE_IMPORTS = {
-    "bundles/dashboard_views.py: oversight.dashboard_views._period_from",
-    "bundles/dashboard_views.py: oversight.dashboard_views._scope_from",
-    "residents/reminders.py: workflows.reminders.base._all_site_ids",
-    "residents/reminders.py: workflows.reminders.base._case_context",
-    "residents/reminders.py: workflows.reminders.base._local",
-    "residents/reminders.py: workflows.reminders.base._lookback",
-    "residents/reminders.py: workflows.reminders.base._run_batches",
-    "residents/reminders.py: workflows.reminders.base._setting",
-}
-PENDING_CIRCLES = {
-    ("notifications.calendar_alerts", "notifications.services", "notifications.tasks"),
-    ("oversight.exports", "oversight.tasks"),
-    ("residents.rectify", "residents.services"),
-}
-
 
 def _product_files() -> list[Path]:
     return sorted(path for app in sorted(OURS - {"bench"}) if (ROOT / app).is_dir() for path in _modules(app))
@@ -239,9 +220,8 @@ def test_no_private_name_crosses_apps() -> None:
     found = {
         f"{path.relative_to(ROOT)}: {name}" for path in _product_files() for name in private_imports(path)
     }
-    assert not found - PENDING_PRIVATE_IMPORTS, (
-        "private names used across apps (make a public, named helper):\n"
-        + ("\n".join(sorted(found - PENDING_PRIVATE_IMPORTS)))
+    assert not found, "private names used across apps (make a public, named helper):\n" + "\n".join(
+        sorted(found)
     )
 
 
@@ -325,9 +305,8 @@ def import_circles(graph: dict[str, set[str]]) -> set[tuple[str, ...]]:
 
 def test_no_import_circle_between_modules() -> None:
     circles = import_circles(import_graph(_product_files()))
-    assert not circles - PENDING_CIRCLES, (
-        "modules importing each other (imports in functions count):\n"
-        + "\n".join(" <-> ".join(c) for c in sorted(circles - PENDING_CIRCLES))
+    assert not circles, "modules importing each other (imports in functions count):\n" + "\n".join(
+        " <-> ".join(c) for c in sorted(circles)
     )
 
 
@@ -335,15 +314,3 @@ def test_the_circle_check_sees_a_loop_through_a_function_import(tmp_path: Path) 
     graph = {"w.a": {"w.b"}, "w.b": {"w.c"}, "w.c": {"w.a"}, "w.d": {"w.a"}}
     assert import_circles(graph) == {("w.a", "w.b", "w.c")}
     assert import_circles({"w.a": {"w.b"}, "w.b": set()}) == set()
-
-
-def test_pending_entries_still_occur() -> None:
-    """The allowances above are for work in flight on another branch, not a place to park new debt."""
-    found = {
-        f"{path.relative_to(ROOT)}: {name}" for path in _product_files() for name in private_imports(path)
-    }
-    assert found >= PENDING_PRIVATE_IMPORTS, (
-        f"fixed, delete from PENDING_PRIVATE_IMPORTS: {PENDING_PRIVATE_IMPORTS - found}"
-    )
-    circles = import_circles(import_graph(_product_files()))
-    assert circles >= PENDING_CIRCLES, f"fixed, delete from PENDING_CIRCLES: {PENDING_CIRCLES - circles}"
