@@ -120,7 +120,8 @@
       body: JSON.stringify(item.body)
     }).then(function (r) {
       if (r.status === 201 || r.status === 200) { return r.json().then(function (b) { return b.case_no; }); }
-      if (r.status >= 500 || r.status === 429) { throw RETRY_LATER; }
+      // 409 with Retry-After: "正在处理" (an earlier send of this key is still running): not a refusal
+      if (r.status >= 500 || r.status === 429 || (r.status === 409 && r.headers.get("Retry-After"))) { throw RETRY_LATER; }
       return serverMessage(r).then(function (msg) {
         if (r.status === 401 || r.status === 403) { msg = msg + "（请确认已登录且有登记权限）"; }
         throw { refused: msg };
