@@ -36,6 +36,7 @@ from django.views.decorators.http import require_http_methods
 
 from agency.models import Matter, Site
 from core.exceptions import ApplicationError
+from core.labels import field_errors_text, model_field_label
 from core.models import User
 from oversight.map_selectors import distance_km, parse_coord
 from oversight.models import Open311Key
@@ -307,8 +308,8 @@ def request_create(params: Any) -> Case:
             special_groups=[g.strip() for g in groups_raw if g.strip()],
         )
     except ValidationError as exc:
-        messages = [f"{field}: {'；'.join(errs)}" for field, errs in exc.message_dict.items()]
-        raise Open311Error(400, "；".join(messages))
+        # the case's field names as a person reads them (联系电话：…), not its keys (resident_phone)
+        raise Open311Error(400, field_errors_text(exc.message_dict, lambda f: model_field_label(Case, f)))
     except ApplicationError as exc:
         raise Open311Error(exc.status, exc.message)
 

@@ -247,6 +247,8 @@ def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
             form=form,
             error=error,
             prefilled=prefilled,
+            # offline.js queues the form with the API's site codes when there is no network
+            site_codes={str(s.pk): s.code for s in selectors.intake_sites(user=request.user)},
         ),
         status=status,
     )
