@@ -24,9 +24,11 @@ def choice_label(choices: Any, value: Any) -> str:
 
 def model_field_label(model: Any, name: str) -> str:
     """The verbose name of ``model``'s field ``name`` (for a person reading a field error), else ``name``."""
+    from django.core.exceptions import FieldDoesNotExist
+
     try:
         return str(model._meta.get_field(name).verbose_name)
-    except Exception:  # FieldDoesNotExist, or a non-field key such as NON_FIELD_ERRORS
+    except FieldDoesNotExist:  # a non-field key such as NON_FIELD_ERRORS, or a form-only field
         return name
 
 
