@@ -412,7 +412,7 @@
       reader.readAsDataURL(p.blob);
       li.appendChild(img);
       li.appendChild(el("span", {}, p.material || "其他材料"));
-      var rm = el("button", { type: "button", "class": "btn btn-secondary", "data-remove-photo": String(index) }, "删除");
+      var rm = el("button", { type: "button", "class": "btn btn-secondary", "data-remove-photo": String(index), "aria-label": "删除 " + (p.material || "其他材料") + " 照片" }, "删除");
       li.appendChild(rm);
       list.appendChild(li);
     });
