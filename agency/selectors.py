@@ -18,6 +18,7 @@ from agency.request_memo import request_memo_put as request_memo_put
 from agency.site_links import SITE_LINKS_KEY, SiteLinks, site_link_annotations
 from core.exceptions import ApplicationError
 from core.models import User
+from core.phones import phone_display
 
 ROLE_DISTRICT_ADMIN = Agent.Kind.DISTRICT_ADMIN.value
 
@@ -63,7 +64,7 @@ class RosterEntry:
     role: str
     role_label: str
     title: str
-    phone: str
+    phone: str  # E.164 or as entered: for tel: links and the API
     scopes: list[str]
     scope_names: list[str]
     scope_categories: list[str]
@@ -71,6 +72,9 @@ class RosterEntry:
     away: bool = False
     backup_name: str = ""
     agent_id: int = 0  # for per-agent template tags of other apps (e.g. qualified categories); not in the API
+    phone_display: str = (
+        ""  # ``186 5310 0005``, as people read it (core.phones.phone_display); not in the API
+    )
 
 
 def site_roster(site: Site, *, today: dt.date | None = None) -> list[RosterEntry]:
@@ -101,6 +105,7 @@ def site_roster(site: Site, *, today: dt.date | None = None) -> list[RosterEntry
             away=agent_is_away(agent, today or timezone.localdate()),
             backup_name=agent.backup.name if agent.backup else "",
             agent_id=agent.pk,
+            phone_display=phone_display(agent_public_phone(agent, site)),
         )
         for agent in agents
     ]

@@ -19,13 +19,17 @@ def test_demo_birth_bundle_asks_for_parents_ids_not_also_the_applicants():
 
 
 def test_a_covered_material_is_dropped_wherever_it_comes_first_and_order_is_kept():
-    merged = materials.merge_materials([["申请人居民身份证", "户口簿"], ["出生医学证明", "父母双方居民身份证"]])
+    merged = materials.merge_materials(
+        [["申请人居民身份证", "户口簿"], ["出生医学证明", "父母双方居民身份证"]]
+    )
     assert merged == ["户口簿", "出生医学证明", "父母双方居民身份证"]
 
 
 def test_the_rule_is_data_a_new_pair_needs_no_code(tmp_path, monkeypatch):
     data = tmp_path / "covers.json"
-    data.write_text(json.dumps({"covers": {"甲": ["乙"], "乙": ["丙"]}}, ensure_ascii=False), encoding="utf-8")
+    data.write_text(
+        json.dumps({"covers": {"甲": ["乙"], "乙": ["丙"]}}, ensure_ascii=False), encoding="utf-8"
+    )
     monkeypatch.setattr(materials, "COVERS_FILE", data)
     materials.material_covers.cache_clear()
     try:
