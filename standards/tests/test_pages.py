@@ -97,7 +97,17 @@ def test_submit_review_and_evidence_through_the_pages(w):
     assert Assessment.objects.get().status == "approved"
     assert _client(w.town_a).post(review, {"decision": "approve"}).status_code == 409
     html = _client(w.staff_a).get(reverse("standards-site", args=[w.station_a.code])).content.decode()
-    assert 'data-tier="standard"' in html and "审核通过" in html
+    assert "审核通过" in html
+    # the badge is the approved tier as far as the record bears it out (standards.standing, issue 26)
+    from standards.facts import site_facts
+    from standards.standing import standing_view
+
+    w.station_a.refresh_from_db()
+    view = standing_view(w.station_a.standing, site_facts(w.station_a))
+    assert view is not None and view.approved_tier == "standard"
+    section = html.split('id="standing"', 1)[1].split("</section>", 1)[0]
+    assert f'data-tier="{view.tier}"' in section and section.count('class="badge tier') == 1
+    assert ("审核时为标准型" in section) == view.lowered
 
 
 def test_site_outside_scope_is_404(w):
