@@ -25,14 +25,15 @@ ROLE_DISTRICT_ADMIN = Agent.Kind.DISTRICT_ADMIN.value
 
 def site_list_public() -> QuerySet[Site]:
     """Active sites for the public list and the map, with their parent center's code."""
-    return Site.objects.filter(is_active=True).select_related("parent").order_by("code")
+    # ``standing``: the approved tier (the standards app's SiteStanding, reached by its reverse relation)
+    return Site.objects.filter(is_active=True).select_related("parent", "standing").order_by("code")
 
 
 def site_get_public(code: str) -> Site:
     """An active site by code, with its offered matters prefetched; 404 ``ApplicationError`` otherwise."""
     site = (
         Site.objects.filter(is_active=True, code=code)
-        .select_related("parent", "area")
+        .select_related("parent", "area", "standing")
         .prefetch_related(
             Prefetch("matters", queryset=Matter.objects.filter(is_active=True).order_by("sort_order", "code"))
         )
