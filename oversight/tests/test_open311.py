@@ -236,7 +236,9 @@ def test_post_bad_input_is_400_not_500(client, world, api_key):
     bad_phone = client.post(f"{BASE}/requests.json", {**base, "phone": "12345"})
     assert bad_phone.status_code == 400
     description = bad_phone.json()[0]["description"]
-    assert description.startswith("联系电话：") and "resident_phone" not in description  # the label, not the key
+    assert (
+        description.startswith("联系电话：") and "resident_phone" not in description
+    )  # the label, not the key
     no_place = client.post(f"{BASE}/requests.json", {**base, "attribute[site]": "", "phone": "13800138002"})
     assert no_place.status_code == 400
     unknown = client.post(f"{BASE}/requests.json", {**base, "service_code": "NOPE", "phone": "13800138002"})
