@@ -183,7 +183,9 @@ def test_refused_request_stays_on_the_phone_editable_and_resendable(page_360, li
     assert list(Case.objects.values_list("resident_name", flat=True)) == ["王秀英"]
 
 
-def test_new_request_pages_used_online_queue_offline_with_what_was_typed(page_360, live_server, login, screenshot):
+def test_new_request_pages_used_online_queue_offline_with_what_was_typed(
+    page_360, live_server, login, screenshot
+):
     """Issue 26: after 新建 was used online, the service worker serves the cached category page and matter
     form offline; 提交登记 there used to say "此操作需要联网" and lose the request. Now it goes into the
     offline queue (and is sent once, online); a matter page never cached opens 离线登记 on that matter."""
