@@ -69,7 +69,7 @@ def field_labels() -> dict[str, str]:
     """The Chinese label of every field the intake API may refuse, so a refused queued request reads
     "居民手机号：请输入有效的手机号码…", not "resident_phone：…": the 新建 form's own labels, then the case's."""
     labels = {name: str(field.label) for name, field in CaseCreateForm.base_fields.items()}
-    for name in CaseCreateInput().fields:
+    for name in list(CaseCreateInput().fields.keys()):
         labels.setdefault(name, model_field_label(Case, name))
     return labels
 
