@@ -18,20 +18,22 @@ from agency.request_memo import request_memo_put as request_memo_put
 from agency.site_links import SITE_LINKS_KEY, SiteLinks, site_link_annotations
 from core.exceptions import ApplicationError
 from core.models import User
+from core.phones import phone_display
 
 ROLE_DISTRICT_ADMIN = Agent.Kind.DISTRICT_ADMIN.value
 
 
 def site_list_public() -> QuerySet[Site]:
     """Active sites for the public list and the map, with their parent center's code."""
-    return Site.objects.filter(is_active=True).select_related("parent").order_by("code")
+    # ``standing``: the approved tier (the standards app's SiteStanding, reached by its reverse relation)
+    return Site.objects.filter(is_active=True).select_related("parent", "standing").order_by("code")
 
 
 def site_get_public(code: str) -> Site:
     """An active site by code, with its offered matters prefetched; 404 ``ApplicationError`` otherwise."""
     site = (
         Site.objects.filter(is_active=True, code=code)
-        .select_related("parent", "area")
+        .select_related("parent", "area", "standing")
         .prefetch_related(
             Prefetch("matters", queryset=Matter.objects.filter(is_active=True).order_by("sort_order", "code"))
         )
@@ -63,7 +65,7 @@ class RosterEntry:
     role: str
     role_label: str
     title: str
-    phone: str
+    phone: str  # E.164 or as entered: for tel: links and the API
     scopes: list[str]
     scope_names: list[str]
     scope_categories: list[str]
@@ -71,6 +73,9 @@ class RosterEntry:
     away: bool = False
     backup_name: str = ""
     agent_id: int = 0  # for per-agent template tags of other apps (e.g. qualified categories); not in the API
+    phone_display: str = (
+        ""  # ``186 5310 0005``, as people read it (core.phones.phone_display); not in the API
+    )
 
 
 def site_roster(site: Site, *, today: dt.date | None = None) -> list[RosterEntry]:
@@ -101,6 +106,7 @@ def site_roster(site: Site, *, today: dt.date | None = None) -> list[RosterEntry
             away=agent_is_away(agent, today or timezone.localdate()),
             backup_name=agent.backup.name if agent.backup else "",
             agent_id=agent.pk,
+            phone_display=phone_display(agent_public_phone(agent, site)),
         )
         for agent in agents
     ]

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from agency.models import Grid, Matter, Site, SiteMatter
 from agency.selectors import BUNDLE_MATTER_PREFIX
+from bundles.materials import merge_materials
 from bundles.models import Bundle, BundleCase, BundleChild, BundleMember
 from core.db_errors import is_unique_violation
 from core.exceptions import ApplicationError
@@ -153,14 +154,9 @@ def bundle_check(*, members: Sequence[MemberSpec], sites: Iterable[Site]) -> Non
 
 
 def merged_materials(matters: Iterable[Matter]) -> list[str]:
-    """The bundle's one list of materials (一次性告知): each document once, in member order."""
-    seen: dict[str, None] = {}
-    for matter in matters:
-        for item in matter.materials or []:
-            text = str(item).strip()
-            if text:
-                seen.setdefault(text, None)
-    return list(seen)
+    """The bundle's one list of materials (一次性告知): each document once, in member order, and none that
+    another in the list covers (``bundles.materials``)."""
+    return merge_materials(matter.materials or [] for matter in matters)
 
 
 @transaction.atomic

@@ -26,3 +26,15 @@ def normalize_phone(raw: str | None) -> str | None:
     """E.164 string or ``None`` when invalid."""
     number = parse_phone(raw)
     return number.as_e164 if number else None
+
+
+def phone_display(raw: object) -> str:
+    """A number as people read it: ``+8618653100005`` → ``186 5310 0005`` (``as_national``, as the case page
+    shows it); a landline typed with its area code (``0531-88886666``) or free text stays as entered."""
+    text = str(raw or "").strip()
+    if not text:
+        return ""
+    number = parse_phone(text)
+    if number is None or (not text.startswith("+") and not str(number.national_number).startswith("1")):
+        return text
+    return str(number.as_national)

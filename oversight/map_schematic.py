@@ -1,8 +1,8 @@
 """The service map's picture without a tile server: an SVG schematic of the sites drawn from their coordinates.
 
 Drawn by the server, so ``/map/`` shows where everything is offline, without JavaScript and in tests. It is a
-schematic, not a map: longitude is scaled by cos(latitude) so distances look right, north is up, and nothing
-else (roads, borders) is drawn. Each marker is a link to the site's card in the list below (``#site-<code>``);
+schematic, not a map: longitude is scaled by cos(latitude), north is up, the view is fitted to the sites (an
+axis may be stretched, up to ``MAX_STRETCH``, to fill the box) and nothing else (roads, borders) is drawn. Each marker is a link to the site's card in the list below (``#site-<code>``);
 its colour and shape say whether the site is open now, the legend says it in words.
 """
 
@@ -18,6 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 WIDTH = 600
 PAD = 30
 RADIUS = 22  # ≥ 24 CSS px across at 360 px wide (viewBox scaled by 0.55): a finger-sized target
+MIN_ASPECT, MAX_ASPECT = 0.45, 1.0  # the box's height to width, whatever the sites' spread
+MAX_STRETCH = 4.0  # how much more one axis may be stretched than the other to fill the box
 
 STATES: dict[bool | None, tuple[str, str]] = {
     True: ("open", "正在办公"),
@@ -69,14 +71,19 @@ def schematic_svg(entries: Sequence[Any], origin: dict[str, float] | None = None
     min_y, max_y = min(lats), max(lats)
     span_x, span_y = max(max_x - min_x, 1e-4), max(max_y - min_y, 1e-4)
     inner_w = WIDTH - 2 * PAD
-    inner_h = min(max(inner_w * span_y / span_x, inner_w * 0.45), inner_w * 1.0)
-    scale = min(inner_w / span_x, inner_h / span_y)
-    off_x = PAD + (inner_w - span_x * scale) / 2
-    off_y = PAD + (inner_h - span_y * scale) / 2
+    inner_h = min(max(inner_w * span_y / span_x, inner_w * MIN_ASPECT), inner_w * MAX_ASPECT)
+    # Fit the view to the sites (issue 26: a district long from north to south drew its pins in a thin
+    # column of a mostly empty box): each axis fills the box, the shorter one stretched at most MAX_STRETCH
+    # times the other, so north stays up and near stays near, but the box is used.
+    scale_x, scale_y = inner_w / span_x, inner_h / span_y
+    scale_x = min(scale_x, scale_y * MAX_STRETCH)
+    scale_y = min(scale_y, scale_x * MAX_STRETCH)
+    off_x = PAD + (inner_w - span_x * scale_x) / 2
+    off_y = PAD + (inner_h - span_y * scale_y) / 2
     height = round(inner_h + 2 * PAD)
 
     def project(lat: float, lng: float) -> tuple[float, float]:
-        return off_x + (lng * k - min_x) * scale, off_y + (max_y - lat) * scale
+        return off_x + (lng * k - min_x) * scale_x, off_y + (max_y - lat) * scale_y
 
     pins = []
     for entry in placed:

@@ -35,7 +35,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from agency.models import Matter, Site
+from agency.selectors import matter_list_public
 from core.exceptions import ApplicationError
+from core.labels import field_errors_text, model_field_label
 from core.models import User
 from oversight.map_selectors import distance_km, parse_coord
 from oversight.models import Open311Key
@@ -273,7 +275,7 @@ def request_create(params: Any) -> Case:
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "缺少 service_code")
-    matter = Matter.objects.filter(code=code, is_active=True).first()
+    matter = matter_list_public().filter(code=code).first()
     if matter is None:
         raise Open311Error(404, f"未知的 service_code：{code}")
     site_code = (params.get("attribute[site]") or "").strip()
@@ -307,8 +309,8 @@ def request_create(params: Any) -> Case:
             special_groups=[g.strip() for g in groups_raw if g.strip()],
         )
     except ValidationError as exc:
-        messages = [f"{field}: {'；'.join(errs)}" for field, errs in exc.message_dict.items()]
-        raise Open311Error(400, "；".join(messages))
+        # the case's field names as a person reads them (联系电话：…), not its keys (resident_phone)
+        raise Open311Error(400, field_errors_text(exc.message_dict, lambda f: model_field_label(Case, f)))
     except ApplicationError as exc:
         raise Open311Error(exc.status, exc.message)
 
@@ -318,13 +320,15 @@ def request_create(params: Any) -> Case:
 
 @require_http_methods(["GET"])
 def services_view(request: HttpRequest, fmt: str) -> HttpResponse:
-    matters = Matter.objects.filter(is_active=True).order_by("sort_order", "code")
+    # the one rule of /api/v1/matters/ (agency.selectors.matter_list_public): a 一件事's own matter is not a
+    # service on its own (issue 26: services.json listed the four 一件事 the matters API hides)
+    matters = matter_list_public()
     return _render(fmt, [service_dict(m) for m in matters], root="services", item="service")
 
 
 @require_http_methods(["GET"])
 def service_definition_view(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    matter = Matter.objects.filter(code=code, is_active=True).first()
+    matter = matter_list_public().filter(code=code).first()
     if matter is None:
         return _error(fmt, 404, f"未知的 service_code：{code}")
     return _render(fmt, service_definition(matter), root="service_definition", item="")

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.exceptions import ApplicationError
+from core.text import quote
 from standards.tiers import ATTENDANCE, Row, Table, fmt_number
 
 MAX_AREA = Decimal(100_000)
@@ -69,7 +70,9 @@ def _items(row: Row, raw: dict[str, list[str]], name: str, allowed: list[str]) -
         if not item:
             continue
         if item not in allowed:
-            raise ApplicationError(f"{row.name}：未知项目“{item[:40]}”。", {"field": name, "item": item[:64]})
+            raise ApplicationError(
+                f"{row.name}：未知项目{quote(item[:40])}。", {"field": name, "item": item[:64]}
+            )
         if item not in chosen:
             chosen.append(item)
     return chosen

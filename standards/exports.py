@@ -39,7 +39,7 @@ def campaign_xlsx(*, rows: list[CampaignRow], district: Progress, towns: list[Pr
                 row.tier_label,
                 timezone.localtime(row.approved_at).date() if row.approved_at else "",
                 "是" if row.pending else "",
-                "；".join(row.gaps) if row.assessed else "从未自评",
+                "；".join(row.gaps) if row.assessed else row.not_assessed_note,
             ]
         )
     progress = wb.create_sheet("目标进度")

@@ -26,6 +26,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from agency.models import Agent, DutyShift, Matter, Site
+from core.text import quote
 from residents.models import Rating
 
 ROTA_DAYS = 14
@@ -56,7 +57,7 @@ class SiteFacts:
             ticked = set((answers.get(row) or {}).get("items") or [])
             for item, why in denied.items():
                 if item in ticked:
-                    out.setdefault(row, []).append(f"已勾选“{item}”，但系统记录：{why}")
+                    out.setdefault(row, []).append(f"已勾选{quote(item)}，但系统记录：{why}")
         staffing = answers.get("staffing") or {}
         typed = int(staffing.get("full_time") or 0) + int(staffing.get("part_time") or 0)
         if typed > self.staff_on_record:

@@ -92,10 +92,24 @@ class CampaignRow:
     next_tier: str
     pending: bool
     assessed: bool
+    submitted: bool = False  # any self-assessment on record (pending, returned or approved)
 
     @property
     def tier_label(self) -> str:
-        return tier_label(self.tier) if self.assessed else "未自评"
+        """One state per site (issue 26: a village showed 未自评 beside 待审核): the approved tier; else 待审核
+        (a first submission under review), 未通过审核 (submitted, returned) or 未自评 (nothing submitted)."""
+        if self.assessed:
+            return tier_label(self.tier)
+        if self.pending:
+            return "待审核"
+        return "未通过审核" if self.submitted else "未自评"
+
+    @property
+    def not_assessed_note(self) -> str:
+        """The line under a site never approved, in the same words as its state."""
+        if self.pending:
+            return "首次自评待审核"
+        return "自评未通过审核" if self.submitted else "从未自评"
 
     @property
     def next_label(self) -> str:
@@ -146,13 +160,16 @@ class Progress:
 
 
 def campaign_rows(user: User | Any) -> list[CampaignRow]:
-    """Every center and station in scope with its approved tier, date, gaps and pending submission (3 queries)."""
+    """Every center and station in scope with its approved tier, date, gaps and pending submission (4 queries)."""
     sites = list(sites_in_scope(user).select_related("parent").order_by("parent__code", "kind", "code"))
     standings = {s.site_id: s for s in SiteStanding.objects.filter(site__in=[x.pk for x in sites])}
     pending = set(
         Assessment.objects.filter(
             site__in=[x.pk for x in sites], status=Assessment.Status.SUBMITTED
         ).values_list("site_id", flat=True)
+    )
+    submitted = set(
+        Assessment.objects.filter(site__in=[x.pk for x in sites]).values_list("site_id", flat=True).distinct()
     )
     rows = []
     for site in sites:
@@ -168,6 +185,7 @@ def campaign_rows(user: User | Any) -> list[CampaignRow]:
                 next_tier=standing.next_tier if standing else "basic",
                 pending=site.pk in pending,
                 assessed=standing is not None,
+                submitted=site.pk in submitted,
             )
         )
     rows.sort(key=lambda r: (r.town.code, r.site.kind != Site.Kind.CENTER, r.site.code))

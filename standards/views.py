@@ -22,6 +22,7 @@ from standards.exports import campaign_xlsx
 from standards.facts import site_facts
 from standards.models import Assessment, Evidence
 from standards.presenters import rows_view
+from standards.standing import standing_view
 from standards.tiers import ATTENDANCE, table_load, tier_label
 
 _STAFFING_FIELDS = ("full_time", "part_time", "establishment_defined", "cadre_in_charge", "attendance")
@@ -86,9 +87,11 @@ def _render_site(
     latest = selectors.latest_assessment(site)
     can_submit = selectors.can_submit(request.user, site) and pending is None
     shown: Assessment | None = pending or latest
+    facts = site_facts(site)
     context: dict[str, Any] = {
         "site": site,
-        "standing": getattr(site, "standing", None),
+        # approved, and lowered to what the record supports (standards.standing); one badge, not two tiers
+        "standing": standing_view(getattr(site, "standing", None), facts),
         "pending": pending,
         "shown": shown,
         "can_submit": can_submit,
@@ -106,7 +109,6 @@ def _render_site(
         context["shown_verified"] = (shown.system or {}).get("verified", {})
         context["shown_label"] = tier_label(shown.computed_tier)
     if can_submit:
-        facts = site_facts(site)
         start = _loose_answers(raw) if raw is not None else (latest.answers if latest is not None else {})
         context["form_rows"] = rows_view(table, start, facts, facts.warnings(start), {})
     return render(request, "standards/site.html", context, status=status)
@@ -117,7 +119,9 @@ def _render_site(
 def site_page(request: HttpRequest, code: str) -> HttpResponse:
     """A site's assessment: the form (station/town staff), the submission under review, history."""
     _require_role(request)
-    site = get_object_or_404(selectors.sites_in_scope(request.user).select_related("standing"), code=code)
+    site = get_object_or_404(
+        selectors.sites_in_scope(request.user).select_related("standing__assessment"), code=code
+    )
     if request.method == "GET":
         return _render_site(request, site)
     raw = {name: request.POST.getlist(name) for name in request.POST if name != "csrfmiddlewaretoken"}
@@ -139,7 +143,9 @@ def site_page(request: HttpRequest, code: str) -> HttpResponse:
 def review(request: HttpRequest, code: str) -> HttpResponse:
     """通过 (``decision=approve``) or 退回 (``decision=return`` with ``reason``) the pending submission."""
     _require_role(request)
-    site = get_object_or_404(selectors.sites_in_scope(request.user).select_related("standing"), code=code)
+    site = get_object_or_404(
+        selectors.sites_in_scope(request.user).select_related("standing__assessment"), code=code
+    )
     if not selectors.can_review(request.user, site):
         return _render_site(request, site, status=403, error="无权审核该站点的自评。")
     decision = request.POST.get("decision", "")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.exceptions import ApplicationError
 from core.images import image_sanitize
 from core.services import audit_log
+from core.text import quote
 from uploads.models import MaterialPhoto
 from workflows.models import Case
 from workflows.permissions import ANYONE, Rule, rule_register
@@ -66,7 +67,7 @@ def material_photo_add(
     """
     (permit or case_permit(user=actor, case=case)).require(case=case, action="material_photo_add")
     if material and material not in (case.matter.materials or []):
-        raise ValidationError({"material": [f"“{material}”不在该事项的材料清单中。"]})
+        raise ValidationError({"material": [f"{quote(material)}不在该事项的材料清单中。"]})
     if client_id:
         if not CLIENT_ID_RE.match(client_id):
             raise ValidationError({"client_id": ["照片编号无效（1-128 个可见 ASCII 字符）。"]})

@@ -24,6 +24,37 @@ def bundle_progress_label(statuses: Iterable[str]) -> str:
     return label
 
 
+# How far an open member has got, least advanced first. A 一件事 parent shows the least advanced open
+# member's status: it is not 已报送 while its first member is still 待分派 (issue 26). 待启动 members (waiting
+# for a dependency) count only when no member has started.
+_STAGE_ORDER = (
+    "new",
+    "assigned",
+    "visited",
+    "awaiting_materials",
+    "handed_off",
+    "submitted",
+    "rectifying",
+)
+
+
+def bundle_display_status(statuses: Iterable[str], *, own: str) -> str:
+    """The status a 一件事 parent shows, derived from its members' ``statuses`` (a read: the parent's stored
+    status is written by the bundle services). ``own`` (the stored one) when there are no members."""
+    values = list(statuses)
+    if not values:
+        return own
+    started = [s for s in values if s in _STAGE_ORDER]
+    if started:
+        return min(started, key=_STAGE_ORDER.index)
+    if "waiting" in values:
+        return "waiting"
+    if any(s in DONE_STATUSES for s in values):
+        # every member resolved and something was done: 已办结 until all are closed
+        return "closed" if all(s == "closed" or s in DROPPED_STATUSES for s in values) else "completed"
+    return "withdrawn" if "withdrawn" in values else "rejected"
+
+
 def bundle_views(parent_ids: list[int]) -> dict[int, dict[str, Any]]:
     """For the resident's list: each 一件事 parent among ``parent_ids`` → its progress, members and merged
     materials. One query (two when some case is a bundle); nothing for a list of single matters."""
@@ -57,6 +88,9 @@ def bundle_views(parent_ids: list[int]) -> dict[int, dict[str, Any]]:
             "total": len(items),
             "children": items,
             "materials": [str(x) for x in (materials.get(pk) or [])],
+            "status": (shown := bundle_display_status((m["status"] for m in items), own="")),
+            "status_label": choice_label(Case.Status, shown),
+            "is_final": shown in DONE_STATUSES or shown in DROPPED_STATUSES,
         }
         for pk, items in members.items()
     }

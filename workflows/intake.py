@@ -7,6 +7,9 @@ created, never create another. How:
 * ``(user, key)`` is unique in ``IntakeKey``. The case and its key row are written in one savepoint, so two
   sends racing on PostgreSQL both try the INSERT; the second blocks on the first's index entry until it
   commits, fails with ``IntegrityError``, rolls its own case back (savepoint) and answers the winner's case.
+* On SQLite (the embedded default) transactions begin IMMEDIATE (``config.settings.base``): the second send
+  waits for the first to commit and then finds its key; if the wait outlasts the busy timeout, the API answers
+  409 "正在处理" with ``Retry-After`` (``IN_PROGRESS_RETRY_AFTER``), never a 500.
 * The body the first send was answered with is stored with the key and answered again (200) on a replay.
 * The same key with another body (a different ``request_hash``) is a 409: the phone reused an id.
 * Keys are scoped to the user who sent them and kept ``INTAKE_KEY_RETENTION_DAYS`` (at least 7) days;
@@ -103,6 +106,11 @@ def case_intake_once(
         return _replay(row, digest)
     try:
         with transaction.atomic():
+            # Looked up again under the transaction: on SQLite (IMMEDIATE transactions) a concurrent send of
+            # this key has waited for the first to commit and finds its row here, without creating a case.
+            row = _find(actor, key)
+            if row is not None:
+                return _replay(row, digest)
             case, body = create()
             body = _json_native(body)
             row = IntakeKey(

@@ -17,8 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agency.models import Matter, Site
+from core.labels import model_field_label
 from core.masking import mask_phone
 from workflows import selectors
+from workflows.api.serializers import CaseCreateInput
+from workflows.forms import CaseCreateForm
 from workflows.models import Case
 
 MAX_CASES = 100
@@ -62,6 +65,15 @@ def _matters(user: Any) -> list[dict[str, Any]]:
     ]
 
 
+def field_labels() -> dict[str, str]:
+    """The Chinese label of every field the intake API may refuse, so a refused queued request reads
+    "居民手机号：请输入有效的手机号码…", not "resident_phone：…": the 新建 form's own labels, then the case's."""
+    labels = {name: str(field.label) for name, field in CaseCreateForm.base_fields.items()}
+    for name in list(CaseCreateInput().fields.keys()):
+        labels.setdefault(name, model_field_label(Case, name))
+    return labels
+
+
 def offline_bundle(*, user: Any) -> dict[str, Any]:
     """Everything the offline app shell needs, as JSON-ready data."""
     agent = selectors.actor_agent(user)
@@ -99,6 +111,7 @@ def offline_bundle(*, user: Any) -> dict[str, Any]:
             for c in open_cases
         ],
         "history": history,
+        "field_labels": field_labels(),
     }
 
 

@@ -21,7 +21,7 @@ from workflows import offline, permissions, selectors
 
 THEME_COLOUR = "#b3261e"  # --brand of bangban.css
 # Bump when the worker's caching rules change; the static file names (hashed in production) change it too.
-SW_REVISION = "1"
+SW_REVISION = "2"  # 2: the 新建 pages queue offline (issue 26)
 
 
 def _shell_static() -> list[str]:
@@ -66,7 +66,12 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "version": version,
             "static_urls": json.dumps(shell),
             "pages": json.dumps(
-                [reverse("m_offline:page"), reverse("m_offline:data"), reverse("workflows:m-home")]
+                [
+                    reverse("m_offline:page"),
+                    reverse("m_offline:data"),
+                    reverse("workflows:m-home"),
+                    reverse("workflows:m-new"),
+                ]
             ),
             "offline_url": json.dumps(reverse("m_offline:page")),
             "static_prefix": json.dumps(static("")),

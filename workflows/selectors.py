@@ -323,12 +323,16 @@ def cases_filtered(
 
 
 def my_tasks(*, user: Any) -> QuerySet[Case]:
-    """我的任务 (``/m/``): cases assigned to ``user``'s agent and those they logged, open first."""
+    """我的任务 (``/m/``): cases assigned to ``user``'s agent and those they logged, open first; a 一件事's
+    members are not listed beside their parent."""
     agent = actor_agent(user)
     mine = Q(created_by=user)
     if agent is not None:
         mine |= Q(assigned_agent=agent)
-    return cases_open_first(cases_visible_to(user).filter(mine))
+    listed = cases_visible_to(user).filter(mine)
+    # A 一件事 is one task: its members show inside their parent (the page adds them), not beside it; a
+    # member whose parent is not on this list (someone else logged it) still shows on its own.
+    return cases_open_first(listed.exclude(bundle_parent__in=listed.values("pk")))
 
 
 def staff_queue(*, user: Any) -> QuerySet[Case]:

@@ -35,6 +35,7 @@ from core.masking import mask_id_number, mask_phone
 from workflows import forms as wf_forms
 from workflows import permissions, selectors, services
 from workflows.actions import CASE_ACTIONS
+from workflows.bundle_progress import bundle_views
 from workflows.intake_services import case_create
 from workflows.models import Case
 
@@ -68,10 +69,13 @@ def page_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 
 def _decorate_cases(cases: list[Case]) -> list[Case]:
-    """Display helpers on each case of a page (no queries: related rows come from select_related)."""
+    """Display helpers on each case of a page (one query: a 一件事 parent's members and the status they
+    give it, ``workflows.bundle_progress``; related rows come from select_related)."""
+    bundles = bundle_views([c.pk for c in cases])
     for case in cases:
         case.special_labels = [str(SPECIAL_LABELS.get(g, g)) for g in (case.special_groups or [])]  # type: ignore[attr-defined]
         case.phone_masked = mask_phone(case.resident_phone)  # type: ignore[attr-defined]
+        case.bundle_view = bundles.get(case.pk)  # type: ignore[attr-defined]
     return cases
 
 
@@ -252,6 +256,8 @@ def m_new_form(request: HttpRequest, matter_code: str) -> HttpResponse:
             form=form,
             error=error,
             prefilled=prefilled,
+            # offline.js queues the form with the API's site codes when there is no network
+            site_codes={str(s.pk): s.code for s in selectors.intake_sites(user=request.user)},
         ),
         status=status,
     )

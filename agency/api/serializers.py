@@ -5,23 +5,41 @@ from rest_framework import serializers
 
 from agency.models import Agent, Matter, Site
 
+BELOW_BASIC = "below_basic"
+
 
 class SiteSerializer(serializers.ModelSerializer):
-    """``{code, name, kind, tier, parent, address, phone, hours, lat, lng}``.
+    """``{code, name, kind, tier, approved_tier, parent, address, phone, hours, lat, lng}``.
 
     ``kind`` is ``center`` | ``station`` | ``partner``, and ``terminal`` for self-service terminals
-    (an addition to the contract). ``tier`` is null when not graded; ``parent`` is the center's code.
+    (an addition to the contract). ``tier`` is the declared construction tier, null when not graded;
+    ``approved_tier`` (an addition, issue 26) the tier of the last self-assessment the town or district
+    approved: ``basic`` | ``standard`` | ``benchmark``, ``below_basic`` when it fell short of 基础型, null
+    when none was approved. ``parent`` is the center's code.
     """
 
     kind = serializers.ChoiceField(choices=Site.Kind.choices)
     tier = serializers.SerializerMethodField()
+    approved_tier = serializers.SerializerMethodField()
     parent = serializers.SerializerMethodField()  # type: ignore[assignment]  # stubs: Field.parent
     lat = serializers.FloatField(allow_null=True, read_only=True)
     lng = serializers.FloatField(allow_null=True, read_only=True)
 
     class Meta:
         model = Site
-        fields = ["code", "name", "kind", "tier", "parent", "address", "phone", "hours", "lat", "lng"]
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "tier",
+            "approved_tier",
+            "parent",
+            "address",
+            "phone",
+            "hours",
+            "lat",
+            "lng",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="上级中心的站点编码"))
@@ -31,6 +49,19 @@ class SiteSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=Site.Tier.choices, allow_null=True))
     def get_tier(self, obj: Site) -> str | None:
         return obj.tier or None
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=[*Site.Tier.values, BELOW_BASIC],
+            allow_null=True,
+            help_text="经审核的达标等级（below_basic：未达基础型；null：尚无审核通过的自评）",
+        )
+    )
+    def get_approved_tier(self, obj: Site) -> str | None:
+        standing = getattr(obj, "standing", None)  # the standards app's SiteStanding (select_related)
+        if standing is None:
+            return None
+        return standing.tier or BELOW_BASIC
 
 
 class SiteDetailSerializer(SiteSerializer):

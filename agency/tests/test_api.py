@@ -17,7 +17,20 @@ from agency.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SITE_KEYS = {"code", "name", "kind", "tier", "parent", "address", "phone", "hours", "lat", "lng"}
+# the contract's keys plus ``approved_tier`` (issue 26, an addition)
+SITE_KEYS = {
+    "code",
+    "name",
+    "kind",
+    "tier",
+    "approved_tier",
+    "parent",
+    "address",
+    "phone",
+    "hours",
+    "lat",
+    "lng",
+}
 
 
 class TestSites:
@@ -38,6 +51,7 @@ class TestSites:
             "name": by_code["S01"]["name"],
             "kind": "station",
             "tier": "basic",
+            "approved_tier": None,
             "parent": "C01",
             "address": "测试村委会",
             "phone": "0531-88881111",
@@ -237,3 +251,31 @@ def test_schema_describes_public_endpoints(api_client: APIClient) -> None:
         assert p in paths
     roster = paths["/api/v1/sites/{code}/roster/"]["get"]["responses"]
     assert "200" in roster and "404" in roster
+
+
+@pytest.mark.django_db
+def test_sites_api_gives_the_approved_tier_beside_the_declared_one(client):
+    """Issue 26: ``tier`` is the declared tier; ``approved_tier`` (a contract addition) the approved one."""
+    from django.utils import timezone
+
+    from standards.models import Assessment, SiteStanding
+
+    declared = StationFactory(tier="basic")  # 渴马村: declared basic, approved below 基础型
+    graded = StationFactory(tier="")
+    never = StationFactory(tier="standard")
+    for site, tier in ((declared, ""), (graded, "benchmark")):
+        a = Assessment.objects.create(
+            site=site, answers={}, status=Assessment.Status.APPROVED, submitted_at=timezone.now()
+        )
+        SiteStanding.objects.create(site=site, assessment=a, tier=tier, approved_at=timezone.now())
+    rows = {r["code"]: r for r in client.get("/api/v1/sites/").json()}
+    assert (rows[declared.code]["tier"], rows[declared.code]["approved_tier"]) == ("basic", "below_basic")
+    assert (rows[graded.code]["tier"], rows[graded.code]["approved_tier"]) == (None, "benchmark")
+    assert (rows[never.code]["tier"], rows[never.code]["approved_tier"]) == ("standard", None)
+    detail = client.get(f"/api/v1/sites/{declared.code}/").json()
+    assert detail["approved_tier"] == "below_basic"
+    map_page = client.get("/map/").content.decode()
+    card = map_page.split(f'id="site-{declared.code}"', 1)[1].split("</li>", 1)[0]
+    assert "基础型" not in card  # public pages show the approved tier (none here), not the declared one
+    card = map_page.split(f'id="site-{graded.code}"', 1)[1].split("</li>", 1)[0]
+    assert "达标：标杆型" in card

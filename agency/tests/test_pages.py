@@ -89,3 +89,21 @@ def test_roster_page_query_count_constant(client: Client, station, django_assert
         AgentFactory(sites=[station], scopes=[MatterFactory()])
     with django_assert_max_num_queries(before):
         client.get(url)
+
+
+def test_roster_shows_phones_as_people_read_them(client: Client) -> None:
+    """Issue 26: the on-duty line showed raw E.164 (+8618653100005); now 186 5310 0005, as elsewhere."""
+    import re
+
+    station = StationFactory(phone="0531-88881111")
+    agent = AgentFactory(
+        name="周五", phone="+8618653100005", work_phone="", publish_mobile_consent=True, sites=[station]
+    )
+    services.duty_shift_set(site=station, date=timezone.localdate(), agents=[agent])
+    page = client.get(f"/sites/{station.code}/roster/").content.decode()
+    duty = page.split('class="duty"', 1)[1].split("</p>", 1)[0]
+    assert '<a href="tel:+8618653100005">186 5310 0005</a>' in duty
+    text = re.sub(r"<[^>]+>", " ", page)  # what a person reads: the E.164 form only inside tel: links
+    assert "+8618653100005" not in text and "186 5310 0005" in text
+    screen = client.get(f"/sites/{station.code}/screen/").content.decode()
+    assert "186 5310 0005" in screen and "+8618653100005" not in re.sub(r"<[^>]+>", " ", screen)

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from bundles.models import Bundle
-from bundles.tests.factories import PHONE, child, finish, intake
+from bundles.tests.factories import PHONE, child, finish, intake, to_submitted
 from workflows.models import Case
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +195,27 @@ def test_service_map_shows_the_bundles_of_each_site(client, bw):
     html = client.get(reverse("service-map")).content.decode()
     assert "<dt>一件事</dt><dd>出生一件事</dd>" in html
     assert html.count("<dd>出生一件事</dd>") == 1  # only the one station that offers it
+
+
+def test_my_tasks_shows_a_bundle_as_one_item_whose_status_follows_its_members(client, bw):
+    """Issue 26: /m/ listed the parent and its four members as five tasks, the parent as 已报送 while its
+    first member was 待分派. Now one item, its members inside, the parent showing the least advanced member."""
+    import re
+
+    parent = intake(bw)
+    assert parent.status == Case.Status.SUBMITTED  # what the bundle services store (unchanged)
+    client.force_login(bw.w.grid_worker)
+    page = client.get("/m/").content.decode()
+    items = re.findall(r'<a class="case-item[^"]*" href="/m/cases/([^/]+)/"', page)
+    assert items == [parent.case_no]
+    card = page.split('href="/m/cases/' + parent.case_no, 1)[1].split("</li>\n</ul>", 1)[0]
+    assert 'data-status="new">待分派</span>' in card and "已报送" not in card
+    for matter in (bw.hukou, bw.yibao, bw.jiaofei, bw.sbk):
+        assert f'href="/m/cases/{child(parent, matter).case_no}/"' in card
+    assert "4 项中已办结 0 项" in card
+
+    to_submitted(bw, child(parent, bw.hukou))  # the first member moves on: so does the parent's status
+    page = client.get("/m/").content.decode()
+    card = page.split('href="/m/cases/' + parent.case_no, 1)[1].split("</li>\n</ul>", 1)[0]
+    # 户口 is 已报送 and the other three wait for it: the parent shows 已报送 now, and not before
+    assert re.search(r'badge-status" data-status="(\w+)">', card).group(1) == "submitted"

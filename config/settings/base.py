@@ -82,9 +82,16 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL + a busy timeout let the web server and the Celery worker share the file.
+    # WAL + a busy timeout let the web server and the Celery worker share the file. IMMEDIATE: a
+    # transaction takes the write lock when it begins, so a second writer waits (up to the timeout) instead
+    # of failing at once with "database is locked" when it upgrades a read to a write (issue 26: two sends
+    # of one Idempotency-Key gave a 500).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Planner cost of a random page read, per session. PostgreSQL's default (4) models spinning disks and

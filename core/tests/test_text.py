@@ -14,3 +14,11 @@ def test_strips_control_and_bidi_override_characters():
 
 def test_none_is_empty():
     assert clean_text(None) == ""
+
+
+def test_quote_nests_marks_instead_of_doubling_them():
+    from core.text import quote
+
+    assert quote("AB岗制度") == "“AB岗制度”"
+    assert quote("“好差评”评价器") == "“‘好差评’评价器”"
+    assert "““" not in quote("“好差评”评价器") and "””" not in quote("说明“一次性告知”")

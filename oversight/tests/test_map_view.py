@@ -150,3 +150,36 @@ def test_every_badge_colour_pair_is_at_least_4_5_to_1():
         assert ratio >= 4.5, f"{filename} {selector}: {fg_value} on {bg_value} is {ratio:.2f}:1"
         checked += 1
     assert checked >= 8  # .badge, -overdue, -open, -closed (map and mobile), -special, -status, screen, bell
+
+
+def test_schematic_fits_the_view_to_the_sites():
+    """Issue 26: the demo district (long north to south) drew its pins in a thin column of a mostly empty
+    box. The pins now span the box both ways (inside the padding), north still up."""
+    from types import SimpleNamespace
+
+    from agency.demo import district
+    from oversight.map_schematic import PAD
+
+    coords = [(float(t.lat), float(t.lng)) for t in district.TOWNS]
+    coords += [(float(v.lat), float(v.lng)) for t in district.TOWNS for v in t.villages]
+    coords += [(float(p[5]), float(p[6])) for p in district.PARTNERS]
+    entries = [
+        SimpleNamespace(
+            lat=lat,
+            lng=lng,
+            open_now=True,
+            site=SimpleNamespace(
+                code=f"S{i}", kind="station", name=f"站{i}", get_kind_display=lambda: "服务站"
+            ),
+        )
+        for i, (lat, lng) in enumerate(coords)
+    ]
+    svg = str(schematic_svg(entries))
+    width, height = (int(v) for v in re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).groups())
+    points = [(float(x), float(y)) for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', svg)]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    used_x = (max(xs) - min(xs)) / (width - 2 * PAD)
+    used_y = (max(ys) - min(ys)) / (height - 2 * PAD)
+    assert used_x > 0.75 and used_y > 0.9, (used_x, used_y)  # x was about 0.2 of the width
+    north = max(range(len(coords)), key=lambda i: coords[i][0])
+    assert ys[north] == min(ys)  # the northernmost site is drawn highest

@@ -235,9 +235,30 @@ def test_post_bad_input_is_400_not_500(client, world, api_key):
             "first_name": "李", "address_string": "西村"}  # fmt: skip
     bad_phone = client.post(f"{BASE}/requests.json", {**base, "phone": "12345"})
     assert bad_phone.status_code == 400
-    assert "resident_phone" in bad_phone.json()[0]["description"]
+    description = bad_phone.json()[0]["description"]
+    assert (
+        description.startswith("联系电话：") and "resident_phone" not in description
+    )  # the label, not the key
     no_place = client.post(f"{BASE}/requests.json", {**base, "attribute[site]": "", "phone": "13800138002"})
     assert no_place.status_code == 400
     unknown = client.post(f"{BASE}/requests.json", {**base, "service_code": "NOPE", "phone": "13800138002"})
     assert unknown.status_code == 404
     assert not Case.objects.exists()
+
+
+def test_services_and_matters_api_use_one_rule_about_bundles(client, world, api_key):
+    """Issue 26: services.json listed the 一件事's own matters while /api/v1/matters/ hid them."""
+    from agency.selectors import BUNDLE_MATTER_PREFIX
+    from agency.tests.factories import MatterFactory
+
+    # a 一件事's own matter, as bundles.services makes it (no import of the bundles app from oversight)
+    own = MatterFactory(code=f"{BUNDLE_MATTER_PREFIX}birth", name="出生一件事").code
+    SiteMatterFactory(site=world.station, matter__code=f"{BUNDLE_MATTER_PREFIX}x")  # offered at a site, too
+    matters = {m["code"] for m in client.get("/api/v1/matters/").json()}
+    services = {s["service_code"] for s in client.get(f"{BASE}/services.json").json()}
+    assert own not in matters and own not in services
+    assert services == matters  # the same rule, the same list
+    assert client.get(f"{BASE}/services/{own}.json").status_code == 404
+    base = {"api_key": api_key, "service_code": own, "attribute[site]": world.station.code,
+            "first_name": "李", "phone": "13800138002", "address_string": "西村"}  # fmt: skip
+    assert client.post(f"{BASE}/requests.json", base).status_code == 404  # not a parent without members

@@ -96,7 +96,17 @@ def test_submit_review_and_evidence_through_the_pages(w):
     assert Assessment.objects.get().status == "approved"
     assert _client(w.town_a).post(review, {"decision": "approve"}).status_code == 409
     html = _client(w.staff_a).get(reverse("standards-site", args=[w.station_a.code])).content.decode()
-    assert 'data-tier="standard"' in html and "审核通过" in html
+    assert "审核通过" in html
+    # the badge is the approved tier as far as the record bears it out (standards.standing, issue 26)
+    from standards.facts import site_facts
+    from standards.standing import standing_view
+
+    w.station_a.refresh_from_db()
+    view = standing_view(w.station_a.standing, site_facts(w.station_a))
+    assert view is not None and view.approved_tier == "standard"
+    section = html.split('id="standing"', 1)[1].split("</section>", 1)[0]
+    assert f'data-tier="{view.tier}"' in section and section.count('class="badge tier') == 1
+    assert ("审核时为标准型" in section) == view.lowered
 
 
 def test_site_outside_scope_is_404(w):
@@ -175,3 +185,54 @@ def test_campaign_query_count_does_not_grow_with_sites(w, django_assert_max_num_
         StationFactory(parent=w.center_a)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("standards-report")).status_code == 200
+
+
+def test_campaign_shows_one_state_per_site(w):
+    """Issue 26: a village with its first self-assessment under review was listed as both 未自评 and 待审核."""
+    import re
+
+    _approve(w, w.station_a, "standard")
+    services.assessment_submit(
+        actor=w.staff_b, site=w.station_b, raw={"area-value": ["10"]}
+    )  # first, pending
+    returned = services.assessment_submit(actor=w.town_b, site=w.center_b, raw={"area-value": ["10"]})
+    services.assessment_review(actor=w.district, assessment=returned, approve=False, reason="面积不实")
+    html = _client(w.district).get(reverse("standards-report")).content.decode()
+
+    def row(site):  # type: ignore[no-untyped-def]
+        return html.split(f'id="row-{site.code}"', 1)[1].split("</li>", 1)[0]
+
+    def states(site):  # type: ignore[no-untyped-def]
+        return re.findall(r"data-state>([^<]+)<", row(site))
+
+    assert states(w.station_b) == ["待审核"] and "未自评" not in row(w.station_b)
+    assert "首次自评待审核" in row(w.station_b)
+    assert states(w.center_b) == ["未通过审核"] and "未自评" not in row(w.center_b)
+    assert states(w.station_a) == ["标准型"]
+    rows = list(
+        load_workbook(io.BytesIO(_client(w.district).get(reverse("standards-export")).content))[
+            "达标情况"
+        ].iter_rows(values_only=True)
+    )
+    by_site = {r[1]: r for r in rows[1:]}
+    assert by_site[w.station_b.name][3] == "待审核" and by_site[w.station_b.name][5] == "是"
+
+
+def test_site_page_shows_one_tier_consistent_with_the_record(w):
+    """Issue 26: a 标杆型 badge showed while the page flagged contradictions with the system's records. The
+    page shows the approved tier lowered to what the approved answers support without the contradicted items."""
+    from standards.facts import site_facts
+
+    _approve(
+        w, w.station_a, "benchmark"
+    )  # ticks everything, 好差评评价器 included: no kiosk rating on record
+    standing = w.station_a.standing
+    assert standing.tier == "benchmark"  # what was approved stays stored
+    contradictions = site_facts(w.station_a).warnings(standing.assessment.answers)
+    assert contradictions  # the record denies some ticked boxes
+    html = _client(w.town_a).get(reverse("standards-site", args=[w.station_a.code])).content.decode()
+    section = html.split('id="standing"', 1)[1].split("</section>", 1)[0]
+    assert 'data-tier="benchmark"' not in section and "标杆型" in section  # named only as what was approved
+    assert section.count('class="badge tier') == 1
+    assert "核定等级" in section and "处不一致" in section
+    assert "““" not in html  # quoted labels nest their own marks

@@ -15,6 +15,16 @@
     }, 0);
   });
 
+  // 拍照/选择照片: say which photo was chosen (the browser's own file text is hidden, see .file-input).
+  document.querySelectorAll("[data-file-name-for]").forEach(function (out) {
+    var input = document.getElementById(out.getAttribute("data-file-name-for"));
+    if (!input) { return; }
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      out.textContent = file ? "已选择：" + file.name : "尚未选择照片";
+    });
+  });
+
   // Coming back with the browser's back button restores the page from cache: make its buttons usable again.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("button[type=submit][disabled]").forEach(function (b) { b.disabled = false; });

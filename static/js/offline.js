@@ -73,13 +73,9 @@
       .catch(function () { /* pages still work online */ });
   }
 
-  // Case steps need the server: say so instead of letting the browser show its own offline error.
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (navigator.onLine || !form || form.id === "offline-form") { return; }
-    if ((form.getAttribute("method") || "").toLowerCase() !== "post") { return; }
-    event.preventDefault();
-    event.stopImmediatePropagation();
+  var OFFLINE_PAGE = badge ? badge.getAttribute("href") : "/m/offline/";
+
+  function offlineNote(form, text, linkText) {
     var note = form.querySelector(".offline-note");
     if (!note) {
       note = document.createElement("p");
@@ -87,7 +83,71 @@
       note.setAttribute("role", "alert");
       form.insertBefore(note, form.firstChild);
     }
-    note.textContent = "此操作需要联网：分派、上门、报送、办结等案件操作须连接服务器，请恢复网络后再试。";
+    note.textContent = text;
+    if (linkText) {
+      note.appendChild(document.createTextNode(" "));
+      var a = document.createElement("a");
+      a.href = OFFLINE_PAGE;
+      a.textContent = linkText;
+      note.appendChild(a);
+    }
+    note.scrollIntoView({ block: "center" });
+  }
+
+  // The server-rendered 新建 form (a cached copy when offline): what was typed goes into the same queue as
+  // 离线登记 (the same body the API takes, the same Idempotency-Key rule), then the queue is shown.
+  function queueCreateForm(form) {
+    var codes = {};
+    var codesNode = document.getElementById("site-codes");
+    try { codes = JSON.parse(codesNode ? codesNode.textContent : "{}"); } catch (e) { codes = {}; }
+    var groups = [];
+    form.querySelectorAll("[name=special_groups]:checked").forEach(function (b) { groups.push(b.value); });
+    var value = function (name) { var f = form.querySelector("[name=" + name + "]"); return f ? f.value : ""; };
+    var body = {
+      site: codes[value("site")] || "",
+      matter: form.getAttribute("data-matter") || "",
+      resident_name: value("resident_name").trim(),
+      resident_phone: value("resident_phone").trim(),
+      address: value("address").trim(),
+      description: value("description"),
+      channel: "doorstep",
+      special_groups: groups
+    };
+    var missing = [];
+    if (!body.resident_phone) { missing.push("居民手机号"); }
+    if (!body.resident_name) { missing.push("居民姓名"); }
+    if (!body.address) { missing.push("住址"); }
+    if (missing.length) { offlineNote(form, "当前无网络。请填写：" + missing.join("、") + "，再保存到手机。"); return; }
+    var item = { id: newId(), user: USER, created_at: new Date().toISOString(), body: body, photos: [], state: "pending", message: "" };
+    putItem(item).then(function () {
+      window.location.href = OFFLINE_PAGE + "?saved=" + encodeURIComponent(item.id);
+    }, function () {
+      offlineNote(form, "当前无网络，且无法保存到手机。请打开", "离线登记");
+    });
+  }
+
+  // Offline, a POST cannot reach the server: a new request is kept on the phone; a case step says so and
+  // points to 离线登记 (instead of the browser's own offline error, which would lose what was typed).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (navigator.onLine || !form || form.id === "offline-form") { return; }
+    if ((form.getAttribute("method") || "").toLowerCase() !== "post") { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (form.id === "case-create-form") {
+      var step = event.submitter ? event.submitter.value : "create";
+      if (step === "lookup") {
+        offlineNote(form, "当前无网络，无法查找历史信息：请直接填写，点“提交登记”会先保存到手机。");
+        return;
+      }
+      queueCreateForm(form);
+      return;
+    }
+    if (form.hasAttribute("data-new-request")) {
+      offlineNote(form, "当前无网络：一件事联办登记需要联网（填写的内容仍在本页）。可先逐项在", "离线登记");
+      return;
+    }
+    offlineNote(form, "此操作需要联网：分派、上门、报送、办结等案件操作须连接服务器，请恢复网络后再试。新的登记可先保存到手机：", "离线登记");
   }, true);
 
   // Logging out: forget the cached pages and data of this account (the unsent queue stays, marked with its user).
@@ -98,16 +158,24 @@
   });
 
   // --- sync -------------------------------------------------------------------------------------------------
+  // A 400's field errors read with the form's Chinese labels ("居民手机号：…"), never the API's keys; the labels
+  // come with the offline data (workflows.offline.field_labels). Without them, the messages alone.
+  function errorsText(errors) {
+    var labels = (cache && cache.field_labels) || {};
+    var parts = [];
+    Object.keys(errors || {}).forEach(function (k) {
+      var v = errors[k];
+      var text = Array.isArray(v) ? v.join("；") : String(v);
+      var label = k === "non_field_errors" || k === "__all__" ? "" : labels[k];
+      parts.push(label ? label + "：" + text : text);
+    });
+    return parts.join("；");
+  }
   function serverMessage(response) {
     return response.json().then(function (body) {
-      if (body && body.message) { return body.message; }
-      var parts = [];
-      Object.keys(body || {}).forEach(function (k) {
-        var v = body[k];
-        parts.push(k + "：" + (Array.isArray(v) ? v.join("；") : String(v)));
-      });
-      return parts.join("；") || ("服务器拒绝（" + response.status + "）");
-    }).catch(function () { return "服务器拒绝（" + response.status + "）"; });
+      if (body && body.message) { return { text: body.message }; }
+      return { text: errorsText(body) || ("服务器拒绝（" + response.status + "）"), errors: body };
+    }).catch(function () { return { text: "服务器拒绝（" + response.status + "）" }; });
   }
 
   var RETRY_LATER = "retry";
@@ -120,10 +188,11 @@
       body: JSON.stringify(item.body)
     }).then(function (r) {
       if (r.status === 201 || r.status === 200) { return r.json().then(function (b) { return b.case_no; }); }
-      if (r.status >= 500 || r.status === 429) { throw RETRY_LATER; }
+      // 409 with Retry-After: "正在处理" (an earlier send of this key is still running): not a refusal
+      if (r.status >= 500 || r.status === 429 || (r.status === 409 && r.headers.get("Retry-After"))) { throw RETRY_LATER; }
       return serverMessage(r).then(function (msg) {
-        if (r.status === 401 || r.status === 403) { msg = msg + "（请确认已登录且有登记权限）"; }
-        throw { refused: msg };
+        if (r.status === 401 || r.status === 403) { msg.text = msg.text + "（请确认已登录且有登记权限）"; }
+        throw { refused: msg.text, errors: msg.errors };
       });
     }, function () { throw RETRY_LATER; });
   }
@@ -137,7 +206,7 @@
     }).then(function (r) {
       if (r.status === 201 || r.status === 200) { return true; }
       if (r.status >= 500 || r.status === 429) { throw RETRY_LATER; }
-      return serverMessage(r).then(function (msg) { throw { refused: "照片“" + (photo.material || "其他材料") + "”未上传：" + msg }; });
+      return serverMessage(r).then(function (msg) { throw { refused: "照片“" + (photo.material || "其他材料") + "”未上传：" + msg.text }; });
     }, function () { throw RETRY_LATER; });
   }
   function syncItem(item) {
@@ -155,12 +224,14 @@
     }).then(function () {
       item.state = "done";
       item.message = "";
+      item.errors = null;
       item.synced_at = new Date().toISOString();
       return putItem(item).then(function () { return true; });
     }, function (err) {
       if (err && err.refused) {
         item.state = "error";
         item.message = err.refused;
+        item.errors = err.errors || null; // shown with the labels on the 离线登记 page
         return putItem(item).then(function () { return true; }); // refused: keep going with the next one
       }
       item.state = "pending";
@@ -217,7 +288,8 @@
         var link = el("a", { href: "/m/cases/" + item.case_no + "/", "class": "case-link" }, item.case_no);
         li.appendChild(link);
       }
-      if (item.message) { li.appendChild(el("p", { "class": item.state === "error" ? "form-error" : "muted", role: "status" }, item.message)); }
+      var message = item.state === "error" && item.errors ? errorsText(item.errors) || item.message : item.message;
+      if (message) { li.appendChild(el("p", { "class": item.state === "error" ? "form-error" : "muted", role: "status" }, message)); }
       if (item.state === "error") {
         var actions = el("div", { "class": "actions" });
         if (!item.case_no) {
@@ -340,7 +412,7 @@
       reader.readAsDataURL(p.blob);
       li.appendChild(img);
       li.appendChild(el("span", {}, p.material || "其他材料"));
-      var rm = el("button", { type: "button", "class": "btn btn-secondary", "data-remove-photo": String(index) }, "删除");
+      var rm = el("button", { type: "button", "class": "btn btn-secondary", "data-remove-photo": String(index), "aria-label": "删除 " + (p.material || "其他材料") + " 照片" }, "删除");
       li.appendChild(rm);
       list.appendChild(li);
     });
@@ -419,6 +491,7 @@
           item.photos = pendingPhotos;
           item.state = "pending";
           item.message = "";
+          item.errors = null;
           return item;
         })
         : Promise.resolve({ id: newId(), user: USER, created_at: new Date().toISOString(), body: body, photos: pendingPhotos, state: "pending", message: "" });
@@ -462,7 +535,16 @@
     window.addEventListener("online", setNet);
     window.addEventListener("offline", setNet);
     setNet();
-    loadData(false).then(function () { if (navigator.onLine) { syncAll(); } });
+    if (/[?&]saved=/.test(window.location.search)) { document.getElementById("off-saved").hidden = false; }
+    loadData(false).then(function () {
+      // Opened (offline) in place of a 新建 page never cached: start from the matter that was tapped.
+      var m = window.location.pathname.match(/\/m\/new\/matter\/([^/]+)\//);
+      if (m && matterByCode(decodeURIComponent(m[1]))) {
+        document.getElementById("off-matter").value = decodeURIComponent(m[1]);
+        showMaterials();
+      }
+      if (navigator.onLine) { syncAll(); }
+    });
   } else {
     refreshCount().then(function () { if (navigator.onLine) { syncAll(); } });
   }

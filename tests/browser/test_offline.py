@@ -145,6 +145,7 @@ def test_case_steps_say_they_need_the_network(page_360, live_server, login):
     page.fill("#id_visit-note", "已上门")
     page.click("#action-visit button[type=submit]")
     expect(page.locator(".offline-note")).to_contain_text("此操作需要联网")
+    expect(page.locator(".offline-note a")).to_have_attribute("href", "/m/offline/")  # a pointer to 离线登记
     page.context.set_offline(False)
     case.refresh_from_db()
     assert case.status == Case.Status.ASSIGNED
@@ -168,6 +169,8 @@ def test_refused_request_stays_on_the_phone_editable_and_resendable(page_360, li
     page.click("#sync-btn")
     item = page.locator(".queue-item[data-state=error]")
     expect(item).to_contain_text("请输入有效的手机号码")  # the server's own message, kept on the phone
+    expect(item).to_contain_text("居民手机号：")  # issue 26: the form's label, never the API's field key
+    expect(item).not_to_contain_text("resident_phone")
     expect(page.locator("#queue-status")).to_have_text("待同步 1 条")
     assert Case.objects.count() == 0
 
@@ -178,3 +181,83 @@ def test_refused_request_stays_on_the_phone_editable_and_resendable(page_360, li
     expect(page.locator(".queue-item[data-state=done]")).to_have_count(1, timeout=20000)
     expect(page.locator("#queue-status")).to_have_text("待同步 0 条")
     assert list(Case.objects.values_list("resident_name", flat=True)) == ["王秀英"]
+
+
+def test_new_request_pages_used_online_queue_offline_with_what_was_typed(
+    page_360, live_server, login, screenshot
+):
+    """Issue 26: after 新建 was used online, the service worker serves the cached category page and matter
+    form offline; 提交登记 there used to say "此操作需要联网" and lose the request. Now it goes into the
+    offline queue (and is sent once, online); a matter page never cached opens 离线登记 on that matter."""
+    world = make_world()
+    SiteMatterFactory(site=world.station, matter=world.matter)
+    other = SiteMatterFactory(site=world.station, matter__name="低保申请").matter
+    page = page_360
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/offline/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.reload()
+    page.wait_for_selector("html[data-offline-ready='1']")
+
+    # online: 新建 → category → matter → the form (each page now in the worker's cache)
+    page.goto(f"{live_server.url}/m/")
+    page.click("#new-request")
+    page.click(f"[data-category='{world.matter.category}']")
+    page.click(f"[data-matter='{world.matter.code}']")
+    form_url = page.url
+    page.wait_for_selector("#case-create-form")
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/m/new/")  # the cached category page
+    page.click(f"[data-category='{world.matter.category}']")
+    page.click(f"[data-matter='{world.matter.code}']")
+    assert page.url == form_url
+    page.fill("#id_resident_phone", "138 0013 8000")
+    page.fill("#id_resident_name", "王秀英")
+    page.click("#lookup-btn")  # the history lookup needs the server: a note, and what was typed stays
+    expect(page.locator(".offline-note")).to_contain_text("无法查找历史信息")
+    expect(page.locator("#id_resident_name")).to_have_value("王秀英")
+    page.fill("#id_address", "测试村3组12号")
+    page.fill("#id_description", "开具居住证明，离线登记")
+    page.click("#create-btn")
+    page.wait_for_url("**/m/offline/?saved=*")
+    expect(page.locator("html")).to_have_attribute("data-offline-ready", "1")
+    expect(page.locator("#off-saved")).to_be_visible()
+    expect(page.locator("#queue-status")).to_have_text("待同步 1 条")
+    expect(page.locator(".queue-item[data-state=pending]")).to_contain_text("王秀英")
+    assert_fits_phone(page)
+    screenshot(page, "m_offline_from_new_form")
+
+    # a matter page never opened online: 离线登记 opens in its place, on that matter
+    page.goto(f"{live_server.url}/m/new/matter/{other.code}/")
+    expect(page.locator("html")).to_have_attribute("data-offline-ready", "1")
+    expect(page.locator("#off-matter")).to_have_value(other.code)
+    assert Case.objects.count() == 0
+
+    page.context.set_offline(False)
+    page.click("#sync-btn")
+    expect(page.locator(".queue-item[data-state=done]")).to_have_count(1, timeout=20000)
+    case = Case.objects.get()
+    assert (case.resident_name, case.address, case.matter_id, case.site_id) == (
+        "王秀英",
+        "测试村3组12号",
+        world.matter.pk,
+        world.station.pk,
+    )
+    assert str(case.resident_phone) == "+8613800138000"
+    assert case.description == "开具居住证明，离线登记"
+
+
+def test_every_new_request_page_links_to_bundle_intake(page_360, live_server, login):
+    """Issue 26: 一件事 intake (/m/bundles/) is reachable from /m/, /m/new/ and the offline page."""
+    world = make_world()
+    SiteMatterFactory(site=world.station, matter=world.matter)
+    page = page_360
+    login(page, "w_grid")
+    for path in ("/m/", "/m/new/", "/m/offline/"):
+        page.goto(f"{live_server.url}{path}")
+        link = page.locator("#new-bundle")
+        expect(link).to_be_visible()
+        expect(link).to_have_attribute("href", "/m/bundles/")
+    page.click("#new-bundle")
+    expect(page.locator("h1")).to_have_text("一件事登记")

@@ -57,8 +57,15 @@ def test_assessment_with_photo_approved_by_town(page_360, live_server, login, sc
     assert width == 64
     page.click("#btn-approve")
     page.wait_for_load_state()
-    assert page.locator('#standing [data-tier="standard"]').count() == 1
     assert SiteStanding.objects.get(site=site).tier == "standard"
+    # one badge: the approved tier as far as the record bears it out (issue 26, standards.standing)
+    from standards.facts import site_facts
+    from standards.standing import standing_view
+
+    view = standing_view(SiteStanding.objects.get(site=site), site_facts(site))
+    assert page.locator("#standing .badge.tier").count() == 1
+    assert page.locator(f'#standing [data-tier="{view.tier}"]').count() == 1
+    assert ("审核时为标准型" in page.locator("#standing").inner_text()) == view.lowered
     assert_fits_phone(page)
     screenshot(page, "standards_approved")
 

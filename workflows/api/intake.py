@@ -2,7 +2,8 @@
 
 Without the header ``POST /api/v1/cases/`` behaves as before (201). With it, the first send answers 201,
 every later send of the same key and body answers 200 with the same body (header ``Idempotent-Replayed:
-true``), the same key with another body 409. Keys belong to the caller: another user's identical key is
+true``), the same key with another body 409. A send that cannot get the embedded SQLite database's write lock
+in time answers 409 "正在处理" with ``Retry-After`` (never a 500). Keys belong to the caller: another user's identical key is
 independent.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.db import OperationalError, connection
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -21,6 +23,8 @@ from workflows.api import serializers as s
 from workflows.models import Case
 
 HEADER = "Idempotency-Key"
+IN_PROGRESS_MESSAGE = "正在处理：同一登记的上一次提交尚未完成，请稍后重试（使用同一个 Idempotency-Key）。"
+IN_PROGRESS_RETRY_AFTER = 2  # seconds
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     HEADER,
@@ -57,9 +61,20 @@ def post_once(request: Request, create: Callable[[Request], tuple[Case, Response
         case, response = create(request)
         return case, dict(response.data or {})
 
-    outcome = intake.case_intake_once(
-        actor=request.user, key=key, digest=intake.request_hash(request.data), create=_create
-    )
+    try:
+        outcome = intake.case_intake_once(
+            actor=request.user, key=key, digest=intake.request_hash(request.data), create=_create
+        )
+    except OperationalError as exc:
+        if connection.vendor != "sqlite" or "locked" not in str(exc):
+            raise
+        # Another send holds the embedded database's write lock for longer than its busy timeout (usually
+        # the same key's first send): a clear "try again shortly", which the phone's queue does by itself.
+        return Response(
+            {"message": IN_PROGRESS_MESSAGE, "extra": {"header": HEADER}},
+            status=status.HTTP_409_CONFLICT,
+            headers={"Retry-After": str(IN_PROGRESS_RETRY_AFTER)},
+        )
     if outcome.replayed:
         return Response(outcome.body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
     return Response(outcome.body, status=status.HTTP_201_CREATED)

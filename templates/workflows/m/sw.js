@@ -61,7 +61,7 @@ function networkFirst(request) {
     return caches.open(PAGES).then(function (c) { return c.match(request, { ignoreVary: true, ignoreSearch: true }); }).then(function (hit) {
       if (hit) { return hit; }
       if (request.mode === "navigate") {
-        return caches.open(PAGES).then(function (c) { return c.match(OFFLINE_URL); }).then(function (shell) {
+        return caches.open(PAGES).then(function (c) { return c.match(OFFLINE_URL, { ignoreVary: true, ignoreSearch: true }); }).then(function (shell) {
           return shell || new Response(NEEDS_NETWORK, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
         });
       }
