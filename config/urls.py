@@ -58,4 +58,5 @@ urlpatterns = [
     path("", include("workflows.offline_urls")),
     path("", include("training.urls")),
     path("", include("showcase.urls")),
+    path("", include("guides.urls")),
 ]

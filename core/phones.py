@@ -26,3 +26,17 @@ def normalize_phone(raw: str | None) -> str | None:
     """E.164 string or ``None`` when invalid."""
     number = parse_phone(raw)
     return number.as_e164 if number else None
+
+
+def phone_display(raw: str | None) -> str:
+    """How a published number is shown to people: a mainland mobile as ``186 5310 0005``, a landline in its
+    national form (``0531-8690 1234`` style as ``phonenumbers`` formats it); text that is not a number as is."""
+    if not raw:
+        return ""
+    number = parse_phone(raw)
+    if number is None:
+        return str(raw)
+    national = str(number.national_number)
+    if number.country_code == 86 and len(national) == 11 and national.startswith("1"):
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
