@@ -6,8 +6,8 @@ Admin edits are recorded in the audit log; publishing, AB岗 and imports go thro
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
