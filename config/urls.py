@@ -59,4 +59,5 @@ urlpatterns = [
     path("", include("training.urls")),
     path("", include("showcase.urls")),
     path("", include("guides.urls")),
+    path("", include("elicence.urls")),
 ]

@@ -398,3 +398,12 @@ GUIDES_CJK_FONT = env.str("GUIDES_CJK_FONT", default="")
 GUIDES_CJK_FONT_INDEX = env.int("GUIDES_CJK_FONT_INDEX", default=0)
 # A missing font is a startup error where posters must print (production), a warning elsewhere.
 GUIDES_FONT_REQUIRED = False
+# --- E-licences (电子证照) instead of paper --------------------------------------------------------------
+INSTALLED_APPS.append("elicence")
+DEMO_DATA_STEPS.append("elicence.demo.load_elicence_demo")
+# The province's e-licence service (elicence/protocol.py); unset: not connected, the checklist asks for paper.
+ELICENCE_URL = env.str("ELICENCE_URL", default="")
+ELICENCE_APP_ID = env.str("ELICENCE_APP_ID", default="")
+ELICENCE_SECRET = env.str("ELICENCE_SECRET", default="")
+# An intake never waits on the service longer than this (seconds; at most 5).
+ELICENCE_TIMEOUT_SECONDS = min(env.float("ELICENCE_TIMEOUT_SECONDS", default=3.0), 5.0)
