@@ -10,6 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# The CJK TrueType font the printable guides (posters, leaflets) embed.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first (cached while only the code changes).
 COPY pyproject.toml README.md ./
 RUN pip install .

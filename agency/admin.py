@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -85,8 +86,10 @@ class GridAdmin(AuditedAdmin):
 class MatterAdmin(AuditedAdmin):
     list_display = ("code", "name", "category", "time_limit_days", "doorstep", "handling_level", "is_active")
     list_filter = ("category", "handling_level", "doorstep", "is_active")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "keywords")
     list_editable = ("is_active",)
+    # the 爱山东 and video links are https only (the model's validator); typed without a scheme, assume it
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class AgentImportForm(forms.Form):

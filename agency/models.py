@@ -6,6 +6,7 @@ shops (``PARTNER``) and self-service terminals (``TERMINAL``) are sites too, so 
 """
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -38,6 +39,10 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Links shown to residents open outside the site: https only (no http downgrade, no javascript: etc.).
+HTTPS_ONLY = URLValidator(schemes=["https"])
 
 
 class Matter(models.Model):
@@ -73,6 +78,31 @@ class Matter(models.Model):
     handling_level = models.CharField(_("办理层级"), max_length=16, choices=Level.choices, default=Level.TOWN)
     fee = models.CharField(_("收费标准"), max_length=128, blank=True, default="不收费")
     guide = models.TextField(_("办事指南"), blank=True)
+    keywords = models.CharField(
+        _("俗称/关键词"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("群众常用的叫法，空格分隔（如：低保 救助），用于事项搜索"),
+    )
+    # Links a district sets for the public guide (item 3 宣传海报/操作视频): the matter's service on the
+    # province's 爱山东 app (shown on the guide, the case page and the SMS link page) and a short how-to video.
+    service_url = models.URLField(
+        _("爱山东服务链接"),
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[HTTPS_ONLY],
+        help_text=_("以 https:// 开头"),
+    )
+    video_url = models.URLField(
+        _("操作视频链接"),
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[HTTPS_ONLY],
+        help_text=_("办事指南页展示的短视频，以 https:// 开头"),
+    )
     is_consultation = models.BooleanField(
         _("政策咨询类"), default=False, help_text=_("答复后即可办结，无需报送部门")
     )

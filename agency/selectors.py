@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agency.models import Agent, DutyShift, Matter, Site
@@ -162,6 +162,27 @@ def matter_list_public() -> QuerySet[Matter]:
         .exclude(code__startswith=BUNDLE_MATTER_PREFIX)
         .order_by("sort_order", "code")
     )
+
+
+def matter_search_public(query: str, *, site: Site | None = None) -> QuerySet[Matter]:
+    """Public matters whose name, 俗称/关键词, guide text or category match every word of ``query``.
+
+    Residents type what they call a matter (低保, 居住证明, 出生), not its catalogue name, so each word is looked
+    up in the keywords the district set as well as the name; the category is matched by its label. Empty
+    query: every public matter. ``site``: only the matters offered there.
+    """
+    matters = matter_list_public()
+    if site is not None:
+        matters = matters.filter(site_matters__site=site)
+    labels = {str(label): value for value, label in Matter.Category.choices}
+    for word in query.split()[:5]:
+        word = word[:30]
+        cond = Q(name__icontains=word) | Q(keywords__icontains=word) | Q(guide__icontains=word)
+        categories = [value for label, value in labels.items() if word in label]
+        if categories:
+            cond |= Q(category__in=categories)
+        matters = matters.filter(cond)
+    return matters.distinct() if site is not None else matters
 
 
 def site_matters_public(site: Site) -> list[Matter]:

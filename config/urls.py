@@ -68,4 +68,6 @@ urlpatterns = [
     path("", include("workflows.offline_urls")),
     path("", include("training.urls")),
     path("", include("showcase.urls")),
+    path("", include("guides.urls")),
+    path("", include("elicence.urls")),
 ]

@@ -223,6 +223,7 @@ def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
     context: dict[str, Any] = {
         "case_no": case.case_no,
         "matter": case.matter.name,
+        "matter_service_url": case.matter.service_url,
         "site_name": case.site.name,
         "agent_name": case.assigned_agent.name if case.assigned_agent else "",
         "followup": followup,

@@ -204,6 +204,29 @@ MATTERS: list[tuple[str, str, str, str, int, bool, str, list[str]]] = [
     ("ZX001", "政策咨询", C.CONSULTATION, L.VILLAGE, 2, True, "", []),
 ]
 
+# What residents call a matter (searched by the guides and online application): 俗称 beside the catalogue name.
+KEYWORDS = {
+    "ZM001": "住址证明 居住地证明",
+    "ZM002": "困难证明",
+    "JZ001": "低保 低保户 救助",
+    "JZ002": "特困 五保",
+    "ZJ001": "残疾证",
+    "ZJ003": "老年证 优待证",
+    "HJ001": "出生 新生儿 上户口 报户口 落户",
+    "HJ002": "销户 户口注销",
+    "SB003": "社保卡",
+    "YB003": "异地就医 转诊",
+}
+# The province's online service portal (爱山东 / 山东政务服务网) for matters residents can also do there.
+PROVINCE_PORTAL = "https://zwfw.sd.gov.cn/"
+SERVICE_LINKS = {
+    "DJ001": PROVINCE_PORTAL,
+    "DJ002": PROVINCE_PORTAL,
+    "YB003": PROVINCE_PORTAL,
+    "SB003": PROVINCE_PORTAL,
+}
+
+
 VILLAGE_CATEGORIES = {
     C.CERTIFICATE,
     C.PAYMENT,
@@ -244,6 +267,8 @@ def load_matters() -> dict[str, Matter]:
             "fee": fee or "不收费",
             "materials": materials,
             "guide": guide,
+            "keywords": KEYWORDS.get(code, ""),
+            "service_url": SERVICE_LINKS.get(code, ""),
             "is_consultation": is_consultation,
             "is_active": True,
             "sort_order": order,

@@ -364,7 +364,7 @@ CELERY_BEAT_SCHEDULE["handoffs-remind"] = {
     "schedule": 3600.0,
 }
 # Extra sections of a site's roster and hall-screen pages: ``f(site) -> {"title", "items": [{name, detail}]}``.
-SITE_PAGE_SECTIONS = ["bundles.selectors.site_page_section"]
+SITE_PAGE_SECTIONS = ["bundles.selectors.site_page_section", "guides.selectors.site_page_section"]
 # Names shown on each site of the service map: ``f(site_ids) -> {site_id: [name, ...]}`` (one call per page).
 SITE_MAP_BADGES = ["bundles.selectors.sites_bundle_names"]
 # --- end issue 15 ------------------------------------------------------------------------------------------
@@ -398,3 +398,19 @@ CELERY_BEAT_SCHEDULE.update(
 # JSON bodies: NUL / lone surrogates anywhere → 400 naming the field (core/parsers.py; forms and query strings:
 # core.middleware.RejectNulBytesMiddleware, same rule from core.text.unstorable_fields).
 _cast(dict[str, _Any], REST_FRAMEWORK)["DEFAULT_PARSER_CLASSES"] = ["core.parsers.JSONParser"]
+# --- Printable guides (宣传海报, 工作折页) and the public 办事指南 pages ---------------------------------------
+INSTALLED_APPS.append("guides")
+# The CJK TrueType font the PDFs embed (guides.fonts: Debian fonts-wqy-microhei by default); index inside a .ttc.
+GUIDES_CJK_FONT = env.str("GUIDES_CJK_FONT", default="")
+GUIDES_CJK_FONT_INDEX = env.int("GUIDES_CJK_FONT_INDEX", default=0)
+# A missing font is a startup error where posters must print (production), a warning elsewhere.
+GUIDES_FONT_REQUIRED = False
+# --- E-licences (电子证照) instead of paper --------------------------------------------------------------
+INSTALLED_APPS.append("elicence")
+DEMO_DATA_STEPS.append("elicence.demo.load_elicence_demo")
+# The province's e-licence service (elicence/protocol.py); unset: not connected, the checklist asks for paper.
+ELICENCE_URL = env.str("ELICENCE_URL", default="")
+ELICENCE_APP_ID = env.str("ELICENCE_APP_ID", default="")
+ELICENCE_SECRET = env.str("ELICENCE_SECRET", default="")
+# An intake never waits on the service longer than this (seconds; at most 5).
+ELICENCE_TIMEOUT_SECONDS = min(env.float("ELICENCE_TIMEOUT_SECONDS", default=3.0), 5.0)

@@ -24,3 +24,5 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# The printable guides need their CJK font on every web host (Dockerfile installs fonts-wqy-microhei).
+GUIDES_FONT_REQUIRED = True
