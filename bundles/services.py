@@ -387,7 +387,7 @@ def _parent_finish(*, parent: Case, actor: Any) -> None:
     BundleCase.objects.filter(case=parent).update(completed_at=parent.completed_at)
     _event(case=parent, kind="completed", note=f"一件事全部办结（{progress}）", actor=actor)
     case_services._notify_resident(
-        parent, "result_ready", "completed", result=progress, delivery="", tracking_no=""
+        parent, "result_ready", "completed", result=progress, delivery="", tracking_no="", delivery_note=""
     )
     case_services._notify_resident(
         parent, "feedback_request", "feedback", track_url=case_services._feedback_link(parent)

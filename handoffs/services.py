@@ -212,7 +212,7 @@ def handoff_return(*, actor: Any, case: Case, outcome: str, result: str) -> Case
                 data={"handoff_id": handoff.pk},
             )
             case_services._notify_resident(
-                c, "result_ready", "completed", result=result, delivery="", tracking_no=""
+                c, "result_ready", "completed", result=result, delivery="", tracking_no="", delivery_note=""
             )
             case_services._notify_resident(
                 c, "feedback_request", "feedback", track_url=case_services._feedback_link(c)

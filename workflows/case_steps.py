@@ -133,7 +133,13 @@ def case_complete(
             data={"delivery_method": delivery_method, "tracking_no": tracking_no},
         )
         _notify_resident(
-            c, "result_ready", "completed", result=result, delivery=label, tracking_no=tracking_no
+            c,
+            "result_ready",
+            "completed",
+            result=result,
+            delivery=label,
+            tracking_no=tracking_no,
+            delivery_note=f"，{label}" + (f"，单号{tracking_no}" if tracking_no else ""),
         )
         _notify_resident(
             c,
@@ -159,7 +165,9 @@ def case_answer(*, actor: Any, case: Case, answer: str) -> Case:
     def apply(c: Case) -> None:
         _complete_fields(c, result=answer, delivery_method=Case.DeliveryMethod.DOOR, tracking_no="")
         _event(case=c, kind="answered", note=f"咨询答复：{answer}", actor=actor)
-        _notify_resident(c, "result_ready", "completed", result=answer, delivery="", tracking_no="")
+        _notify_resident(
+            c, "result_ready", "completed", result=answer, delivery="", tracking_no="", delivery_note=""
+        )
         _notify_resident(c, "feedback_request", "feedback", track_url=_feedback_link(c))
 
     return _transition(actor=actor, case=case, action="answer", apply=apply, extra_check=check)
