@@ -15,6 +15,9 @@ MOVED_ADMIN_MODELS = {
     "oversight": ("exportjob", "open311key"),
 }
 
+# One Chinese error page set for every page, the admin's and viewflow's included (core/errors.py).
+handler500 = "core.errors.server_error"
+
 urlpatterns = [
     *[
         re_path(
