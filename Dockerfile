@@ -20,8 +20,10 @@ RUN pip install .
 
 COPY . .
 
-# collectstatic needs settings but no real secret or database.
-RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+# collectstatic needs settings but no real secret or database (a throwaway random key: production settings
+# refuse placeholders and short keys).
+RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home-dir /app bangban \
     && mkdir -p /app/var/media \
     && chown -R bangban /app/var

@@ -17,6 +17,9 @@ MOVED_ADMIN_MODELS = {
 # Issue 25 moved the construction-standard criteria from agency to standards: the same for their admin.
 MOVED_FROM_AGENCY_ADMIN = {"standards": ("standardcriterion",)}
 
+# One Chinese error page set for every page, the admin's and viewflow's included (core/errors.py).
+handler500 = "core.errors.server_error"
+
 urlpatterns = [
     *[
         re_path(

@@ -47,3 +47,28 @@ def is_lock_not_available(exc: BaseException) -> bool:
     if sqlstate is not None:
         return bool(sqlstate == LOCK_NOT_AVAILABLE)
     return str(exc) == "database is locked"
+
+
+# SQLSTATEs of "the server is not there (now)": connection exceptions (class 08), admin/crash shutdown,
+# "the database system is starting up / shutting down", too many connections.
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """``exc`` (or what it wraps) says the database cannot be reached now, not that a statement was wrong.
+
+    InterfaceError (the connection is closed) always; OperationalError when psycopg reports no SQLSTATE (the
+    connection attempt itself failed), a connection-class one or a shutdown/startup one; SQLite's "database is
+    locked" (the file is busy past the timeout). A lock or statement timeout on a live server is not an outage.
+    """
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if type(cause).__module__.startswith("psycopg"):
+        return sqlstate is None or sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES
+    return "database is locked" in str(exc) or "unable to open database" in str(exc)

@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from core.db_errors import is_database_unavailable
+
 
 class ApplicationError(Exception):
     """A business rule said no. ``status``: 400 bad request, 403 role may not, 404 not visible, 409 wrong state."""
@@ -32,6 +34,10 @@ def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         if exc.status in (429, 503) and isinstance(exc.extra.get("retry_after"), int):
             answer["Retry-After"] = str(exc.extra["retry_after"])  # seconds (RFC 9110 §10.2.3)
         return answer
+    if is_database_unavailable(exc):  # PostgreSQL restarting: 503 + Retry-After, a client can act on it
+        from core.errors import unavailable_response
+
+        return unavailable_response(context["request"], exc)  # type: ignore[return-value]
     if isinstance(exc, DjangoValidationError):
         exc = drf_exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

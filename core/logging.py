@@ -38,3 +38,18 @@ class PersonalDataFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = mask_text(record.exc_text)
         return True
+
+
+class ClientErrorTracebackFilter(logging.Filter):
+    """A 4xx answer logged by ``django.request`` keeps its one line but loses the traceback.
+
+    Django logs ``PermissionDenied`` (403) with the exception attached, so every refused page printed a full
+    traceback; a refusal is an answer, not a fault. 5xx records keep theirs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if record.name.startswith("django.") and isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

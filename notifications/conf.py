@@ -6,7 +6,7 @@
   scheduled one hour after the cap-th latest one instead of being dropped.
 - ``NOTIFICATIONS_MAX_ATTEMPTS`` ``6``: sends tried before a row is ``failed``.
 - ``NOTIFICATIONS_CLAIM_TIMEOUT`` ``60`` s: a worker's lease on a row it sends (> the send's 30 s hard limit); a dead
-  worker's rows are settled by the next sweep (README, reliability); ``NOTIFICATIONS_PUBLISH_LEASE`` 120 s: a sweep's.
+  worker's rows are settled by the next sweep (docs/development.md, Reliability); ``NOTIFICATIONS_PUBLISH_LEASE`` 120 s: a sweep's.
 - ``NOTIFICATIONS_SWEEP_GRACE`` ``60`` s: a pending row is re-published by the sweep only this long after it
   was due (the on-commit publish normally gets there first).
 - ``NOTIFICATIONS_SIGNATURE`` ``"帮办代办"``: the ``site_name`` used when the caller passes none.

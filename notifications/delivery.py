@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from notifications import digest
 from notifications.backends import OutgoingSms, PermanentSendError, RetryableSendError, get_backend
 from notifications.backends.handoff import handoff_deliver, handoff_was_delivered
 from notifications.conf import setting
@@ -71,6 +72,7 @@ def notification_deliver(*, notification_id: int) -> str:
     if not claimed:
         return "skipped"
     row = Notification.objects.select_related("recipient_user").get(pk=notification_id)
+    text, folded = digest.digest_claim(row)  # staff alerts over the cap go together in one SMS
     try:
         if row.channel == Notification.Channel.EMAIL:
             email = getattr(row.recipient_user, "email", "")
@@ -80,8 +82,9 @@ def notification_deliver(*, notification_id: int) -> str:
         elif row.channel == Notification.Channel.HANDOFF:
             handoff_deliver(row)  # every failure retryable: a hand-off is never given up
         else:
-            get_backend().send(OutgoingSms(to=row.recipient_phone, text=row.text, message_id=f"bb-{row.pk}"))
+            get_backend().send(OutgoingSms(to=row.recipient_phone, text=text, message_id=f"bb-{row.pk}"))
     except PermanentSendError as exc:
+        digest.digest_settle(row=row, folded=folded, sent=False, retry_at=None)
         _finish(row, status=Notification.Status.FAILED, last_error=str(exc)[:2000], next_attempt_at=None)
         logger.warning("notifications: %s failed permanently: %s", row.dedupe_key, exc)
         return "failed"
@@ -91,6 +94,7 @@ def notification_deliver(*, notification_id: int) -> str:
             row.attempts >= int(setting("NOTIFICATIONS_MAX_ATTEMPTS"))
             and row.channel != Notification.Channel.HANDOFF
         ):
+            digest.digest_settle(row=row, folded=folded, sent=False, retry_at=None)
             _finish(row, status=Notification.Status.FAILED, last_error=error, next_attempt_at=None)
             logger.error(
                 "notifications: %s failed after %s attempts: %s", row.dedupe_key, row.attempts, error
@@ -99,8 +103,10 @@ def notification_deliver(*, notification_id: int) -> str:
         retry_at = timezone.now() + dt.timedelta(
             seconds=backoff_seconds(row.attempts) + int(setting("NOTIFICATIONS_SWEEP_GRACE"))
         )
+        digest.digest_settle(row=row, folded=folded, sent=False, retry_at=retry_at)
         _finish(row, status=Notification.Status.PENDING, last_error=error, next_attempt_at=retry_at)
         raise RetryableSendError(error) from exc
+    digest.digest_settle(row=row, folded=folded, sent=True, retry_at=None)
     _finish(row, status=Notification.Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="")
     return "sent"
 
@@ -190,7 +196,12 @@ def outbox_resolve_in_doubt(*, now: dt.datetime | None = None, batch_size: int =
                 row.status, row.next_attempt_at = Notification.Status.FAILED, None
                 row.last_error = "发送进程中断，无法确认是否已送达；为避免重复短信不再重发"
             counts[row.status] += 1
-            row.save(update_fields=["status", "sent_at", "next_attempt_at", "last_error"])
+            fields = ["status", "sent_at", "next_attempt_at", "last_error"]
+            if row.audience == Notification.Audience.OTP and row.status != Notification.Status.PENDING:
+                # final (sent or failed): the code is wiped as on the normal path (_finish)
+                row.text, row.context = OTP_SCRUBBED_TEXT, {}
+                fields += ["text", "context"]
+            row.save(update_fields=fields)
     if rows:
         logger.warning("notifications: resolved %s in-doubt sends: %s", len(rows), counts)
     return counts

@@ -118,6 +118,37 @@ def capped_due(times: Sequence[dt.datetime], moment: dt.datetime, cap: int) -> d
     return max(moment, times[-cap] + dt.timedelta(hours=1))
 
 
+DIGEST_FLAG = "_digest"  # context key of a staff alert held by the cap (notifications.digest folds them)
+
+
+def staff_digest_due(times: Sequence[dt.datetime], moment: dt.datetime, cap: int) -> tuple[dt.datetime, bool]:
+    """Staff alerts' own rule: ``(when, folded)``. Under the cap an alert goes at ``moment``; over it, it joins
+    the digest already waiting for that phone (the earliest send time scheduled after ``moment``), or opens one
+    where the cap allows the next SMS. A busy station's phone so gets at most ``cap`` single alerts and one
+    digest per hour, and no alert waits more than an hour (the residents' rule pushes each further back)."""
+    due = capped_due(times, moment, cap)
+    if due == moment:
+        return moment, False
+    waiting = times[bisect.bisect_right(times, moment) :]
+    return (min(waiting[0], due) if waiting else due), True
+
+
+def hold_reason(message: NotificationRequest, row: Mapping[str, Any], now: dt.datetime) -> str | None:
+    """Why a planned row waits although the caller wanted it now (for the log), or None when it does not."""
+    requested = max(message.send_after or now, now)
+    due = row["send_after"]
+    if row["status"] != Notification.Status.PENDING or row["channel"] == Notification.Channel.INAPP:
+        return None
+    if due <= requested:
+        return None
+    local = timezone.localtime(due)
+    if message.audience == Notification.Audience.RESIDENT and quiet_hours_release(requested) != requested:
+        return f"免打扰时段，{local:%H:%M} 后发送"
+    if row["context"].get(DIGEST_FLAG):
+        return f"本手机号每小时提醒已达上限，{local:%H:%M} 合并为一条汇总发送"
+    return f"本手机号每小时短信已达上限，{local:%H:%M} 后发送"
+
+
 _CHANNELS = frozenset(Notification.Channel.values)  # computed once: ``.values`` builds a new list per call
 _AUDIENCES = frozenset(Notification.Audience.values)
 
@@ -178,11 +209,15 @@ def plan_row(
         row["recipient_phone"] = phone or raw[:20]
         if phone is None:
             row["status"], row["last_error"] = Notification.Status.FAILED, INVALID_PHONE
+        elif message.audience == Notification.Audience.STAFF:
+            times = schedule.setdefault(phone, [])
+            due, folded = staff_digest_due(times, due, rules.per_phone_per_hour)
+            if folded:  # delivery folds the phone's due alerts carrying the flag into one SMS (digest.py)
+                row["context"] = {**context, DIGEST_FLAG: True}
+            bisect.insort(times, due)
         elif message.audience != Notification.Audience.OTP:
             times = schedule.setdefault(phone, [])
-            due = capped_due(times, due, rules.per_phone_per_hour)
-            if message.audience == Notification.Audience.RESIDENT:
-                due = quiet_hours_release(due, rules.quiet_hours)
+            due = quiet_hours_release(capped_due(times, due, rules.per_phone_per_hour), rules.quiet_hours)
             bisect.insort(times, due)
     elif message.channel == Notification.Channel.HANDOFF:
         pass  # addressed by its context (region, authority), sent at once, never held

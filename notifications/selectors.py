@@ -40,7 +40,9 @@ def outbox_status() -> dict[str, Any]:
     oldest = Notification.objects.filter(status=Notification.Status.PENDING, send_after__lte=now).aggregate(
         oldest=Min("send_after")
     )["oldest"]
-    held = Notification.objects.filter(status=Notification.Status.PENDING, send_after__gt=now).count()
+    held_rows = Notification.objects.filter(status=Notification.Status.PENDING, send_after__gt=now)
+    held_stats = held_rows.aggregate(n=Count("id"), first=Min("send_after"))
+    held = held_stats["n"]
     age: dt.timedelta | None = (now - oldest) if oldest else None
     # issue 15: outbound hand-offs share the outbox; operators see how many wait to reach the other region
     handoffs = Notification.objects.filter(
@@ -51,6 +53,7 @@ def outbox_status() -> dict[str, Any]:
         "handoff_pending": handoffs,
         "counts": counts,
         "held": held,
+        "held_until": held_stats["first"],  # when the first held row falls due (None: nothing held)
         "oldest_pending_at": oldest,
         "oldest_pending_age_seconds": int(age.total_seconds()) if age is not None else None,
     }

@@ -24,11 +24,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
+from core.masking import mask_phone
 from notifications import selectors
 from notifications.models import Notification
 from notifications.outbox import (
     NotificationRequest,
     OutboxRules,
+    hold_reason,
     is_due_for_publish,
     normalize_dedupe_key,
     normalized_phone,
@@ -130,6 +132,10 @@ def notification_enqueue(
         transaction.on_commit(lambda: _publish(row_id))
     if row.status == Notification.Status.FAILED:
         logger.warning("notifications: %s not queued: %s", row.dedupe_key, row.last_error)
+    elif reason := hold_reason(message, planned, now):  # said in the log, so a quiet console is explained
+        logger.info(
+            "notifications: %s to %s held: %s", row.dedupe_key, mask_phone(row.recipient_phone), reason
+        )
     return row
 
 
@@ -171,6 +177,11 @@ def notification_enqueue_many(*, messages: Iterable[NotificationRequest], publis
         for m in todo
     ]
     outbox_insert(rows)
+    held = sum(1 for m, row in zip(todo, rows, strict=True) if hold_reason(m, row, now))
+    if held:
+        logger.info(
+            "notifications: %s of %s messages held (免打扰时段 / 每小时上限), sent when due", held, len(rows)
+        )
     if publish and any(is_due_for_publish(row, now) for row in rows):
         transaction.on_commit(_kick_outbox_sweep)
     return len(rows)

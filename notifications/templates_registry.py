@@ -60,7 +60,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "result_ready",
         "办结通知（居民）",
         "resident",
-        "【{site_name}】{matter}({case_no})已办结：{result}。查询{track_url}",
+        "【{site_name}】{matter}({case_no})已办结：{result}{delivery_note}。查询{track_url}",
     ),
     DefaultTemplate(
         "feedback_request",

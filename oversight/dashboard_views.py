@@ -148,7 +148,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "trend": trend_chart(trend),
         "on_time_chart": rate_chart("各站点按期办结率", figures["by_site"], "on_time_rate"),
         "satisfaction_chart": rate_chart("各站点满意率", figures["by_site"], "satisfaction_rate"),
-        "agents": stats.stats_agents(scope=scope, period=period),
+        "agents": stats.stats_agents_cached(scope=scope, period=period),
         "overdue": [
             {"case": c, "name": mask_name(c.resident_name)} for c in stats.overdue_cases(scope=scope)
         ],

@@ -30,13 +30,13 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from agency.models import Agent, Matter, Site
 from agency.roles import STAFF_ROLES
-from core import stats_generation
+from core import stats_generation, workdays
 from core.exceptions import ApplicationError
 from residents.models import Rating, bad_rating_q
 from workflows import selectors
@@ -153,7 +153,7 @@ def stats_compute(*, scope: Scope, period: Period, now: dt.datetime | None = Non
 def dashboard_figures(
     *, scope: Scope, period: Period, now: dt.datetime | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]], float | None, int]:
-    """``(stats body, trend per day, average days to complete, special-group cases received)``.
+    """``(stats body, trend per day, average working days to complete, special-group cases received)``.
 
     The same five queries as ``stats_compute``, grouped by day as well, so the dashboard scans the
     period's cases once per date column instead of once per figure.
@@ -172,14 +172,6 @@ def dashboard_figures(
             )
             day += dt.timedelta(days=1)
     return body, trend, extra["avg_days"], extra["special_total"]
-
-
-def _days(value: Any) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds() / 86400
-    return float(value) / 86400e6  # a backend answering microseconds
 
 
 def _compute(
@@ -204,7 +196,6 @@ def _compute(
     new_by_day: dict[dt.date, int] = {}
     closed_by_day: dict[dt.date, int] = {}
     special_total = 0
-    duration_days = 0.0
 
     def site_row(site_id: int) -> dict[str, Any]:
         return site_rows.setdefault(
@@ -229,19 +220,23 @@ def _compute(
     }
     done_keys = ["site_id"]
     done_qs = _cases(scope).filter(period.q("completed_at"), completed_at__isnull=False)
+    # Handling time in working days (工作日, core.workdays, counted like deadlines: from the day after intake):
+    # the done cases grouped by (intake day, completion day) too, so the calendar is walked once per figure.
+    spans: dict[tuple[dt.date, dt.date], int] = {}
     if by_day:
-        done_qs = done_qs.annotate(day=TruncDate("completed_at", tzinfo=tz))
-        done_keys.append("day")
-        done_counts["duration"] = Sum(
-            ExpressionWrapper(F("completed_at") - F("created_at"), output_field=DurationField())
+        done_qs = done_qs.annotate(
+            day=TruncDate("completed_at", tzinfo=tz), created_day=TruncDate("created_at", tzinfo=tz)
         )
+        done_keys += ["day", "created_day"]
     for done_row in done_qs.values(*done_keys).annotate(**done_counts):
         r = site_row(done_row["site_id"])
         r["closed"] += done_row["n"]
         r["on_time"] += done_row["on_time"]
         if by_day:
             closed_by_day[done_row["day"]] = closed_by_day.get(done_row["day"], 0) + done_row["n"]
-            duration_days += _days(done_row["duration"])
+            span = (done_row["created_day"], done_row["day"])
+            spans[span] = spans.get(span, 0) + done_row["n"]
+    duration_days = float(workdays.working_days_total(spans))
 
     ratings = (
         _ratings(scope, period)
@@ -359,6 +354,29 @@ def dashboard_figures_cached(*, scope: Scope, period: Period) -> Any:
     return _through_cache("dash", scope, period, lambda: dashboard_figures(scope=scope, period=period))
 
 
+def stats_agents_cached(*, scope: Scope, period: Period) -> list[dict[str, Any]]:
+    """``stats_agents`` through the same cache and generation (the dashboard's workload table, the API's
+    ``by_agent``)."""
+    return _through_cache("agents", scope, period, lambda: stats_agents(scope=scope, period=period))
+
+
+def stats_api_body(*, scope: Scope, period: Period) -> dict[str, Any]:
+    """``GET /api/v1/stats/``: the contract's body plus what the dashboard page shows beside it, from the same
+    computation (``dashboard_figures_cached``, ``stats_agents``), so the API and the page never disagree:
+
+    - ``by_agent``: per assigned agent ``{agent, username, kind, open, overdue, closed, on_time_rate}``;
+    - ``by_day``: ``[{day, new, closed}]`` for each day of a bounded period (empty when ``from``/``to`` is open);
+    - ``avg_working_days``: average handling time of the period's completed cases in working days (工作日).
+    """
+    body, trend, avg_days, _special = dashboard_figures_cached(scope=scope, period=period)
+    return {
+        **body,
+        "by_agent": stats_agents_cached(scope=scope, period=period),
+        "by_day": [{"day": d["day"].isoformat(), "new": d["new"], "closed": d["closed"]} for d in trend],
+        "avg_working_days": avg_days,
+    }
+
+
 # --- dashboard extras -------------------------------------------------------------------------------------
 
 
@@ -370,7 +388,12 @@ def stats_agents(*, scope: Scope, period: Period, now: dt.datetime | None = None
         _cases(scope)
         .filter(assigned_agent__isnull=False)
         .filter(Q(status__in=OPEN) | done_q)
-        .values("assigned_agent_id", "assigned_agent__name", "assigned_agent__kind")
+        .values(
+            "assigned_agent_id",
+            "assigned_agent__name",
+            "assigned_agent__kind",
+            "assigned_agent__user__username",
+        )
         .annotate(
             open=Count("id", filter=Q(status__in=OPEN)),
             overdue=Count("id", filter=Q(status__in=OPEN, due_at__lt=now)),
@@ -383,6 +406,7 @@ def stats_agents(*, scope: Scope, period: Period, now: dt.datetime | None = None
     return [
         {
             "agent": r["assigned_agent__name"],
+            "username": r["assigned_agent__user__username"],
             "kind": str(kinds.get(r["assigned_agent__kind"], "")),
             "open": r["open"],
             "overdue": r["overdue"],

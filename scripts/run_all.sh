@@ -39,7 +39,8 @@ stop_all() {
     done
 }
 trap '' PIPE  # a closed terminal or pipe must not cut the shutdown short
-trap 'stop_all; exit 130' INT
+# Ctrl-C is how a person ends `make run`: a clean stop, exit 0 (130 made make print "Error 130").
+trap 'stop_all; echo "run_all: stopped." >&2; exit 0' INT
 trap 'stop_all; exit 143' TERM
 
 "$BIN/celery" -A config worker --loglevel=INFO --concurrency=2 --hostname "bangban@%h" &

@@ -59,11 +59,11 @@ export BANGBAN_VAR_DIR="$APP/var"
 export PYTHONDONTWRITEBYTECODE=1
 cd "$APP"
 
+secret="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
 step "collectstatic --noinput"
-DJANGO_SECRET_KEY=collectstatic-only "$VENV/bin/python" manage.py collectstatic --noinput -v 0
+DJANGO_SECRET_KEY="$secret" "$VENV/bin/python" manage.py collectstatic --noinput -v 0
 mkdir -p "$APP/var/media"
 
-secret="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export DJANGO_SECRET_KEY="$secret"
 
 step "manage.py check --deploy --fail-level WARNING"

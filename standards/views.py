@@ -10,7 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,7 +32,9 @@ _STAFFING_FIELDS = ("full_time", "part_time", "establishment_defined", "cadre_in
 def _require_role(request: HttpRequest) -> str:
     role = selectors.standards_role(request.user)
     if not role:
-        raise Http404("无权查看")
+        raise PermissionDenied(
+            "无权查看"
+        )  # the shared Chinese 403 page (a role question, not a missing page)
     return role
 
 

@@ -158,3 +158,19 @@ def test_api_reads_a_loaded_case_determinism_and_append(loaded: Path) -> None:
     # the same demo district: generation is deterministic for a seed, and appending is refused by default
     _same_seed_same_rows_other_seed_other_rows()
     _refuses_a_second_load_unless_appending()
+
+
+def test_demo_data_then_bench_data_in_the_contracts_order() -> None:
+    """CONTRACT §1's two commands in the order a newcomer runs them: the demo's typical cases (their source
+    cases) do not count as benchmark cases; a second load is still refused without --append."""
+    call_command("demo_data", "--force", stdout=StringIO())
+    demo_cases = Case.objects.count()
+    assert demo_cases > 0  # the demo's typical cases are cases: what made bench_data refuse before
+    out = StringIO()
+    call_command("bench_data", "--cases", "30", stdout=out)
+    assert "loaded 30 cases" in out.getvalue()
+    assert Case.objects.count() == demo_cases + 30
+    with pytest.raises(CommandError, match="30 cases besides the demo's"):
+        call_command("bench_data", "--cases", "10", stdout=StringIO())
+    call_command("bench_data", "--cases", "10", "--append", stdout=StringIO())
+    assert Case.objects.count() == demo_cases + 40

@@ -146,3 +146,38 @@ def test_image_steps_are_verified_outside_docker_too():
     assert "DJANGO_SETTINGS_MODULE=config.settings.production" in script
     assert "scripts/verify_image.sh" in ci and "docker build" in ci
     assert os.access(ROOT / "scripts" / "verify_image.sh", os.X_OK)
+
+
+def test_worker_and_beat_start_only_after_the_database_is_migrated():
+    migrate = SERVICES["migrate"]
+    assert "manage.py migrate" in _command(migrate) and migrate.get("restart") == "no"
+    assert "migrate" not in _command(SERVICES["web"]).replace("gunicorn", "")  # one migrator, not web too
+    for name in ("web", "worker", "beat"):
+        depends = SERVICES[name]["depends_on"]
+        assert depends["migrate"] == {"condition": "service_completed_successfully"}, name
+        assert depends["postgres"]["condition"] == "service_healthy", name
+
+
+def test_the_example_env_works_over_plain_http_on_localhost():
+    """Copied as it is, the stack answers at http://127.0.0.1:8000: no redirect to https, cookies that a
+    browser sends back over http, the address trusted for forms. Production's switch is documented beside it."""
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    example = dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    assert example["DJANGO_SECURE_SSL_REDIRECT"] == "0"
+    assert "http://127.0.0.1:8000" in example["DJANGO_CSRF_TRUSTED_ORIGINS"].split(",")
+    assert "127.0.0.1" in example["DJANGO_ALLOWED_HOSTS"].split(",")
+    assert "DJANGO_SECURE_SSL_REDIRECT=1" in text  # the production setting, in a comment
+    env = {
+        **os.environ,
+        **example,
+        "DJANGO_SECRET_KEY": "k7Qe-2vN_f9Lr0Tz8yWb3Hx5mPc1Ds6Ag4Ju7Ko0Ni9Bh2Vq5Xe8Zt3",
+    }
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[false, false, false]"

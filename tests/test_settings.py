@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k7Qe-2vN_f9Lr0Tz8yWb3Hx5mPc1Ds6Ag4Ju7Ko0Ni9Bh2Vq5Xe8Zt3Ry6Uw1Sp4"
 
 PROBE = """
 import json
@@ -73,8 +76,9 @@ def test_embedded_default():
     assert s["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost"]
     assert s["ENGINE"] == "django.db.backends.sqlite3"
     assert s["NAME"] == str(ROOT / "var" / "db.sqlite3")
-    assert s["BROKER"] == "filesystem://"
+    assert s["BROKER"] == "filesystem://localhost/"  # a host: kombu warns "No hostname was supplied" without
     assert s["BROKER_OPTIONS"]["data_folder_in"] == str(ROOT / "var" / "celery" / "queue")
+    assert s["BROKER_OPTIONS"]["control_folder"] == str(ROOT / "var" / "celery" / "control")
     assert s["CACHE"].endswith("LocMemCache")
     assert s["EAGER"] is False
     assert s["SMS_BACKEND"] == "console"
@@ -122,9 +126,9 @@ def test_production_requires_a_secret_key():
 
 
 def test_production_loads_with_a_secret_and_is_not_debug():
-    s = settings_of("config.settings.production", DJANGO_SECRET_KEY="x" * 50)
+    s = settings_of("config.settings.production", DJANGO_SECRET_KEY=STRONG_KEY)
     assert s["DEBUG"] is False
-    assert s["SECRET_KEY"] == "x" * 50
+    assert s["SECRET_KEY"] == STRONG_KEY
 
 
 def test_postgresql_sessions_plan_for_ssd_unless_told_otherwise():
@@ -160,3 +164,33 @@ def test_postgresql_sessions_use_prepared_statements_unless_told_otherwise():
     off = settings_of("config.settings.local", DATABASE_URL=url, DATABASE_PREPARE_THRESHOLD="")["DB_OPTIONS"]
     assert "server_side_binding" not in off and "prepare_threshold" not in off
     assert "prepare_threshold" not in settings_of("config.settings.local")["DB_OPTIONS"]  # SQLite
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "change-me",
+        " Change-Me ",
+        "changeme",
+        "collectstatic-only",
+        "django-insecure-abc",
+        "x" * 50,
+        "a1b2" * 12,
+    ],
+)
+def test_production_refuses_placeholder_and_short_secret_keys(key):
+    result = load("config.settings.production", DJANGO_SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+    assert "token_urlsafe" in result.stderr  # says how to make a good one
+
+
+def test_the_example_env_file_is_refused_until_its_secret_is_set():
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+    assert load("config.settings.production", **example).returncode != 0  # DJANGO_SECRET_KEY=change-me
+    s = settings_of("config.settings.production", **{**example, "DJANGO_SECRET_KEY": STRONG_KEY})
+    assert s["SECRET_KEY"] == STRONG_KEY

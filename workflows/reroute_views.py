@@ -25,7 +25,7 @@ CASES_SHOWN = 200  # per page view, over all away agents: enough to see what mov
 
 def _away_agents(user: Any) -> list[Agent]:
     """Away agents working at a site in the user's scope (the same rule as the reroute service)."""
-    qs = Agent.objects.filter(is_away=True, is_active=True).select_related("backup")
+    qs = Agent.objects.filter(is_away=True, is_active=True).select_related("backup", "backup__user")
     site_ids = selectors.scope_site_ids(user)
     if site_ids is not None:
         qs = qs.filter(sites__in=site_ids).distinct()
@@ -33,9 +33,8 @@ def _away_agents(user: Any) -> list[Agent]:
 
 
 def backup_usable(agent: Agent) -> bool:
-    """Mirrors ``services.agent_away_reroute``: an active backup who is not away and not the agent."""
-    backup = agent.backup
-    return backup is not None and backup.is_active and not backup.is_away and backup.pk != agent.pk
+    """The rule ``services.agent_away_reroute`` applies (``services.usable_backup``: it needs a login)."""
+    return services.usable_backup(agent) is not None
 
 
 @require_GET
@@ -63,7 +62,7 @@ def staff_away(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def staff_away_reroute(request: HttpRequest, agent_id: int) -> HttpResponse:
-    agent = Agent.objects.select_related("backup").filter(pk=agent_id).first()
+    agent = Agent.objects.select_related("backup", "backup__user").filter(pk=agent_id).first()
     if agent is None:
         raise Http404("帮办员不存在。")
     if not agent.is_away:
@@ -82,7 +81,9 @@ def staff_away_reroute(request: HttpRequest, agent_id: int) -> HttpResponse:
             request, f"已将{agent.name}的 {len(moved)} 件在办案件移交给备岗人{agent.backup.name}。"
         )
     elif not backup_usable(agent):
-        messages.error(request, f"{agent.name}没有可用的备岗人（未设置、已停用或也在外出），请逐件转办。")
+        messages.error(
+            request, f"{agent.name}没有可用的备岗人（未设置、没有登录账号、已停用或也在外出），请逐件转办。"
+        )
     else:
         messages.info(request, f"{agent.name}名下没有在办案件。")
     return redirect("workflows:staff-away")

@@ -167,13 +167,26 @@ def case_transfer(
 # --- AB岗 ------------------------------------------------------------------------------------------------
 
 
+def usable_backup(agent: Agent) -> Agent | None:
+    """The away agent's AB岗 backup if they can take work at all (active, with an active login, not away)."""
+    backup = agent.backup
+    if backup is None or backup.pk == agent.pk or not backup.is_active or backup.is_away:
+        return None
+    user = backup.user if backup.user_id is not None else None
+    if user is None or not user.is_active:
+        return None
+    return backup
+
+
 def agent_away_reroute(*, agent: Agent) -> list[Case]:
     """AB岗: move the away agent's active cases to their named backup, one timeline event each.
 
-    No backup (or an unusable one) → nothing moves; the station queue shows the cases as before.
+    No backup (or an unusable one) → nothing moves; the station queue shows the cases as before. Usable means
+    what a normal assign checks (``_check_assignable``: active, a login account, not away, serves the case's
+    site), so a backup without a login (the demo's 陈海燕) never receives cases nobody can act on.
     """
-    backup = agent.backup
-    if backup is None or not backup.is_active or backup.is_away or backup.pk == agent.pk:
+    backup = usable_backup(agent)
+    if backup is None:
         logger.info("Agent %s is away without a usable backup; cases stay", agent.pk)
         return []
     moved: list[Case] = []
@@ -186,6 +199,11 @@ def agent_away_reroute(*, agent: Agent) -> list[Case]:
         with transaction.atomic():
             c = Case.objects.select_for_update(of=("self",)).select_related("site", "matter").get(pk=case_id)
             if c.assigned_agent_id != agent.pk or c.status not in S.ACTIVE:  # type: ignore[attr-defined]
+                continue
+            try:
+                _check_assignable(backup, c.site)
+            except ValidationError:
+                logger.info("Backup %s cannot take case %s (site %s); it stays", backup.pk, c.pk, c.site_id)
                 continue
             case_update(case=c, assigned_agent=backup)
             case_event_write(
@@ -229,7 +247,7 @@ def case_reroute_away_sweep() -> int:
         .distinct()
     )
     moved = 0
-    for agent in Agent.objects.filter(pk__in=list(agent_ids)).select_related("backup"):
+    for agent in Agent.objects.filter(pk__in=list(agent_ids)).select_related("backup", "backup__user"):
         moved += len(agent_away_reroute(agent=agent))
     return moved
 

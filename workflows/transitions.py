@@ -270,6 +270,12 @@ def case_finish(
             result=result.told or result.text,
             delivery=result.delivery_label,
             tracking_no=result.tracking_no,
+            # the SMS names how the result reaches the resident and its tracking number (mail/express)
+            delivery_note=(
+                f"，{result.delivery_label}" + (f"，单号{result.tracking_no}" if result.tracking_no else "")
+                if result.delivery_label
+                else ""
+            ),
         )
         notify_resident(
             case,

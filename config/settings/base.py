@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
+    # innermost: sees a view's exception first (database outage → 503, Http404 → the Chinese page)
+    "core.errors.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -165,11 +167,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
-    CELERY_BROKER_URL = "filesystem://"
+    # "localhost": the filesystem transport ignores the host, but without one kombu warns "No hostname was
+    # supplied" on every connection (every command, every publish).
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
+        # the exchange-queue tables; kombu's default is ./control, which left a folder in the clone's root
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 
@@ -315,9 +321,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_errors_without_traceback": {"()": "core.logging.ClientErrorTracebackFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's default config gives "django" its own console handler (under DEBUG) and lets it propagate
+        # to ours as well: every django.request line was printed twice. One handler: the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 

@@ -10,7 +10,8 @@ from oversight import stats
 
 
 class StatsView(APIView):
-    """Figures for town staff and district admins (station staff: their own station); others 403."""
+    """Figures for town staff and district admins (station staff: their own station); others 403. The dashboard
+    page's figures: the contract's body plus ``by_agent``, ``by_day`` and ``avg_working_days``."""
 
     @extend_schema(
         parameters=[
@@ -25,4 +26,4 @@ class StatsView(APIView):
         params = request.query_params
         scope = stats.stats_scope(user=request.user, site_code=params.get("site") or params.get("scope"))
         period = stats.period_parse(params.get("from"), params.get("to"))
-        return Response(stats.stats_cached(scope=scope, period=period))
+        return Response(stats.stats_api_body(scope=scope, period=period))

@@ -18,6 +18,13 @@ from workflows.tests.factories import CaseFactory
 pytestmark = pytest.mark.django_db
 
 
+def _avg_working_days(fx, keys: str) -> float:
+    from core.workdays import working_days_between
+
+    spans = [working_days_between(fx[k].created_at, fx[k].completed_at) for k in keys]
+    return round(sum(spans) / len(spans), 1)
+
+
 @pytest.fixture
 def fx(world):
     return build_stats_fixture(world)
@@ -62,15 +69,16 @@ def test_district_dashboard_figures_and_charts(client, world, fx):
         0.5,
         2,
     )
-    # completed in the period: c 5 days, d 15, e 15, h 1 → 36 / 4
-    assert ctx["avg_days"] == 9.0
+    # completed in the period: c (20 → 15 days ago), d (20 → 5), e (40 → 25), h (3 → 2), in working days
+    assert ctx["avg_days"] == _avg_working_days(fx, "cdeh")
     html = resp.content.decode()
     assert html.count("<svg") >= 3
     assert "各站点按期办结率" in html and "各站点满意率" in html and "新受理与办结趋势" in html
     # per-agent workload: a (open) and b (open, overdue)
     assert ctx["agents"] == [
-        {"agent": "赵帮办", "kind": "网格员", "open": 2, "overdue": 1, "closed": 0, "on_time_rate": None}
-    ]
+        {"agent": "赵帮办", "username": agent.user.username if agent.user else None, "kind": "网格员",
+         "open": 2, "overdue": 1, "closed": 0, "on_time_rate": None}
+    ]  # fmt: skip
     # overdue and special-group lists show masked names only
     assert "欧**" in html and "欧阳娜娜" not in html
     assert ctx["special_total"] == 1
@@ -185,5 +193,5 @@ def test_dashboard_figures_trend_avg_special_hand_computed(world, fx):
     assert by_day[ago(25)] == (0, 1)  # e (received before the period)
     assert by_day[ago(2)] == (0, 1)  # h
     assert sum(n for n, _ in by_day.values()) == 8 and sum(c for _, c in by_day.values()) == 4
-    assert avg_days == 9.0  # (5 + 15 + 15 + 1) / 4
+    assert avg_days == _avg_working_days(fx, "cdeh")  # working days (工作日), not 36 / 4 natural days
     assert special_total == 1

@@ -84,7 +84,9 @@ def test_submit_review_and_evidence_through_the_pages(w):
     assert _client(w.town_a).get(url).status_code == 200
     assert _client(w.staff_b).get(url).status_code == 404
     assert _client(w.town_b).get(url).status_code == 404
-    assert _client(w.grid_a).get(url).status_code == 404
+    assert (
+        _client(w.grid_a).get(url).status_code == 403
+    )  # no standards role at all: the shared 403 page, whatever the id
     assert Client().get(url).status_code == 302
     review = reverse("standards-review", args=[w.station_a.code])
     assert _client(w.town_b).post(review, {"decision": "approve"}).status_code == 404  # outside the town
@@ -112,7 +114,7 @@ def test_submit_review_and_evidence_through_the_pages(w):
 def test_site_outside_scope_is_404(w):
     assert _client(w.staff_b).get(reverse("standards-site", args=[w.station_a.code])).status_code == 404
     assert _client(w.town_b).get(reverse("standards-site", args=[w.station_a.code])).status_code == 404
-    assert _client(w.grid_a).get(reverse("standards-report")).status_code == 404
+    assert _client(w.grid_a).get(reverse("standards-report")).status_code == 403  # no standards role
     assert _client(w.town_b).post(reverse("standards-site", args=[w.station_a.code]), {}).status_code == 404
     assert not Assessment.objects.exists()
 
@@ -143,7 +145,7 @@ def test_campaign_page_and_export(w):
     assert by_site[w.center_b.name][3] == "未自评" and by_site[w.center_b.name][6] == "从未自评"
     progress = list(wb["目标进度"].iter_rows(values_only=True))
     assert progress[1][:6] == ("全区", 2, 1, 4, 2, 1)
-    assert _client(w.grid_a).get(reverse("standards-export")).status_code == 404
+    assert _client(w.grid_a).get(reverse("standards-export")).status_code == 403
 
 
 def test_roster_and_map_show_the_approved_tier_badge(w):

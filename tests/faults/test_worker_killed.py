@@ -195,7 +195,7 @@ def test_worker_killed_mid_otp_batch_every_phone_gets_one_code(
 
 
 def test_production_recovery_bound_fits_an_otp_life() -> None:
-    """The documented bound (README, reliability): a code in flight when its worker died is re-sent within the
+    """The documented bound (docs/development.md, Reliability): a code in flight when its worker died is re-sent within the
     lease plus one sweep interval, about two minutes, inside its life; a live worker's send ends (hard time
     limit) before its lease does."""
     from django.conf import settings

@@ -226,21 +226,23 @@ MATRIX: dict[str, Entry] = {
         api=True,
     ),
     # --- public pages -----------------------------------------------------------------------------------
+    "home": Entry(Q("/"), PUBLIC),  # the front page
     "site-roster": Entry(R("site-roster", lambda sw: sw.world.station.code), PUBLIC),
     "site-screen": Entry(R("site-screen", lambda sw: sw.world.station.code), PUBLIC),
     "site-screen-data": Entry(R("site-screen-data", lambda sw: sw.world.station.code), PUBLIC),
     "service-map": Entry(Q("/map/"), PUBLIC),
-    "standards-report": Entry(Q("/standards/"), (302, 302, 404, 404, 200, 200, 200, 200)),
+    # grid workers and volunteers have no standards role at all: the shared 403 page (no site is looked up)
+    "standards-report": Entry(Q("/standards/"), (302, 302, 403, 403, 200, 200, 200, 200)),
     "standards-site": Entry(
-        R("standards-site", lambda sw: sw.world.station.code), (302, 302, 404, 404, 200, 404, 200, 200)
+        R("standards-site", lambda sw: sw.world.station.code), (302, 302, 403, 403, 200, 404, 200, 200)
     ),
-    "standards-export": Entry(Q("/standards/export.xlsx"), (302, 302, 404, 404, 200, 200, 200, 200)),
+    "standards-export": Entry(Q("/standards/export.xlsx"), (302, 302, 403, 403, 200, 200, 200, 200)),
     "standards-review": Entry(
         R("standards-review", lambda sw: sw.world.station.code),
-        (302, 302, 404, 404, 403, 404, 400, 400),
+        (302, 302, 403, 403, 403, 404, 400, 400),
         method="post",
     ),
-    "standards-evidence": Entry(R("standards-evidence", 999999), (302, 302, 404, 404, 404, 404, 404, 404)),
+    "standards-evidence": Entry(R("standards-evidence", 999999), (302, 302, 403, 403, 404, 404, 404, 404)),
     "open311-services": Entry(Q("/open311/v2/services.json"), PUBLIC),
     "open311-service": Entry(lambda sw: f"/open311/v2/services/{sw.world.matter.code}.xml", PUBLIC),
     "open311-requests": Entry(Q("/open311/v2/requests.json"), PUBLIC),

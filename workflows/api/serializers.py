@@ -96,6 +96,15 @@ def AgentUsernameField(**kwargs: Any) -> serializers.SlugRelatedField:
 
 
 class CaseCreateInput(ShallowFieldsSerializer):
+    """登记一件新的帮办代办案件（New case）.
+
+    ``site`` and ``matter`` are codes (``GET /api/v1/sites/``, ``GET /api/v1/matters/``). ``resident_phone``
+    accepts what people type (``138 0013 8000``, ``+86 138-0013-8000``) and is stored in E.164. ``channel``:
+    ``doorstep`` (default), ``phone``, ``walk_in`` or ``online``; ``special_groups``: ``elderly``, ``disabled``,
+    ``living_alone``, ``subsistence`` (低保) — such cases get priority. Send an ``Idempotency-Key`` header so
+    that a retry after a lost answer returns the same case instead of making a second one.
+    """
+
     site = SiteCodeField()
     matter = MatterCodeField()
     resident_name = CleanCharField(max_length=64)

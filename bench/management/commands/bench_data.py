@@ -2,7 +2,8 @@
 
 Bulk-loads N realistic, deterministic cases over the demo sites (``bench.data`` explains the shape).
 Loads ``demo_data`` first when there are no sites. Idempotency: refuses when the case table already holds
-cases, unless ``--append`` is given; appending is deterministic too (the seed is mixed with the number of
+cases other than the demo's own (its typical cases' sources: ``demo_data`` then ``bench_data`` works), unless
+``--append`` is given; appending is deterministic too (the seed is mixed with the number of
 cases already present, and numbers already used are skipped).
 """
 
@@ -15,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agency.models import Site
 from bench.data import bench_load
-from workflows.models import Case
+from bench.data.load import benchmark_case_count
 
 
 class Command(BaseCommand):
@@ -33,10 +34,13 @@ class Command(BaseCommand):
         n = options["cases"]
         if n <= 0:
             raise CommandError("--cases must be positive")
-        existing = Case.objects.count()
+        existing = (
+            benchmark_case_count()
+        )  # the demo's own typical cases do not count: demo_data, then bench_data
         if existing and not options["append"]:
             raise CommandError(
-                f"the database already holds {existing} cases; use --append to add more (or a fresh database)"
+                f"the database already holds {existing} cases besides the demo's; use --append to add more "
+                "(or a fresh database)"
             )
         if not Site.objects.exists():
             self.stdout.write("no sites: loading demo_data first")

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from notifications.models import Notification
 from notifications.selectors import outbox_recent_failures, outbox_status
 
 
@@ -21,16 +22,29 @@ class Command(BaseCommand):
             payload = dict(status)
             at = payload["oldest_pending_at"]
             payload["oldest_pending_at"] = at.isoformat() if at else None
+            held_until = payload["held_until"]
+            payload["held_until"] = held_until.isoformat() if held_until else None
             payload["recent_failures"] = outbox_recent_failures()
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
+        held = status["held"]
         for name, n in status["counts"].items():
-            self.stdout.write(f"{name}: {n}")
-        self.stdout.write(f"held (quiet hours / cap): {status['held']}")
+            if name == Notification.Status.PENDING and n:
+                # pending = due now + held for later: say both, so the age line below never seems to contradict it
+                self.stdout.write(f"{name}: {n} (due now: {n - held}, held for later: {held})")
+            else:
+                self.stdout.write(f"{name}: {n}")
+        held_line = f"held (quiet hours / cap): {held}"
+        if status["held_until"] is not None:
+            held_line += (
+                f", first due at {timezone.localtime(status['held_until']).isoformat(timespec='seconds')}"
+            )
+        self.stdout.write(held_line)
         self.stdout.write(f"hand-offs waiting to go out (异地转办): {status['handoff_pending']}")
         age = status["oldest_pending_age_seconds"]
         if age is None:
-            self.stdout.write("oldest pending: none")
+            # the age counts only rows already due: held rows are not late
+            self.stdout.write("oldest pending: none due" + (f" ({held} held, not yet due)" if held else ""))
         else:
             at = timezone.localtime(status["oldest_pending_at"]).isoformat(timespec="seconds")
             self.stdout.write(f"oldest pending: {age}s (due since {at})")
