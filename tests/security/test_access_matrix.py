@@ -330,6 +330,16 @@ MATRIX: dict[str, Entry] = {
     # --- 一件事 bundles and 通办 hand-offs (issue 15) --------------------------------------------------
     # A real 出生一件事 (offered at staff's station only), its parent case and its started member. Like the case
     # actions, scope and role come before the body: volunteer and grid hear 403, staff get to the 400.
+    # guides: public pages and PDFs (the matrix's station offers no matter: the poster answers 404 alike; the
+    # poster of an offered matter is tested in guides/tests)
+    "guides:index": Entry(Q("/guides/"), PUBLIC),
+    "guides:matter": Entry(R("guides:matter", lambda sw: sw.world.matter.code), PUBLIC),
+    "guides:leaflet": Entry(R("guides:leaflet", lambda sw: sw.world.station.code), PUBLIC),
+    "guides:poster": Entry(
+        R("guides:poster", lambda sw: sw.world.station.code, lambda sw: sw.world.matter.code), (404,) * 8
+    ),
+    # e-licences of a case: as its material photos (scope 404, login first)
+    "elicence:case": Entry(R("elicence:case", _case), (302, 302, 200, 200, 200, 404, 200, 200)),
     "bundles:catalog": Entry(Q("/bundles/"), (200,) * 8),
     "bundles:guide": Entry(R("bundles:guide", _bundle_code), (200,) * 8),
     "bundles:dashboard": Entry(R("bundles:dashboard"), (302, 302, 403, 403, 200, 200, 200, 200)),

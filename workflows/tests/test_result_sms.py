@@ -3,7 +3,7 @@
 import pytest
 
 from notifications.models import Notification
-from workflows import services
+from workflows import case_steps
 from workflows.tests.helpers import drive_to
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ def result_sms(case) -> str:
 
 def test_mail_result_sms_names_the_mode_and_the_tracking_number(world):
     case = drive_to(world, "submitted")
-    services.case_complete(
+    case_steps.case_complete(
         actor=world.grid_worker,
         case=case,
         result="已出具证明",
@@ -28,6 +28,6 @@ def test_mail_result_sms_names_the_mode_and_the_tracking_number(world):
 
 def test_window_result_sms_names_the_mode_without_a_number(world):
     case = drive_to(world, "submitted")
-    services.case_complete(actor=world.grid_worker, case=case, result="已办好", delivery_method="window")
+    case_steps.case_complete(actor=world.grid_worker, case=case, result="已办好", delivery_method="window")
     text = result_sms(case)
     assert "已办结：已办好，窗口领取。" in text and "单号" not in text
