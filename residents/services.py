@@ -41,6 +41,7 @@ from residents.otp import otp_request as otp_request
 from residents.otp import otp_verify as otp_verify
 from residents.otp import resident_token_phone as resident_token_phone
 from residents.otp import resident_token_revoke as resident_token_revoke
+from residents.rating_events import rating_record_written
 from residents.staff_alerts import notify_staff as _notify_staff
 from workflows.feedback_links import feedback_link_case as feedback_link_case
 from workflows.feedback_links import feedback_link_token as feedback_link_token
@@ -187,6 +188,7 @@ def rating_create(
         public=True,
         data={"rating_id": rating.pk, "value": score, "followup": kind},
     )
+    rating_record_written(kind="rating", rating=rating, record=rating)
     if rating.is_bad:
         from workflows.services import case_mark_rectifying
 
@@ -248,6 +250,7 @@ def rating_create_kiosk(
     rating.full_clean()
     rating.save()
     stats_invalidate()
+    rating_record_written(kind="rating", rating=rating, record=rating)
     if rating.is_bad:
         _notify_staff(
             agents=station_staff(site),
@@ -283,6 +286,7 @@ def rating_callback_log(*, actor: Any, rating: Rating, note: str, reached: bool 
     callback = Callback(rating=rating, at=timezone.now(), by=actor, reached=reached, note=text)
     callback.full_clean()
     callback.save()
+    rating_record_written(kind="callback", rating=rating, record=callback)
     if rating.case is not None:
         case_event_write(
             case=rating.case,

@@ -391,3 +391,16 @@ CELERY_BEAT_SCHEDULE.update(
 # JSON bodies: NUL / lone surrogates anywhere → 400 naming the field (core/parsers.py; forms and query strings:
 # core.middleware.RejectNulBytesMiddleware, same rule from core.text.unstorable_fields).
 _cast(dict[str, _Any], REST_FRAMEWORK)["DEFAULT_PARSER_CLASSES"] = ["core.parsers.JSONParser"]
+# --- 好差评 upward reporting (issue 30) ----------------------------------------------------------------------
+INSTALLED_APPS.append("upward")
+# The provincial 好差评 endpoint (empty: reporting off, nothing queued); bearer token; per-request timeout (s).
+UPWARD_ENDPOINT_URL = env.str("UPWARD_ENDPOINT_URL", default="")
+UPWARD_TOKEN = env.str("UPWARD_TOKEN", default="")
+UPWARD_TIMEOUT = env.float("UPWARD_TIMEOUT", default=5.0)
+# Claim of a sending worker (longer than the send task's 30 s hard limit) and the sweep's grace after a row
+# fell due before it republishes it (the on-commit publish normally got there first).
+UPWARD_CLAIM_TIMEOUT = env.int("UPWARD_CLAIM_TIMEOUT", default=60)
+UPWARD_SWEEP_GRACE = env.int("UPWARD_SWEEP_GRACE", default=60)
+OVERSIGHT_DASHBOARD_SECTIONS = ["upward.selectors.dashboard_section"]
+CELERY_BEAT_SCHEDULE["upward-sweep"] = {"task": "upward.tasks.sweep_upward", "schedule": 60.0}
+# --- end 好差评 upward reporting ----------------------------------------------------------------------------
