@@ -15,6 +15,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 from rest_framework.response import Response
@@ -27,6 +28,13 @@ logger = logging.getLogger(__name__)
 
 NO_ACCESS = "账号尚未开通帮办代办权限，请联系站点管理员"
 PASSWORDS_OFF = "本地密码登录已关闭，请使用统一身份认证登录。"
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
 
 
 def _oidc_start(next_url: str = "") -> str:
@@ -54,9 +62,17 @@ class LoginView(auth_views.LoginView):
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin's login: Django's form, or straight to the identity service when passwords are off."""
     if not provider.password_login_enabled():
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # signed in through OIDC but not admin staff: the admin would send them here again (a loop)
+            if not user.is_staff:
+                return render(
+                    request, "sso/message.html", {"message": "您的账号无权进入管理后台。"}, status=403
+                )
+            return HttpResponseRedirect(_safe_next(request, "/admin/"))
         if not provider.oidc_enabled():
             return render(request, "sso/message.html", {"message": PASSWORDS_OFF}, status=403)
-        return HttpResponseRedirect(_oidc_start(request.GET.get("next") or "/admin/"))
+        return HttpResponseRedirect(_oidc_start(_safe_next(request, "/admin/")))
     return admin.site.login(request)
 
 
