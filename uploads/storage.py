@@ -8,7 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 
 
 def current_photo_storage() -> Storage:
@@ -64,12 +65,12 @@ def signs_urls(storage: Any) -> bool:
     return bool(getattr(storage, "querystring_auth", False)) and not getattr(storage, "custom_domain", None)
 
 
-def photo_response(*, file: Any, content_type: str, filename: str) -> HttpResponse:
+def photo_response(*, file: Any, content_type: str, filename: str) -> HttpResponseBase:
     """The photo for a caller who passed the scope check: a redirect to a signed URL that expires in
     ``MEDIA_S3_SIGNED_URL_SECONDS`` (with ``MATERIAL_PHOTO_SIGNED_REDIRECT`` on a signing storage), else the
     bytes streamed through this process. Never cached by shared caches or the service worker."""
     storage = file.storage
-    response: HttpResponse
+    response: HttpResponseBase
     if getattr(settings, "MATERIAL_PHOTO_SIGNED_REDIRECT", False) and signs_urls(current_photo_storage()):
         disposition = f'inline; filename="{filename}"'
         response = HttpResponseRedirect(

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -82,7 +83,7 @@ class PhotoFileView(APIView):
     """
 
     @extend_schema(exclude=True)
-    def get(self, request: Request, photo_id: int) -> HttpResponse:
+    def get(self, request: Request, photo_id: int) -> HttpResponseBase:
         photo = selectors.photo_get_for_actor(user=request.user, photo_id=photo_id)
         ext = (photo.file.name or "").rsplit(".", 1)[-1]
         return photo_response(
