@@ -1,12 +1,12 @@
 """Root URLconf. Each app owns its pages (``<app>/urls.py``) and API (``<app>/api/urls.py``)."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.views import TokenView, font_toggle, healthz
+from core.views import font_toggle, healthz
+from sso import views as sso_views
 
 # Issue 19 moved these models out of the workflows app: their old admin addresses (bookmarks, links in old
 # messages) redirect to the new ones.
@@ -39,12 +39,14 @@ urlpatterns = [
     ],
     path("healthz", healthz, name="healthz"),
     path("prefs/font/", font_toggle, name="font-toggle"),
+    path("admin/login/", sso_views.admin_login),  # before admin.site.urls: off with STAFF_PASSWORD_LOGIN=0
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", sso_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", sso_views.logout_view, name="logout"),  # also ends the provider's session
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/v1/auth/token/", sso_views.TokenView.as_view(), name="api-token"),
     path("api/v1/", include("agency.api.urls")),
     path("api/v1/track/", include("residents.api.track_urls")),
     path("api/v1/", include("residents.api.ratings_urls")),

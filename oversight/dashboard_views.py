@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 
 from agency.models import Site
@@ -157,6 +159,10 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "bad_ratings": stats.bad_ratings_list(scope=scope, period=period),
         "site_choices": site_choices.order_by("code"),
         "query": request.GET.urlencode(),
+        # cards of apps built on top (e.g. upward's 好差评上报): ``f(scope=) -> {"template", ...}``
+        "extra_sections": [
+            import_string(path)(scope=scope) for path in getattr(settings, "OVERSIGHT_DASHBOARD_SECTIONS", ())
+        ],
     }
     return render(request, "oversight/dashboard/dashboard.html", context)
 

@@ -23,6 +23,7 @@ from core.services import audit_log
 from core.text import clean_text
 from notifications.services import notification_enqueue
 from residents.models import Rating, Rectification, bad_rating_q
+from residents.rating_events import rating_record_written
 from residents.staff_scope import require_staff_scope
 from workflows import case_closing
 from workflows.feedback_links import feedback_link_url
@@ -71,6 +72,7 @@ def _record(*, actor: Any, rating: Rating | None, report: str) -> Rectification 
     rectification = Rectification(rating=rating, at=timezone.now(), by=actor, report=report)
     rectification.full_clean()
     rectification.save()
+    rating_record_written(kind="rectification", rating=rating, record=rectification)
     audit_log(actor=actor, action="rating.rectified", target_type="rating", target_id=str(rating.pk))
     return rectification
 

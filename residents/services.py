@@ -34,6 +34,7 @@ from residents.models import (
     ResidentToken,
     bad_rating_q,
 )
+from residents.rating_events import rating_record_written
 from residents.staff_alerts import notify_staff
 from residents.staff_scope import APPEAL_DECIDER_ROLES, require_staff_scope
 from workflows.models import Case, CaseEvent
@@ -173,6 +174,7 @@ def rating_create(
         public=True,
         data={"rating_id": rating.pk, "value": score, "followup": kind},
     )
+    rating_record_written(kind="rating", rating=rating, record=rating)
     if rating.is_bad:
         from workflows.case_closing import case_mark_rectifying
 
@@ -234,6 +236,7 @@ def rating_create_kiosk(
     rating.full_clean()
     rating.save()
     stats_invalidate()
+    rating_record_written(kind="rating", rating=rating, record=rating)
     if rating.is_bad:
         notify_staff(
             agents=station_staff(site),
@@ -259,6 +262,7 @@ def rating_callback_log(*, actor: Any, rating: Rating, note: str, reached: bool 
     callback = Callback(rating=rating, at=timezone.now(), by=actor, reached=reached, note=text)
     callback.full_clean()
     callback.save()
+    rating_record_written(kind="callback", rating=rating, record=callback)
     if rating.case is not None:
         case_event_write(
             case=rating.case,

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -18,8 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 def photo_storage() -> Storage:
-    """The storage photos go to (a callable, so tests and deployments may swap the backend by setting)."""
-    return storages[getattr(settings, "MATERIAL_PHOTO_STORAGE", "default")]
+    """The storage photos go to: a proxy of ``MATERIAL_PHOTO_STORAGE`` read on each use (``uploads.storage``),
+    so tests and deployments swap the backend by setting."""
+    from uploads.storage import PhotoStorage
+
+    return PhotoStorage()  # type: ignore[return-value]
 
 
 def photo_upload_to(instance: Any, filename: str) -> str:

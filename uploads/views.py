@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError
 from uploads import selectors, services
+from uploads.storage import photo_response
 from workflows import permissions
 from workflows import selectors as wf_selectors
 
@@ -81,12 +83,9 @@ class PhotoFileView(APIView):
     """
 
     @extend_schema(exclude=True)
-    def get(self, request: Request, photo_id: int) -> FileResponse:
+    def get(self, request: Request, photo_id: int) -> HttpResponseBase:
         photo = selectors.photo_get_for_actor(user=request.user, photo_id=photo_id)
-        response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-        # personal documents: never kept by a shared cache or the service worker, never sniffed as HTML
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
         ext = (photo.file.name or "").rsplit(".", 1)[-1]
-        response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.{ext}"'
-        return response
+        return photo_response(
+            file=photo.file, content_type=photo.content_type, filename=f"photo-{photo.pk}.{ext}"
+        )

@@ -350,7 +350,8 @@ from typing import cast as _cast  # noqa: E402
 INSTALLED_APPS.append("axes")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out caller before the password check
-    "django.contrib.auth.backends.ModelBackend",
+    "sso.backends.PasswordBackend",  # Django's ModelBackend, refusing every password when STAFF_PASSWORD_LOGIN=0
+    "sso.backends.OIDCBackend",  # 统一身份认证 (issue 30): inert while OIDC_ISSUER is empty
 ]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # NUL bytes in paths/query strings: 400 before any PostgreSQL lookup can fail on them (core/middleware.py)
@@ -432,3 +433,47 @@ ELICENCE_APP_ID = env.str("ELICENCE_APP_ID", default="")
 ELICENCE_SECRET = env.str("ELICENCE_SECRET", default="")
 # An intake never waits on the service longer than this (seconds; at most 5).
 ELICENCE_TIMEOUT_SECONDS = min(env.float("ELICENCE_TIMEOUT_SECONDS", default=3.0), 5.0)
+# --- 好差评 upward reporting (issue 30) ----------------------------------------------------------------------
+INSTALLED_APPS.append("upward")
+# The provincial 好差评 endpoint (empty: reporting off, nothing queued); bearer token; per-request timeout (s).
+UPWARD_ENDPOINT_URL = env.str("UPWARD_ENDPOINT_URL", default="")
+UPWARD_TOKEN = env.str("UPWARD_TOKEN", default="")
+UPWARD_TIMEOUT = env.float("UPWARD_TIMEOUT", default=5.0)
+# Claim of a sending worker (longer than the send task's 30 s hard limit) and the sweep's grace after a row
+# fell due before it republishes it (the on-commit publish normally got there first).
+UPWARD_CLAIM_TIMEOUT = env.int("UPWARD_CLAIM_TIMEOUT", default=60)
+UPWARD_SWEEP_GRACE = env.int("UPWARD_SWEEP_GRACE", default=60)
+OVERSIGHT_DASHBOARD_SECTIONS = ["upward.selectors.dashboard_section"]
+CELERY_BEAT_SCHEDULE["upward-sweep"] = {"task": "upward.tasks.sweep_upward", "schedule": 60.0}
+# --- end 好差评 upward reporting ----------------------------------------------------------------------------
+# --- Staff sign-in through OpenID Connect (issue 30) --------------------------------------------------------
+INSTALLED_APPS += ["mozilla_django_oidc", "sso"]
+# The provider (统一身份认证): its issuer URL (endpoints come from its discovery document; any of
+# OIDC_OP_AUTHORIZATION_ENDPOINT/TOKEN/USER/JWKS/LOGOUT_ENDPOINT may be set to override), client, scopes.
+# Empty issuer: OIDC off, the login page shows the password form only.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid profile")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+# The claim whose value links a login to an agent (sso.StaffIdentity.value), e.g. the 统一身份 user id.
+OIDC_IDENTITY_CLAIM = env.str("OIDC_IDENTITY_CLAIM", default="sub")
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5.0)
+for _name in ("AUTHORIZATION", "TOKEN", "USER", "JWKS", "LOGOUT"):
+    if env.str(f"OIDC_OP_{_name}_ENDPOINT", default=""):
+        globals()[f"OIDC_OP_{_name}_ENDPOINT"] = env.str(f"OIDC_OP_{_name}_ENDPOINT")
+OIDC_USE_PKCE = True  # authorization code flow with PKCE (S256)
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False  # an unknown identity gets no access, never a new account
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider logout
+OIDC_CALLBACK_CLASS = "sso.views.CallbackView"
+OIDC_AUTHENTICATE_CLASS = "sso.views.AuthenticateView"
+OIDC_OP_LOGOUT_URL_METHOD = "sso.views.provider_logout_url"
+# 0: no local staff passwords (login page, admin login, API token endpoint); sign-in through OIDC only.
+STAFF_PASSWORD_LOGIN = env.bool("STAFF_PASSWORD_LOGIN", default=True)
+# --- end Staff sign-in through OpenID Connect ----------------------------------------------------------------
+# --- Photos on object storage (issue 30) -----------------------------------------------------------------
+# 1: the scope-checked photo view answers with a redirect to a short-lived signed URL of the storage (S3:
+# MEDIA_S3_SIGNED_URL_SECONDS) instead of streaming the bytes itself; storages without signed URLs stream.
+MATERIAL_PHOTO_SIGNED_REDIRECT = env.bool("MATERIAL_PHOTO_SIGNED_REDIRECT", default=False)
+# --- end Photos on object storage ------------------------------------------------------------------------

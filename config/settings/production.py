@@ -6,6 +6,7 @@ from core.secret_key import secret_key_problem
 
 from .base import *  # noqa: F403
 from .base import env
+from .object_storage import s3_storage
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # required: no default on purpose
@@ -19,7 +20,8 @@ if _problem := secret_key_problem(SECRET_KEY):
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)  # noqa: F405
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # uploaded files: an S3-compatible bucket when MEDIA_S3_BUCKET is set (config/settings/object_storage.py)
+    "default": s3_storage(env) or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "core.storage.StaticStorage"},
 }
 
