@@ -173,3 +173,16 @@ def test_bulk_transfer_and_bad_input(client, world):
     assert client.post("/staff/cases/bulk/", {"op": "assign"}).status_code == 302  # nothing chosen
     client.force_login(world.grid_worker)
     assert client.post("/staff/cases/bulk/", base).status_code == 403
+
+
+def test_case_page_two_columns_materials_and_ledger(client, world):
+    world.matter.materials = ["户口簿", "身份证"]
+    world.matter.save()
+    case = assigned_case(world)
+    client.force_login(world.staff)
+    html = client.get(f"/staff/cases/{case.case_no}/").content.decode()
+    main, side = html.split('class="case-main"')[1].split('class="case-side"')
+    assert 'id="case-details"' in main and 'id="case-materials"' in main and 'id="case-timeline"' in main
+    assert "户口簿" in main and "未收" in main
+    assert 'id="action-schedule_visit"' in side  # the actions the user may take now, on the other side
+    assert "帮办代办事项台账" in html and 'id="print-ledger"' in html
