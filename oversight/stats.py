@@ -212,9 +212,7 @@ def _compute(
     duration_days = 0.0
 
     def site_row(site_id: int) -> dict[str, Any]:
-        return site_rows.setdefault(
-            site_id, dict.fromkeys(ROW_KEYS, 0)
-        )
+        return site_rows.setdefault(site_id, dict.fromkeys(ROW_KEYS, 0))
 
     def matter_row(matter_id: int) -> dict[str, Any]:
         return matter_rows.setdefault(matter_id, dict.fromkeys(ROW_KEYS, 0))
@@ -355,7 +353,11 @@ def _rollup_towns(site_rows: dict[int, dict[str, Any]], sites: dict[int, Site]) 
         site = sites.get(site_id)
         if site is None:
             continue
-        town = site if site.kind == Site.Kind.CENTER or site.parent is None else site.parent
+        parent = site.parent
+        # the same rule as the click-through's ``site=<center>`` (the center and its direct sites)
+        town = (
+            parent if site.kind != Site.Kind.CENTER and parent and parent.kind == Site.Kind.CENTER else site
+        )
         t = towns.setdefault(town.code, {"site": town.code, "name": town.name, **dict.fromkeys(ROW_KEYS, 0)})
         for k in ROW_KEYS:
             t[k] += r[k]
