@@ -93,7 +93,7 @@ def cockpit_data(*, scope: stats.Scope, period: stats.Period) -> dict[str, Any]:
     ]
     towns = _with_urls(extra["by_town"], period)
     coords = {
-        s.code: (float(s.lat), float(s.lng))
+        s.code: (float(s.lat or 0), float(s.lng or 0))  # both non-null (filtered)
         for s in Site.objects.filter(
             code__in=[t["site"] for t in towns], lat__isnull=False, lng__isnull=False
         )

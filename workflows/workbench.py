@@ -204,7 +204,7 @@ def latest_events(case_ids: list[int]) -> dict[int, dict[str, Any]]:
         )
         .values("pk", "latest_kind", "latest_at", "latest_note")
     )
-    return {r["pk"]: r for r in rows}
+    return {r["pk"]: dict(r) for r in rows}
 
 
 def bulk_target_sites() -> QuerySet[Site]:

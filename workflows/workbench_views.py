@@ -161,7 +161,7 @@ def staff_cases_bulk(request: HttpRequest) -> HttpResponse:
     agents = _agent_choices(request)
     form = BulkForm(request.POST, agents=agents, sites=_site_choices())
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
         return HttpResponseRedirect(_safe_next(request))
     data = form.cleaned_data
     cases = list(selectors.cases_visible_to(request.user).filter(case_no__in=form.case_nos))

@@ -35,9 +35,9 @@
       o.xAxis = axis({ type: "category", data: d.trend.map(function (r) { return r.day.slice(5); }) });
       o.yAxis = axis({ type: "value", minInterval: 1 });
       o.series = [
-        { name: "新受理", type: "line", smooth: true, symbolSize: 8, color: BLUE,
+        { name: "新受理", type: "line", symbolSize: 8, color: BLUE,
           data: d.trend.map(function (r) { return { value: r.new, url: r.new_url }; }) },
-        { name: "办结", type: "line", smooth: true, symbolSize: 8, color: GREEN,
+        { name: "办结", type: "line", symbolSize: 8, color: GREEN,
           data: d.trend.map(function (r) { return { value: r.closed, url: r.closed_url }; }) }
       ];
       return o;
@@ -92,6 +92,7 @@
         return o;
       }
       var peak = Math.max.apply(null, placed.map(function (t) { return t.open; }).concat([1]));
+      o.grid = { left: 120, right: 160, top: 56, bottom: 40 };  // room for the towns' names
       o.xAxis = axis({ type: "value", scale: true, name: "经度", show: false });
       o.yAxis = axis({ type: "value", scale: true, name: "纬度", show: false });
       o.series = [

@@ -60,6 +60,8 @@ def _login(page: Any, base: str, username: str, next_url: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+    if "?" in next_url:  # the login form keeps only the path's first parameter of an unquoted next
+        page.goto(f"{base}{next_url}")
 
 
 def _rows(page: Any) -> list[str]:
