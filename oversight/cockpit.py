@@ -8,15 +8,26 @@ definitions (``workflows.figures``): a figure's click-through lists exactly the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from agency.models import Site
 from oversight import stats
-from standards.selectors import standards_met
 from workflows.figures import date_bounds
 
 CASES_URL = "/staff/cases/"
+
+# Tiles of the feature apps above oversight (e.g. standards' 站点达标), registered from their ``ready()`` so
+# oversight never imports them: ``tile(scope=…, period=…, lo=…) -> dict`` with key, label, value, text, delta, url.
+TileProvider = Callable[..., dict[str, Any]]
+_TILE_PROVIDERS: list[TileProvider] = []
+
+
+def register_tile(provider: TileProvider) -> None:
+    """Add ``provider`` once (``ready()`` may run twice in tests)."""
+    if provider not in _TILE_PROVIDERS:
+        _TILE_PROVIDERS.append(provider)
 
 
 def cases_url(figure: str, period: stats.Period, *, site: str = "", matter: str = "") -> str:
@@ -37,7 +48,7 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _delta(now: float | int | None, before: float | int | None, *, rate: bool) -> dict[str, Any]:
+def delta(now: float | int | None, before: float | int | None, *, rate: bool) -> dict[str, Any]:
     """Change against the previous period: points for a rate, count and per cent for a number."""
     if now is None or before is None:
         return {"value": None, "text": "上期无数据", "dir": "flat"}
@@ -57,30 +68,27 @@ def cockpit_data(*, scope: stats.Scope, period: stats.Period) -> dict[str, Any]:
     body, extra, pbody, pextra = cur["body"], cur["extra"], prev["body"], prev["extra"]
     lo, _hi = date_bounds(period.start, period.end)
     plo, _phi = date_bounds(prev_period.start, prev_period.end)
-    met, sites_total = standards_met(site_ids=scope.site_ids)
-    met_before, _ = standards_met(site_ids=scope.site_ids, before=lo) if lo else (met, sites_total)
     site_code = scope.site.code if scope.site else ""
     tiles = [
         {"key": "received", "label": "受理", "value": extra["received"], "text": str(extra["received"]),
-         "delta": _delta(extra["received"], pextra["received"], rate=False),
+         "delta": delta(extra["received"], pextra["received"], rate=False),
          "url": cases_url("received", period, site=site_code)},
         {"key": "open", "label": "在办", "value": body["open"], "text": str(body["open"]),
-         "delta": _delta(body["open"], pbody["open"], rate=False), "url": cases_url("open", period, site=site_code)},
+         "delta": delta(body["open"], pbody["open"], rate=False), "url": cases_url("open", period, site=site_code)},
         {"key": "overdue", "label": "超期", "value": body["overdue"], "text": str(body["overdue"]),
-         "delta": _delta(body["overdue"], pbody["overdue"], rate=False),
+         "delta": delta(body["overdue"], pbody["overdue"], rate=False),
          "url": cases_url("overdue", period, site=site_code), "alert": body["overdue"] > 0},
         {"key": "on_time_rate", "label": "按期办结率", "value": body["on_time_rate"], "text": _pct(body["on_time_rate"]),
-         "delta": _delta(body["on_time_rate"], pbody["on_time_rate"], rate=True),
+         "delta": delta(body["on_time_rate"], pbody["on_time_rate"], rate=True),
          "url": cases_url("closed", period, site=site_code), "note": f"本期办结 {body['closed']} 件"},
         {"key": "satisfaction_rate", "label": "满意率", "value": body["satisfaction_rate"],
          "text": _pct(body["satisfaction_rate"]),
-         "delta": _delta(body["satisfaction_rate"], pbody["satisfaction_rate"], rate=True), "url": "/staff/ratings/"},
+         "delta": delta(body["satisfaction_rate"], pbody["satisfaction_rate"], rate=True), "url": "/staff/ratings/"},
         {"key": "bad_open", "label": "差评待整改", "value": extra["bad_open"], "text": str(extra["bad_open"]),
-         "delta": _delta(extra["bad_open"], pextra["bad_open"], rate=False), "url": "/staff/ratings/",
+         "delta": delta(extra["bad_open"], pextra["bad_open"], rate=False), "url": "/staff/ratings/",
          "alert": extra["bad_open"] > 0},
-        {"key": "standards", "label": "站点达标", "value": met, "text": f"{met}/{sites_total}",
-         "delta": _delta(met, met_before, rate=False) if lo else _delta(None, None, rate=False), "url": "/standards/"},
     ]  # fmt: skip
+    tiles += [provider(scope=scope, period=period, lo=lo) for provider in _TILE_PROVIDERS]
     trend = [
         {
             "day": d["day"].isoformat(),
