@@ -44,7 +44,9 @@ def test_tiles_match_the_stats_and_compare_with_the_previous_period(client, worl
     assert tiles["received"]["value"] == 8 and tiles["open"]["value"] == 4 and tiles["overdue"]["value"] == 2
     assert tiles["on_time_rate"]["text"] == "50.0%" and tiles["satisfaction_rate"]["text"] == "50.0%"
     assert tiles["bad_open"]["value"] == 2  # r5 and r7: no rectification report yet
-    assert tiles["standards"]["text"] == "0/5"  # standards' tile (registered by the app): 2 centers, 3 stations
+    assert (
+        tiles["standards"]["text"] == "0/5"
+    )  # standards' tile (registered by the app): 2 centers, 3 stations
     # the previous 31 days (T-61 … T-31): e (T-40), j (T-60) and the extra case (T-45) were received then
     assert tiles["received"]["delta"]["value"] == 8 - 3 and tiles["received"]["delta"]["dir"] == "up"
     assert data["previous"]["to"] == (timezone.localdate() - dt.timedelta(days=31)).isoformat()
