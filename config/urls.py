@@ -57,6 +57,7 @@ urlpatterns = [
     path("", include("oversight.map_urls")),
     path("open311/v2/", include("oversight.open311_urls")),
     path("", include("oversight.dashboard_urls")),
+    path("", include("oversight.cockpit_urls")),  # issue 32: the cockpit and its wall screen
     path("", include("workflows.urls")),
     path("", include("residents.rating_urls")),
     path("", include("residents.track_urls")),

@@ -39,7 +39,7 @@ from agency.roles import STAFF_ROLES
 from core import stats_generation, workdays
 from core.exceptions import ApplicationError
 from residents.models import Rating, bad_rating_q
-from workflows import selectors
+from workflows import figures, selectors
 from workflows.models import Case
 
 logger = logging.getLogger(__name__)
@@ -56,21 +56,10 @@ class Period:
     end: dt.date | None
 
     def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
-        tz = timezone.get_current_timezone()
-        lo = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz) if self.start else None
-        hi = (
-            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if self.end else None
-        )
-        return lo, hi
+        return figures.date_bounds(self.start, self.end)
 
     def q(self, field: str) -> Q:
-        lo, hi = self.bounds()
-        q = Q()
-        if lo is not None:
-            q &= Q(**{f"{field}__gte": lo})
-        if hi is not None:
-            q &= Q(**{f"{field}__lt": hi})
-        return q
+        return figures.period_q(field, *self.bounds())
 
 
 def period_parse(date_from: str | None, date_to: str | None) -> Period:
@@ -115,22 +104,13 @@ class Scope:
 
 
 def stats_scope(*, user: Any, site_code: str | None = None) -> Scope:
-    """The caller's scope, optionally narrowed to one site (a center brings its sites along)."""
+    """The caller's scope, optionally narrowed to one site (a center brings its sites along): the same
+    rule as the case table's click-through (``workflows.figures.figure_site_ids``)."""
     role = selectors.actor_role(user)
     if role not in STAFF_ROLES:
         raise ApplicationError("无权查看统计。", status=403)
-    visible = selectors.scope_site_ids(user)
-    if not site_code:
-        return Scope(role=str(role), site_ids=None if visible is None else frozenset(visible))
-    site = Site.objects.filter(code=site_code).first()
-    if site is None or (visible is not None and site.pk not in visible):
-        raise ApplicationError("站点不存在或无权查看。", {"site": site_code[:32]}, status=404)
-    ids = {site.pk}
-    if site.kind == Site.Kind.CENTER:
-        ids |= set(Site.objects.filter(parent=site).values_list("id", flat=True))
-    if visible is not None:
-        ids &= visible
-    return Scope(role=str(role), site_ids=frozenset(ids), site=site)
+    site_ids, site = figures.figure_site_ids(user=user, site_code=site_code)
+    return Scope(role=str(role), site_ids=site_ids, site=site)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -159,6 +139,10 @@ def dashboard_figures(
     period's cases once per date column instead of once per figure.
     """
     body, extra = _compute(scope=scope, period=period, now=now or timezone.now(), by_day=True)
+    return body, _trend(period, extra), extra["avg_days"], extra["special_total"]
+
+
+def _trend(period: Period, extra: dict[str, Any]) -> list[dict[str, Any]]:
     trend: list[dict[str, Any]] = []
     if period.start is not None and period.end is not None and (period.end - period.start).days <= MAX_DAYS:
         day = period.start
@@ -171,17 +155,38 @@ def dashboard_figures(
                 }
             )
             day += dt.timedelta(days=1)
-    return body, trend, extra["avg_days"], extra["special_total"]
+    return trend
+
+
+def period_previous(period: Period) -> Period:
+    """The period of the same length just before ``period`` (the cockpit's "change vs previous period")."""
+    if period.start is None or period.end is None:
+        return Period(None, None)
+    days = (period.end - period.start).days + 1
+    return Period(period.start - dt.timedelta(days=days), period.start - dt.timedelta(days=1))
+
+
+def cockpit_figures(*, scope: Scope, period: Period, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The cockpit's figures: the stats body, the extras (received, 差评待整改, per town, rates per matter)
+    and the trend per day, from the one computation (``_compute``, the same as the API and the dashboard)."""
+    body, extra = _compute(scope=scope, period=period, now=now or timezone.now(), by_day=True)
+    return {"body": body, "extra": extra, "trend": _trend(period, extra)}
+
+
+def cockpit_figures_cached(*, scope: Scope, period: Period) -> dict[str, Any]:
+    return _through_cache("cockpit", scope, period, lambda: cockpit_figures(scope=scope, period=period))
 
 
 def _compute(
     *, scope: Scope, period: Period, now: dt.datetime, by_day: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     tz = timezone.get_current_timezone()
-    received = _cases(scope).filter(period.q("created_at"))
+    # the figures' definitions live in ``workflows.figures`` (the click-through to the case table uses them)
+    lo, hi = period.bounds()
+    received = _cases(scope).filter(figures.figure_q("received", lo=lo, hi=hi, now=now))
     status_counts: dict[str, Any] = {
         "n": Count("id"),
-        "overdue": Count("id", filter=Q(status__in=OPEN, due_at__lt=now)),
+        "overdue": Count("id", filter=figures.overdue_now_q(now)),
     }
     # ``matter_id`` too: ``by_matter`` comes from the same scan (a second scan of the period's cases used to
     # cost as much as this one at a million rows).
@@ -190,7 +195,7 @@ def _compute(
     if by_day:
         status_qs = status_qs.annotate(day=TruncDate("created_at", tzinfo=tz))
         status_keys.append("day")
-        status_counts["special"] = Count("id", filter=Q(priority__gt=0))
+        status_counts["special"] = Count("id", filter=figures.special_q())
     by_status: dict[str, int] = dict.fromkeys(Case.Status.values, 0)
     site_rows: dict[int, dict[str, Any]] = {}
     new_by_day: dict[dt.date, int] = {}
@@ -198,14 +203,18 @@ def _compute(
     special_total = 0
 
     def site_row(site_id: int) -> dict[str, Any]:
-        return site_rows.setdefault(
-            site_id, {"open": 0, "overdue": 0, "closed": 0, "on_time": 0, "ratings": 0, "good": 0, "bad": 0}
-        )
+        return site_rows.setdefault(site_id, dict.fromkeys(ROW_KEYS, 0))
+
+    def matter_row(matter_id: int) -> dict[str, Any]:
+        return matter_rows.setdefault(matter_id, dict.fromkeys(ROW_KEYS, 0))
 
     matter_counts: dict[int, int] = {}
+    matter_rows: dict[int, dict[str, Any]] = {}
     for row in status_qs.values(*status_keys).annotate(**status_counts).order_by():
         by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
         matter_counts[row["matter_id"]] = matter_counts.get(row["matter_id"], 0) + row["n"]
+        site_row(row["site_id"])["received"] += row["n"]
+        matter_row(row["matter_id"])["received"] += row["n"]
         if row["status"] in OPEN:
             r = site_row(row["site_id"])
             r["open"] += row["n"]
@@ -216,10 +225,10 @@ def _compute(
 
     done_counts: dict[str, Any] = {
         "n": Count("id"),
-        "on_time": Count("id", filter=Q(due_at__isnull=True) | Q(completed_at__lte=F("due_at"))),
+        "on_time": Count("id", filter=figures.on_time_q()),
     }
-    done_keys = ["site_id"]
-    done_qs = _cases(scope).filter(period.q("completed_at"), completed_at__isnull=False)
+    done_keys = ["site_id", "matter_id"]
+    done_qs = _cases(scope).filter(figures.completed_q(lo, hi))
     # Handling time in working days (工作日, core.workdays, counted like deadlines: from the day after intake):
     # the done cases grouped by (intake day, completion day) too, so the calendar is walked once per figure.
     spans: dict[tuple[dt.date, dt.date], int] = {}
@@ -232,6 +241,9 @@ def _compute(
         r = site_row(done_row["site_id"])
         r["closed"] += done_row["n"]
         r["on_time"] += done_row["on_time"]
+        m = matter_row(done_row["matter_id"])
+        m["closed"] += done_row["n"]
+        m["on_time"] += done_row["on_time"]
         if by_day:
             closed_by_day[done_row["day"]] = closed_by_day.get(done_row["day"], 0) + done_row["n"]
             span = (done_row["created_day"], done_row["day"])
@@ -240,24 +252,36 @@ def _compute(
 
     ratings = (
         _ratings(scope, period)
-        .values("site_id")
+        .values("site_id", "case__matter_id")
         .annotate(
-            n=Count("id"), good=Count("id", filter=Q(value__gte=4)), bad=Count("id", filter=bad_rating_q())
+            n=Count("id"),
+            good=Count("id", filter=Q(value__gte=4)),
+            bad=Count("id", filter=bad_rating_q()),
+            # 差评待整改: a bad rating with no rectification report yet
+            bad_open=Count("id", filter=bad_rating_q() & Q(rectification__isnull=True)),
         )
+        .order_by()
     )
     for rating_row in ratings:
-        r = site_row(rating_row["site_id"])
-        r["ratings"] += rating_row["n"]
-        r["good"] += rating_row["good"]
-        r["bad"] += rating_row["bad"]
+        for r in (site_row(rating_row["site_id"]), matter_row(rating_row["case__matter_id"] or 0)):
+            r["ratings"] += rating_row["n"]
+            r["good"] += rating_row["good"]
+            r["bad"] += rating_row["bad"]
+            r["bad_open"] += rating_row["bad_open"]
 
-    matters = Matter.objects.filter(id__in=list(matter_counts)).only("id", "code", "name")
+    all_matters = Matter.objects.filter(id__in=[i for i in matter_rows if i]).only("id", "code", "name")
+    matters = [m for m in all_matters if m.id in matter_counts]
     by_matter: list[dict[str, Any]] = [
         {"matter": m.code, "name": m.name, "n": matter_counts[m.id]}
         for m in sorted(matters, key=lambda m: (-matter_counts[m.id], m.code))
     ]
 
-    sites = {s.id: s for s in Site.objects.filter(id__in=list(site_rows)).only("id", "code", "name", "kind")}
+    sites = {
+        s.id: s
+        for s in Site.objects.filter(id__in=list(site_rows))
+        .select_related("parent")
+        .only("id", "code", "name", "kind", "parent__id", "parent__code", "parent__name", "parent__kind")
+    }
     by_site = []
     for site_id, r in sorted(site_rows.items(), key=lambda kv: sites[kv[0]].code if kv[0] in sites else ""):
         site = sites.get(site_id)
@@ -275,10 +299,7 @@ def _compute(
                 "bad_ratings": r["bad"],
             }
         )
-    totals = {
-        k: sum(r[k] for r in site_rows.values())
-        for k in ("open", "overdue", "closed", "on_time", "ratings", "good", "bad")
-    }
+    totals = {k: sum(r[k] for r in site_rows.values()) for k in ROW_KEYS}
     body = {
         "open": totals["open"],
         "overdue": totals["overdue"],
@@ -297,8 +318,45 @@ def _compute(
         "closed_by_day": closed_by_day,
         "avg_days": round(duration_days / totals["closed"], 1) if by_day and totals["closed"] else None,
         "special_total": special_total,
+        "received": totals["received"],
+        "bad_open": totals["bad_open"],
+        "by_town": _rollup_towns(site_rows, sites),
+        "matter_rates": [
+            {"matter": m.code, "name": m.name, **_rates(matter_rows[m.id])}
+            for m in sorted(all_matters, key=lambda m: (-matter_rows[m.id]["received"], m.code))
+        ],
     }
     return body, extra
+
+
+ROW_KEYS = ("received", "open", "overdue", "closed", "on_time", "ratings", "good", "bad", "bad_open")
+
+
+def _rates(r: dict[str, Any]) -> dict[str, Any]:
+    """A row of counts with its two rates (the same formulas as the body's)."""
+    return {
+        **{k: r[k] for k in ROW_KEYS},
+        "on_time_rate": _rate(r["on_time"], r["closed"]),
+        "satisfaction_rate": _rate(r["good"], r["ratings"]),
+    }
+
+
+def _rollup_towns(site_rows: dict[int, dict[str, Any]], sites: dict[int, Site]) -> list[dict[str, Any]]:
+    """Per town (镇/街道 center): its own cases and its stations' (a site without a center stands alone)."""
+    towns: dict[str, dict[str, Any]] = {}
+    for site_id, r in site_rows.items():
+        site = sites.get(site_id)
+        if site is None:
+            continue
+        parent = site.parent
+        # the same rule as the click-through's ``site=<center>`` (the center and its direct sites)
+        town = (
+            parent if site.kind != Site.Kind.CENTER and parent and parent.kind == Site.Kind.CENTER else site
+        )
+        t = towns.setdefault(town.code, {"site": town.code, "name": town.name, **dict.fromkeys(ROW_KEYS, 0)})
+        for k in ROW_KEYS:
+            t[k] += r[k]
+    return [{"site": t["site"], "name": t["name"], **_rates(t)} for _code, t in sorted(towns.items())]
 
 
 # --- cache ------------------------------------------------------------------------------------------------

@@ -202,3 +202,17 @@ def campaign_progress(rows: list[CampaignRow]) -> tuple[Progress, list[Progress]
         town.add(row)
         town.rows.append(row)
     return district, list(towns.values())
+
+
+def standards_met(
+    *, site_ids: frozenset[int] | set[int] | None, before: datetime | None = None
+) -> tuple[int, int]:
+    """``(sites with an approved tier, active centers and stations)`` among ``site_ids`` (None = all): the
+    cockpit's 达标 figure. ``before``: only standings approved before then (the previous period's figure)."""
+    sites = Site.objects.filter(is_active=True, kind__in=[Site.Kind.CENTER, Site.Kind.STATION])
+    if site_ids is not None:
+        sites = sites.filter(pk__in=sorted(site_ids))
+    met = SiteStanding.objects.filter(site__in=sites).exclude(tier="")
+    if before is not None:
+        met = met.filter(approved_at__lt=before)
+    return met.count(), sites.count()

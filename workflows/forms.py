@@ -307,25 +307,3 @@ class TransferForm(_ActionForm):
         site = Site.objects.filter(pk=data["site"]).first() if data.get("site") else None
         agent = Agent.objects.filter(pk=data["agent"]).first() if data.get("agent") else None
         return {"site": site, "agent": agent, "reason": data["reason"]}
-
-
-class StaffFilterForm(forms.Form):
-    """Filters of the staff case list (GET); bad values are ignored rather than failing the page."""
-
-    status = forms.ChoiceField(label=_("状态"), required=False)
-    matter = forms.ChoiceField(label=_("事项"), required=False)
-    agent = forms.ChoiceField(label=_("代办员"), required=False)
-    overdue = forms.BooleanField(label=_("仅看超期"), required=False)
-
-    def __init__(
-        self,
-        *args: Any,
-        statuses: list[tuple[str, str]],
-        matters: list[tuple[str, str]],
-        agents: list[tuple[str, str]],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        _choice_field(self, "status").choices = [("", _("全部未办结")), *statuses]
-        _choice_field(self, "matter").choices = [("", _("全部")), *matters]
-        _choice_field(self, "agent").choices = [("", _("全部")), ("none", _("未分派")), *agents]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workflows import reroute_views, views
+from workflows import reroute_views, views, workbench_views
 
 app_name = "workflows"
 
@@ -15,7 +15,8 @@ urlpatterns = [
     path("m/cases/<str:case_no>/", views.m_case, name="m-case"),
     path("m/cases/<str:case_no>/<slug:action>/", views.case_action, {"ui": "m"}, name="m-case-action"),
     path("staff/", views.staff_queue, name="staff-queue"),
-    path("staff/cases/", views.staff_cases, name="staff-cases"),
+    path("staff/cases/", workbench_views.staff_cases, name="staff-cases"),
+    path("staff/cases/bulk/", workbench_views.staff_cases_bulk, name="staff-cases-bulk"),
     path("staff/away/", reroute_views.staff_away, name="staff-away"),
     path("staff/away/<int:agent_id>/reroute/", reroute_views.staff_away_reroute, name="staff-away-reroute"),
     path("staff/cases/<str:case_no>/", views.staff_case, name="staff-case"),

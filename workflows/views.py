@@ -86,12 +86,6 @@ def _paginate(request: HttpRequest, qs: QuerySet[Case]) -> Page:
     return page
 
 
-def _query_without(request: HttpRequest, key: str) -> str:
-    params = request.GET.copy()
-    params.pop(key, None)
-    return params.urlencode()
-
-
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Login plus a staff role (station/town staff, district admin); others get a 403 page."""
 
@@ -426,36 +420,6 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     """Unassigned new cases of the staff member's sites: special groups first, then oldest first."""
     page = _paginate(request, selectors.staff_queue(user=request.user))
     return render(request, "workflows/staff/queue.html", page_context(request, nav="queue", page=page))
-
-
-@require_GET
-@staff_required
-def staff_cases(request: HttpRequest) -> HttpResponse:
-    """Cases in scope with filters (status, matter, agent, overdue) and pagination; open ones by default."""
-    form = wf_forms.StaffFilterForm(
-        request.GET or None,
-        statuses=[(value, str(label)) for value, label in Case.Status.choices],
-        matters=[(m.code, m.name) for m in selectors.active_matters()],
-        agents=[(str(a.pk), a.name) for a in selectors.staff_filter_agents(user=request.user)],
-    )
-    # A bad value in one filter drops that filter only (cleaned_data keeps the fields that validated).
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()
-        filters = form.cleaned_data
-    qs = selectors.cases_filtered(
-        selectors.cases_visible_to(request.user),
-        statuses=[filters["status"]] if filters.get("status") else selectors.ACTIVE_STATUSES,
-        matter_code=filters.get("matter") or "",
-        agent_id=filters.get("agent") or "",
-        overdue=bool(filters.get("overdue")),
-    )
-    page = _paginate(request, selectors.cases_open_first(qs))
-    return render(
-        request,
-        "workflows/staff/cases.html",
-        page_context(request, nav="cases", page=page, form=form, page_query=_query_without(request, "page")),
-    )
 
 
 @require_GET

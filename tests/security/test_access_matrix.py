@@ -260,6 +260,9 @@ MATRIX: dict[str, Entry] = {
     "kiosk-rate": Entry(R("kiosk-rate", lambda sw: sw.world.station.code), PUBLIC),
     # --- oversight pages ----------------------------------------------------------------------------------
     "dashboard": Entry(Q("/dashboard/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "cockpit": Entry(Q("/cockpit/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "cockpit-wall": Entry(Q("/cockpit/wall/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    "cockpit-data": Entry(Q("/cockpit/data/"), (302, 302, 403, 403, 200, 200, 200, 200)),
     "dashboard-export": Entry(Q("/dashboard/export/"), (302, 302, 405, 405, 405, 405, 405, 405)),
     "dashboard-export-job": Entry(
         R("dashboard-export-job", 999_999), (302, 302, 404, 404, 404, 404, 404, 404)
@@ -292,6 +295,10 @@ MATRIX: dict[str, Entry] = {
     ),
     "workflows:staff-queue": Entry(Q("/staff/"), (302, 302, 403, 403, 200, 200, 200, 200)),
     "workflows:staff-cases": Entry(Q("/staff/cases/"), (302, 302, 403, 403, 200, 200, 200, 200)),
+    # issue 32: bulk 分派/转办 (nothing chosen: back to the list with a message)
+    "workflows:staff-cases-bulk": Entry(
+        Q("/staff/cases/bulk/"), (302, 302, 403, 403, 302, 302, 302, 302), method="post"
+    ),
     "workflows:staff-case": Entry(R("workflows:staff-case", _case), (302, 302, 403, 403, 200, 404, 200, 200)),
     "workflows:staff-case-action": Entry(
         R("workflows:staff-case-action", _case, "assign"),
