@@ -35,6 +35,7 @@ from celery import shared_task
 
 from notifications import calendar_alerts, delivery
 from notifications.backends import RetryableSendError
+from notifications.receipts import receipts_pull_configured
 
 logger = logging.getLogger(__name__)
 
@@ -128,3 +129,16 @@ def release_quiet_hours() -> dict[str, int]:
 def calendar_coverage_alert() -> int:
     """Daily: tell district admins a coming year's holidays are missing (deduped per admin and week)."""
     return calendar_alerts.calendar_coverage_alert()
+
+
+@shared_task(
+    name="notifications.tasks.pull_sms_receipts",
+    acks_late=True,
+    soft_time_limit=100,
+    time_limit=120,
+    ignore_result=True,
+)
+def pull_sms_receipts() -> dict[str, int]:
+    """Every 2 minutes: pull delivery reports from the configured providers (issue 27). Idempotent: a report
+    recorded before changes nothing (``notifications.receipts.receipt_record``)."""
+    return receipts_pull_configured()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 class DefaultTemplate:
     code: str
     name: str
-    audience: str  # resident | agent | station | town | district | otp (documentation + admin filter)
+    audience: str  # resident | agent | station | town | district | otp | platform | inapp (docs + admin filter)
     text: str
 
 
@@ -81,7 +81,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "otp_code",
         "查询验证码",
         "otp",
-        "{site_name}：您的办件查询验证码为{code}，{minutes}分钟内有效，请勿告诉他人。",
+        "您的办件查询验证码为{code}，{minutes}分钟内有效，请勿告诉他人。",
     ),
     DefaultTemplate(
         "case_rejected",
@@ -245,6 +245,13 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "district",
         "{site_name}：{year}年节假日安排尚未录入，到期日将按普通周末计算，请在管理后台导入放假安排。",
     ),
+    # --- Issue 27: a resident's SMS did not arrive (in-app only, to the case's agent or station) ---------
+    DefaultTemplate(
+        "sms_undelivered",
+        "居民短信未送达（帮办员/站点）",
+        "inapp",
+        "居民短信未送达（{reason}），请电话联系。{case_no}（{matter}），尾号{phone_tail}，{message}",
+    ),
     # --- Showcase (典型案例) ---------------------------------------------------------------------------
     DefaultTemplate(
         "showcase_consent",
@@ -255,3 +262,9 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
 )
 
 DEFAULTS_BY_CODE: dict[str, DefaultTemplate] = {t.code: t for t in DEFAULT_TEMPLATES}
+
+
+# Messages that never go out as SMS (hand-offs to another region's platform, in-app alerts): no provider
+# template is registered for them (``manage.py sms_templates``).
+NOT_SMS_AUDIENCES = frozenset({"platform", "inapp"})
+SMS_TEMPLATES: tuple[DefaultTemplate, ...] = tuple(t for t in DEFAULT_TEMPLATES if t.audience not in NOT_SMS_AUDIENCES)
