@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from core.masking import mask_phone
 from notifications.models import MessageTemplate, Notification
-from notifications.services import template_cache_clear
+from notifications.rendering import template_cache_clear
+from notifications.selectors import provider_stats
 
 
 @admin.register(MessageTemplate)
@@ -43,11 +44,14 @@ class NotificationAdmin(admin.ModelAdmin):
         "audience",
         "masked_phone",
         "status",
+        "provider",
+        "delivery_state",
         "attempts",
         "send_after",
         "sent_at",
     ]
-    list_filter = ["status", "channel", "audience", "template"]
+    list_filter = ["status", "channel", "audience", "provider", "delivery_state", "template"]
+    change_list_template = "admin/notifications/notification/change_list.html"  # + per-provider figures
     search_fields = ["dedupe_key"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient_user"]
@@ -59,6 +63,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # issue 27: sent / delivered / failed by reason / receipt lag per SMS provider above the list
+        return super().changelist_view(request, {**(extra_context or {}), "provider_stats": provider_stats()})
 
     @admin.display(description="手机号")
     def masked_phone(self, obj: Notification) -> str:

@@ -85,7 +85,9 @@ def notification_deliver(*, notification_id: int) -> str:
         else:
             outcome = sms_send(row)  # issue 27: the backend for this try, failover (notifications.failover)
     except PermanentSendError as exc:
-        finished = _finish(row, status=Notification.Status.FAILED, last_error=str(exc)[:2000], next_attempt_at=None)
+        finished = _finish(
+            row, status=Notification.Status.FAILED, last_error=str(exc)[:2000], next_attempt_at=None
+        )
         logger.warning("notifications: %s failed permanently: %s", row.dedupe_key, exc)
         if finished and row.channel == Notification.Channel.SMS:
             sms_refused(notification_id=row.pk, reason=exc.reason or "发送被拒")
@@ -107,7 +109,12 @@ def notification_deliver(*, notification_id: int) -> str:
         _finish(row, status=Notification.Status.PENDING, last_error=error, next_attempt_at=retry_at)
         raise RetryableSendError(error) from exc
     _finish(
-        row, status=Notification.Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="", **outcome
+        row,
+        status=Notification.Status.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        last_error="",
+        **outcome,
     )
     return "sent"
 

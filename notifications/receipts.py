@@ -79,7 +79,7 @@ def _alert(row: Notification, reason: str) -> None:
     for handler in list(_handlers):
         try:
             handler(row, reason)
-        except Exception:  # noqa: BLE001 - an alert must not undo the recorded report
+        except Exception:
             logger.exception("notifications: undelivered handler failed for %s", row.pk)
 
 
@@ -126,12 +126,16 @@ def receipt_record(
     """Record one delivery report. Returns ``recorded``, ``duplicate`` or ``unknown`` (no such message)."""
     row = _find(provider, provider_message_id, our_id)
     if row is None:
-        logger.info("notifications: %s report for unknown message %s/%s", provider, provider_message_id, our_id)
+        logger.info(
+            "notifications: %s report for unknown message %s/%s", provider, provider_message_id, our_id
+        )
         return "unknown"
     if row.delivery_state in {Notification.DeliveryState.DELIVERED, Notification.DeliveryState.UNDELIVERED}:
         return "duplicate"
     now = timezone.now()
-    reason = "" if delivered else (permanent_reason(code, description) or (description or code or "未送达")[:64])
+    reason = (
+        "" if delivered else (permanent_reason(code, description) or (description or code or "未送达")[:64])
+    )
     row.delivery_state = (
         Notification.DeliveryState.DELIVERED if delivered else Notification.DeliveryState.UNDELIVERED
     )
@@ -241,7 +245,7 @@ def receipts_pull_configured() -> dict[str, int]:
         if name in pulls:
             try:
                 counts[name] = pulls[name]()
-            except Exception:  # noqa: BLE001 - a provider down now: its reports come next run
+            except Exception:
                 logger.warning("notifications: pulling %s reports failed", name, exc_info=True)
                 counts[name] = -1
     return counts

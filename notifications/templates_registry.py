@@ -17,7 +17,9 @@ from dataclasses import dataclass
 class DefaultTemplate:
     code: str
     name: str
-    audience: str  # resident | agent | station | town | district | otp | platform | inapp (docs + admin filter)
+    audience: (
+        str  # resident | agent | station | town | district | otp | platform | inapp (docs + admin filter)
+    )
     text: str
 
 
@@ -267,4 +269,6 @@ DEFAULTS_BY_CODE: dict[str, DefaultTemplate] = {t.code: t for t in DEFAULT_TEMPL
 # Messages that never go out as SMS (hand-offs to another region's platform, in-app alerts): no provider
 # template is registered for them (``manage.py sms_templates``).
 NOT_SMS_AUDIENCES = frozenset({"platform", "inapp"})
-SMS_TEMPLATES: tuple[DefaultTemplate, ...] = tuple(t for t in DEFAULT_TEMPLATES if t.audience not in NOT_SMS_AUDIENCES)
+SMS_TEMPLATES: tuple[DefaultTemplate, ...] = tuple(
+    t for t in DEFAULT_TEMPLATES if t.audience not in NOT_SMS_AUDIENCES
+)

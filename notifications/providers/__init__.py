@@ -33,7 +33,8 @@ def template_id(provider: str, message: OutgoingSms) -> str:
     code = template_codes(provider).get(message.template, "")
     if not code:
         raise PermanentSendError(
-            f"{provider}: 消息 {message.template!r} 没有配置模板代码（SMS_TEMPLATE_CODES）", reason="模板未配置"
+            f"{provider}: 消息 {message.template!r} 没有配置模板代码（SMS_TEMPLATE_CODES）",
+            reason="模板未配置",
         )
     return code
 

@@ -78,7 +78,8 @@ def _classify(exc: Exception) -> Exception:
         if code in RETRYABLE_CODES:
             return RetryableSendError(f"阿里云: {code}")
         return PermanentSendError(
-            f"阿里云拒绝: {code} {getattr(exc, 'message', '')}"[:500], reason=PERMANENT_CODES.get(code, "请求被拒")
+            f"阿里云拒绝: {code} {getattr(exc, 'message', '')}"[:500],
+            reason=PERMANENT_CODES.get(code, "请求被拒"),
         )
     # ServerException (5xx) and UnretryableException (timeouts, connection refused …)
     return RetryableSendError(f"阿里云不可用: {type(exc).__name__}: {exc}"[:500])
@@ -105,7 +106,7 @@ class AliyunSmsBackend(SmsBackend):
         )
         try:
             body = _client().send_sms(request).body
-        except Exception as exc:  # noqa: BLE001 - every SDK error is classified, none escapes unclassified
+        except Exception as exc:
             raise _classify(exc) from exc
         code = str(body.code or "")
         if code == "OK":
@@ -134,9 +135,12 @@ class AliyunSmsBackend(SmsBackend):
         try:
             days = {_today(), (timezone.localtime() - dt.timedelta(days=1)).strftime("%Y%m%d")}
             for day in sorted(days):
-                if any(row.get("OutId") == message.message_id for row in self.send_details(phone=message.to, day=day)):
+                if any(
+                    row.get("OutId") == message.message_id
+                    for row in self.send_details(phone=message.to, day=day)
+                ):
                     return True
-        except Exception:  # noqa: BLE001 - unknown is an answer here
+        except Exception:
             logger.warning("aliyun: QuerySendDetails failed for %s", message.message_id, exc_info=True)
             return None
         return False

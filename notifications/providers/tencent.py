@@ -55,7 +55,8 @@ def _client() -> sms_client.SmsClient:
         reqTimeout=max(1, round(provider_timeout())),
     )
     cred = credential.Credential(
-        str(getattr(settings, "SMS_TENCENT_SECRET_ID", "")), str(getattr(settings, "SMS_TENCENT_SECRET_KEY", ""))
+        str(getattr(settings, "SMS_TENCENT_SECRET_ID", "")),
+        str(getattr(settings, "SMS_TENCENT_SECRET_KEY", "")),
     )
     region = str(getattr(settings, "SMS_TENCENT_REGION", "") or "ap-guangzhou")
     return sms_client.SmsClient(cred, region, ClientProfile(httpProfile=http))

@@ -22,10 +22,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--provider", choices=PROVIDERS, help="default: the configured provider(s)")
-        parser.add_argument("--check", action="store_true", help="compare SMS_TEMPLATE_CODES with the registry")
+        parser.add_argument(
+            "--check", action="store_true", help="compare SMS_TEMPLATE_CODES with the registry"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        providers = [options["provider"]] if options["provider"] else [p for p in backend_chain() if p in PROVIDERS]
+        providers = (
+            [options["provider"]] if options["provider"] else [p for p in backend_chain() if p in PROVIDERS]
+        )
         if not providers:
             providers = list(PROVIDERS)  # no provider configured yet: print both, for the registration
         if options["check"]:
@@ -42,7 +46,9 @@ class Command(BaseCommand):
         for t in SMS_TEMPLATES:
             spec = provider_template(t.code, template_text(t.code), provider)
             self.stdout.write("")
-            self.stdout.write(f"消息代码：{spec.code}    已配置模板代码：{codes.get(spec.code) or '（未配置）'}")
+            self.stdout.write(
+                f"消息代码：{spec.code}    已配置模板代码：{codes.get(spec.code) or '（未配置）'}"
+            )
             self.stdout.write(f"模板名称：{spec.name}")
             self.stdout.write(f"模板类型：{spec.kind}")
             self.stdout.write(f"签名：{signature_for(t.code)}")
