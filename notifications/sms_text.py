@@ -50,7 +50,7 @@ KIND_LIMITS: dict[str, int] = {
     "address": 20,
     "number": 20,
     "phone": 20,
-    "link": 50,
+    "link": 100,  # a path after the fixed domain: registered as a link variable (see docs/sms.md)
     "text": 35,
 }
 VARIABLE_KINDS: dict[str, Kind] = {

@@ -106,7 +106,9 @@ def test_every_door_has_the_same_effects(world, outbox, door):  # noqa: F811
     sms = Notification.objects.get(template="rectification_done")
     assert sms.dedupe_key == f"case:{case.case_no}:rectified:{rating.pk}"
     assert sms.recipient_phone == PHONE and sms.audience == "resident"
-    assert sms.text.startswith(f"【{case.site.name}】{case.matter.name}({case.case_no})已整改，请追评：")
+    assert sms.text.startswith(
+        f"【帮办代办】{case.site.name}：{case.matter.name}({case.case_no})已整改，请追评："
+    )
     link = sms.context["track_url"]
     assert link.startswith(f"{settings.SITE_URL}/rate/")
     assert sms.text.endswith(link)
