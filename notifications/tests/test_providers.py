@@ -57,7 +57,7 @@ def test_aliyun_sends_the_template_the_resident_reads(providers, no_publish):
 
 
 def test_tencent_sends_the_template_the_resident_reads(providers, no_publish, settings):
-    aliyun, tencent = providers
+    _, tencent = providers
     settings.SMS_BACKEND, settings.SMS_FALLBACK_BACKEND = "tencent", ""
     row = _enqueue()
     assert _deliver(row) == "sent"
