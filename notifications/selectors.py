@@ -169,20 +169,20 @@ def provider_stats(*, since: dt.datetime | None = None) -> list[dict[str, Any]]:
     failed = rows.filter(
         Q(status=Notification.Status.FAILED) | Q(delivery_state=Notification.DeliveryState.UNDELIVERED)
     )
-    for r in failed.values("provider", "delivery_reason").annotate(n=Count("id")):
-        e = entry(r["provider"])
-        reason = r["delivery_reason"] or "发送失败"
-        e["failed"] += r["n"]
-        e["failed_by_reason"][reason] = e["failed_by_reason"].get(reason, 0) + r["n"]
+    for f in failed.values("provider", "delivery_reason").annotate(n=Count("id")):
+        e = entry(f["provider"])
+        reason = f["delivery_reason"] or "发送失败"
+        e["failed"] += f["n"]
+        e["failed_by_reason"][reason] = e["failed_by_reason"].get(reason, 0) + f["n"]
     lag = ExpressionWrapper(F("receipt_at") - F("sent_at"), output_field=DurationField())
-    for r in (
+    for g in (
         rows.filter(receipt_at__isnull=False, sent_at__isnull=False)
         .values("provider")
         .annotate(avg=Avg(lag), max=Max(lag))
     ):
-        e = entry(r["provider"])
-        e["receipt_lag_avg_seconds"] = int(r["avg"].total_seconds()) if r["avg"] is not None else None
-        e["receipt_lag_max_seconds"] = int(r["max"].total_seconds()) if r["max"] is not None else None
+        e = entry(g["provider"])
+        e["receipt_lag_avg_seconds"] = int(g["avg"].total_seconds()) if g["avg"] is not None else None
+        e["receipt_lag_max_seconds"] = int(g["max"].total_seconds()) if g["max"] is not None else None
     return [stats[name] for name in sorted(stats)]
 
 
@@ -209,7 +209,9 @@ def case_sms_deliveries(*, case_no: str) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         default = DEFAULTS_BY_CODE.get(r["template"])
-        out.append({**r, "label": default.name if default else r["template"], "state": delivery_label(r)})
+        out.append(
+            {**r, "label": default.name if default else r["template"], "state": delivery_label(dict(r))}
+        )
     return out
 
 

@@ -17,8 +17,6 @@ from notifications.models import Notification
 from notifications.receipts import aliyun_pull
 from notifications.services import notification_enqueue
 from notifications.tasks import sweep_outbox
-from notifications.tests.conftest import no_publish, providers  # noqa: F401 - fixtures
-from residents.tests.track_helpers import private_cache  # noqa: F401 - fixture
 from workflows.tests.factories import CaseFactory, make_world
 
 PHONE = "+8613900139000"
@@ -109,7 +107,7 @@ def test_a_refused_send_to_a_case_without_agent_alerts_the_station_staff(
 
 def test_otp_the_provider_would_refuse_is_refused_first_with_the_same_429(
     providers, no_publish, private_cache
-):  # noqa: F811
+):
     api = APIClient()
     first = api.post("/api/v1/track/otp/", {"phone": "13900139000"}, format="json")
     assert first.status_code == 202
@@ -119,7 +117,7 @@ def test_otp_the_provider_would_refuse_is_refused_first_with_the_same_429(
     assert Notification.objects.filter(template="otp_code").count() == 1
 
 
-def test_otp_without_a_provider_keeps_the_projects_own_limits(db, no_publish, private_cache, settings):  # noqa: F811
+def test_otp_without_a_provider_keeps_the_projects_own_limits(db, no_publish, private_cache, settings):
     settings.SMS_BACKEND = "console"
     api = APIClient()
     for _ in range(2):
@@ -157,7 +155,7 @@ def test_sms_templates_prints_what_each_console_asks_for(providers, capsys):
 
 
 def test_notifications_status_shows_each_provider(providers, no_publish, world, settings, capsys):
-    aliyun, tencent = providers
+    aliyun, _ = providers
     settings.NOTIFICATIONS_QUIET_HOURS = (0, 0)
     case = CaseFactory(
         site=world.station, matter=world.matter, resident_phone=PHONE, assigned_agent=world.agent_grid
