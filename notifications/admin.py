@@ -83,6 +83,16 @@ class NotificationAdmin(admin.ModelAdmin):
     def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         # Back to pending, due now: the outbox sweep publishes it within a minute.
         n = queryset.filter(status=Notification.Status.FAILED).update(
-            status=Notification.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+            status=Notification.Status.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            # issue 27: a fresh try starts at the first provider with no report of the failed one
+            provider="",
+            provider_message_id="",
+            delivery_state="",
+            delivery_code="",
+            delivery_reason="",
+            delivered_at=None,
+            receipt_at=None,
         )
         self.message_user(request, f"已重新排队 {n} 条", messages.SUCCESS)

@@ -106,7 +106,7 @@ def fit_value(name: str, value: str) -> str:
             path = LINK_FALLBACK_PATH
         return path
     # No URL inside a plain variable: the providers refuse them (isv.PARAM_NOT_SUPPORT_URL).
-    value = re.sub(r"https?://\S+", "", value).strip()
+    value = " ".join(re.sub(r"https?://\S+", "", value).split())
     return _cut(value, KIND_LIMITS[kind])
 
 
