@@ -19,6 +19,7 @@ Signatures: ``SMS_SIGNATURE`` (one per deployment, e.g. ``市中区政务服务`
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -92,32 +93,59 @@ def _cut(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+_URL = re.compile(r"https?://\S+")
+_SPACE = re.compile(r"\s")
+
+
+def _fit_code(value: str) -> str:
+    return re.sub(r"\D", "", value)[: KIND_LIMITS["code"]]
+
+
 def fit_value(name: str, value: str) -> str:
     """``value`` made acceptable for variable ``name`` under the providers' rules (see ``KIND_LIMITS``)."""
+    if variable_kind(name) == "code":
+        return _fit_code(str(value))
+    return _fit(name, str(value), site_prefix())
+
+
+# Runs for every variable of every planned SMS row (a sweep plans thousands, over the same few station names,
+# matters and links): memoised on (name, value, link prefix), everything the result depends on. Never for a
+# login code (kept out of any cache: it is secret).
+@functools.lru_cache(maxsize=16384)
+def _fit(name: str, value: str, prefix: str) -> str:
     kind = variable_kind(name)
-    value = " ".join(str(value).split())  # no line breaks or runs of blanks inside a variable
-    if kind == "code":
-        return re.sub(r"\D", "", value)[: KIND_LIMITS["code"]]
+    if _SPACE.search(value):
+        value = " ".join(value.split())  # no line breaks or runs of blanks inside a variable
     if kind == "link":
         # Only the path travels as a variable; the domain is fixed text of the template (no URL variables).
-        prefix = site_prefix()
         path = value[len(prefix) :] if value.startswith(prefix) else ""
         if not path or len(path) > KIND_LIMITS["link"] or "://" in path:
             path = LINK_FALLBACK_PATH
         return path
-    # No URL inside a plain variable: the providers refuse them (isv.PARAM_NOT_SUPPORT_URL).
-    value = " ".join(re.sub(r"https?://\S+", "", value).split())
+    if (
+        "://" in value
+    ):  # no URL inside a plain variable: the providers refuse them (isv.PARAM_NOT_SUPPORT_URL)
+        value = " ".join(_URL.sub("", value).split())
     return _cut(value, KIND_LIMITS[kind])
 
 
 def fit_context(context: dict[str, str]) -> dict[str, str]:
     """Every value of a prepared context (``rendering.prepare_context``) fitted to its variable's rule."""
-    return {key: fit_value(key, value) for key, value in context.items()}
+    prefix = site_prefix()
+    return {
+        key: _fit_code(str(value)) if variable_kind(key) == "code" else _fit(key, str(value), prefix)
+        for key, value in context.items()
+    }
+
+
+@functools.lru_cache(maxsize=256)
+def _link_template_for(text: str, prefix: str) -> str:
+    return re.sub(r"\{(track_url|link)\}", lambda m: prefix + "{" + m.group(1) + "}", text)
 
 
 def _link_template(text: str) -> str:
     """A template text with each link variable written as fixed ``SITE_URL/`` + the path variable."""
-    return re.sub(r"\{(track_url|link)\}", lambda m: site_prefix() + "{" + m.group(1) + "}", text)
+    return _link_template_for(text, site_prefix())
 
 
 def signature_for(code: str) -> str:
