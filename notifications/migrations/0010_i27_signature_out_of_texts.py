@@ -10,7 +10,8 @@ NEW = "{site_name}："
 def forwards(apps, schema_editor):
     MessageTemplate = apps.get_model("notifications", "MessageTemplate")
     for row in MessageTemplate.objects.filter(text__startswith=OLD):
-        row.text = NEW + row.text[len(OLD) :]
+        # a login code names no station: the signature alone stands in front of it (a 验证码 template)
+        row.text = ("" if row.code == "otp_code" else NEW) + row.text[len(OLD) :]
         row.save(update_fields=["text"])
 
 
