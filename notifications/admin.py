@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.masking import mask_phone
 from notifications.models import MessageTemplate, Notification
 from notifications.rendering import template_cache_clear
+from notifications.selectors import provider_stats
 
 
 @admin.register(MessageTemplate)
@@ -43,11 +44,14 @@ class NotificationAdmin(admin.ModelAdmin):
         "audience",
         "masked_phone",
         "status",
+        "provider",
+        "delivery_state",
         "attempts",
         "send_after",
         "sent_at",
     ]
-    list_filter = ["status", "channel", "audience", "template"]
+    list_filter = ["status", "channel", "audience", "provider", "delivery_state", "template"]
+    change_list_template = "admin/notifications/notification/change_list.html"  # + per-provider figures
     search_fields = ["dedupe_key"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient_user"]
@@ -59,6 +63,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # issue 27: sent / delivered / failed by reason / receipt lag per SMS provider above the list
+        return super().changelist_view(request, {**(extra_context or {}), "provider_stats": provider_stats()})
 
     @admin.display(description="手机号")
     def masked_phone(self, obj: Notification) -> str:
@@ -75,6 +83,16 @@ class NotificationAdmin(admin.ModelAdmin):
     def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         # Back to pending, due now: the outbox sweep publishes it within a minute.
         n = queryset.filter(status=Notification.Status.FAILED).update(
-            status=Notification.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+            status=Notification.Status.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            # issue 27: a fresh try starts at the first provider with no report of the failed one
+            provider="",
+            provider_message_id="",
+            delivery_state="",
+            delivery_code="",
+            delivery_reason="",
+            delivered_at=None,
+            receipt_at=None,
         )
         self.message_user(request, f"已重新排队 {n} 条", messages.SUCCESS)

@@ -19,7 +19,9 @@ from notifications import digest
 from notifications.backends import OutgoingSms, PermanentSendError, RetryableSendError, get_backend
 from notifications.backends.handoff import handoff_deliver, handoff_was_delivered
 from notifications.conf import setting
+from notifications.failover import sms_send
 from notifications.models import Notification
+from notifications.receipts import sms_refused
 
 logger = logging.getLogger("notifications.services")  # the logger name operators have always filtered on
 
@@ -73,6 +75,7 @@ def notification_deliver(*, notification_id: int) -> str:
         return "skipped"
     row = Notification.objects.select_related("recipient_user").get(pk=notification_id)
     text, folded = digest.digest_claim(row)  # staff alerts over the cap go together in one SMS
+    outcome: dict[str, Any] = {}
     try:
         if row.channel == Notification.Channel.EMAIL:
             email = getattr(row.recipient_user, "email", "")
@@ -82,11 +85,15 @@ def notification_deliver(*, notification_id: int) -> str:
         elif row.channel == Notification.Channel.HANDOFF:
             handoff_deliver(row)  # every failure retryable: a hand-off is never given up
         else:
-            get_backend().send(OutgoingSms(to=row.recipient_phone, text=text, message_id=f"bb-{row.pk}"))
+            outcome = sms_send(row, text=text)  # the backend for this try, failover (notifications.failover)
     except PermanentSendError as exc:
         digest.digest_settle(row=row, folded=folded, sent=False, retry_at=None)
-        _finish(row, status=Notification.Status.FAILED, last_error=str(exc)[:2000], next_attempt_at=None)
+        finished = _finish(
+            row, status=Notification.Status.FAILED, last_error=str(exc)[:2000], next_attempt_at=None
+        )
         logger.warning("notifications: %s failed permanently: %s", row.dedupe_key, exc)
+        if finished and row.channel == Notification.Channel.SMS:
+            sms_refused(notification_id=row.pk, reason=exc.reason or "发送被拒")
         return "failed"
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -107,7 +114,14 @@ def notification_deliver(*, notification_id: int) -> str:
         _finish(row, status=Notification.Status.PENDING, last_error=error, next_attempt_at=retry_at)
         raise RetryableSendError(error) from exc
     digest.digest_settle(row=row, folded=folded, sent=True, retry_at=None)
-    _finish(row, status=Notification.Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="")
+    _finish(
+        row,
+        status=Notification.Status.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        last_error="",
+        **outcome,
+    )
     return "sent"
 
 
@@ -178,11 +192,12 @@ def outbox_resolve_in_doubt(*, now: dt.datetime | None = None, batch_size: int =
             delivered: bool | None = None
             if row.channel == Notification.Channel.SMS:
                 message = OutgoingSms(to=row.recipient_phone, text=row.text, message_id=f"bb-{row.pk}")
+                sender = get_backend(row.provider) if row.provider else backend  # the one this try used
                 try:
-                    delivered = backend.was_delivered(message)
+                    delivered = sender.was_delivered(message)
                 except Exception:
                     logger.exception("notifications: was_delivered failed for %s", row.pk)
-                if delivered is None and backend.deduplicates:
+                if delivered is None and sender.deduplicates:
                     delivered = False
             elif row.channel == Notification.Channel.HANDOFF:
                 delivered = handoff_was_delivered(row)  # not delivered → re-sent under the same message id

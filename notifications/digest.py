@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from notifications.conf import setting
+from notifications.failover import sends_templates
 from notifications.models import Notification
 from notifications.outbox import DIGEST_FLAG
 
@@ -25,6 +26,8 @@ def _foldable(row: Notification) -> bool:
         row.channel == Notification.Channel.SMS
         and row.audience == Notification.Audience.STAFF
         and bool((row.context or {}).get(DIGEST_FLAG))
+        # a provider sends registered templates only: the alerts then go one by one at the digest's time
+        and not sends_templates(row.attempts)
     )
 
 

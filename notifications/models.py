@@ -60,6 +60,11 @@ class Notification(models.Model):
         FAILED = "failed", _("失败")
         CANCELLED = "cancelled", _("已取消")
 
+    class DeliveryState(models.TextChoices):
+        ACCEPTED = "accepted", _("服务商已受理")
+        DELIVERED = "delivered", _("已送达")
+        UNDELIVERED = "undelivered", _("未送达")
+
     dedupe_key = models.CharField(_("去重键"), max_length=191, unique=True)
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices, default=Channel.SMS)
     audience = models.CharField(_("对象"), max_length=8, choices=Audience.choices, default=Audience.RESIDENT)
@@ -86,6 +91,25 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Issue 27: which provider took the SMS and what its delivery report (回执) said. Database defaults, so
+    # the outbox writer (``notifications.outbox.COLUMNS``) need not list them; ``notifications.receipts``
+    # is their one writer after the send.
+    provider = models.CharField(_("服务商"), max_length=16, blank=True, default="", db_default="")
+    provider_message_id = models.CharField(
+        _("服务商流水号"), max_length=64, blank=True, default="", db_default=""
+    )
+    delivery_state = models.CharField(
+        _("回执状态"),
+        max_length=12,
+        choices=DeliveryState.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    delivery_code = models.CharField(_("运营商代码"), max_length=32, blank=True, default="", db_default="")
+    delivery_reason = models.CharField(_("未送达原因"), max_length=64, blank=True, default="", db_default="")
+    delivered_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
+    receipt_at = models.DateTimeField(_("收到回执时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -98,6 +122,12 @@ class Notification(models.Model):
             models.Index(fields=["recipient_phone", "send_after"], name="notif_phone_after_idx"),
             # The bell: one user's unread in-app rows.
             models.Index(fields=["recipient_user", "read_at"], name="notif_user_read_idx"),
+            # Issue 27: a delivery report names the provider's id of the message (only SMS rows have one).
+            models.Index(
+                fields=["provider_message_id"],
+                name="notif_provider_msg_idx",
+                condition=~models.Q(provider_message_id=""),
+            ),
         ]
 
     def __str__(self) -> str:

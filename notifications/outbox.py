@@ -34,6 +34,7 @@ from core.phones import normalize_phone
 from notifications.conf import setting
 from notifications.models import Notification
 from notifications.rendering import prepare_context, render
+from notifications.sms_text import compose, fit_context
 
 DEDUPE_KEY_MAX = 191  # Notification.dedupe_key max_length (utf8mb4-safe unique index width)
 TEMPLATE_MAX = 64  # Notification.template max_length
@@ -184,6 +185,12 @@ def plan_row(
     """
     _validate(message)
     context = prepare_context(message.context)
+    if message.channel == Notification.Channel.SMS:
+        # issue 27: the provider's variable rules and the deployment's signature (notifications.sms_text)
+        context = fit_context(context)
+        body = compose(message.template, text, context)
+    else:
+        body = render(text, context)
     row: dict[str, Any] = {
         "dedupe_key": normalize_dedupe_key(message.dedupe_key),
         "channel": message.channel,
@@ -192,7 +199,7 @@ def plan_row(
         "recipient_user_id": message.recipient_user_id,
         "template": message.template,
         "context": context,
-        "text": render(text, context),
+        "text": body,
         "status": Notification.Status.PENDING,
         "attempts": 0,
         "last_error": "",

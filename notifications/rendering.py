@@ -19,7 +19,7 @@ from notifications.templates_registry import DEFAULTS_BY_CODE
 logger = logging.getLogger("notifications.services")  # the logger name callers and tests have always seen
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-GENERIC_TEXT = "【{site_name}】您有一条新的办件通知，详情请查询{track_url}"
+GENERIC_TEXT = "{site_name}：您有一条新的办件通知，详情请查询{track_url}"
 
 
 def _display(value: Any) -> str:

@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, F, Min, QuerySet, Window
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.outbox import normalize_dedupe_key
+from notifications.templates_registry import DEFAULTS_BY_CODE
 
 
 def inapp_for_user(user: Any) -> QuerySet[Notification]:
@@ -135,3 +136,101 @@ def recent_sms_schedule(
     for times in schedule.values():
         times.sort()
     return schedule
+
+
+def provider_stats(*, since: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Per SMS provider (issue 27): sent, delivered, undelivered and failed by reason, waiting for a report,
+    and the receipt lag (report received − sent: average and maximum seconds). ``since``: rows created after."""
+    rows = Notification.objects.filter(channel=Notification.Channel.SMS).exclude(provider="")
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    stats: dict[str, dict[str, Any]] = {}
+
+    def entry(provider: str) -> dict[str, Any]:
+        return stats.setdefault(
+            provider,
+            {
+                "provider": provider,
+                "sent": 0,
+                "delivered": 0,
+                "waiting": 0,
+                "failed": 0,
+                "failed_by_reason": {},
+                "receipt_lag_avg_seconds": None,
+                "receipt_lag_max_seconds": None,
+            },
+        )
+
+    for r in rows.values("provider", "status", "delivery_state").annotate(n=Count("id")):
+        e = entry(r["provider"])
+        if r["status"] == Notification.Status.SENT:
+            e["sent"] += r["n"]
+        if r["delivery_state"] == Notification.DeliveryState.DELIVERED:
+            e["delivered"] += r["n"]
+        elif r["delivery_state"] == Notification.DeliveryState.ACCEPTED:
+            e["waiting"] += r["n"]
+    failed = rows.filter(
+        Q(status=Notification.Status.FAILED) | Q(delivery_state=Notification.DeliveryState.UNDELIVERED)
+    )
+    for f in failed.values("provider", "delivery_reason").annotate(n=Count("id")):
+        e = entry(f["provider"])
+        reason = f["delivery_reason"] or "发送失败"
+        e["failed"] += f["n"]
+        e["failed_by_reason"][reason] = e["failed_by_reason"].get(reason, 0) + f["n"]
+    lag = ExpressionWrapper(F("receipt_at") - F("sent_at"), output_field=DurationField())
+    for g in (
+        rows.filter(receipt_at__isnull=False, sent_at__isnull=False)
+        .values("provider")
+        .annotate(avg=Avg(lag), max=Max(lag))
+    ):
+        e = entry(g["provider"])
+        e["receipt_lag_avg_seconds"] = int(g["avg"].total_seconds()) if g["avg"] is not None else None
+        e["receipt_lag_max_seconds"] = int(g["max"].total_seconds()) if g["max"] is not None else None
+    return [stats[name] for name in sorted(stats)]
+
+
+def case_sms_deliveries(*, case_no: str) -> list[dict[str, Any]]:
+    """The resident SMS of one case with their delivery state, oldest first (staff case page)."""
+    rows = (
+        Notification.objects.filter(
+            dedupe_key__startswith=f"case:{case_no}:",
+            channel=Notification.Channel.SMS,
+            audience=Notification.Audience.RESIDENT,
+        )
+        .order_by("send_after", "id")
+        .values(
+            "template",
+            "status",
+            "delivery_state",
+            "delivery_reason",
+            "provider",
+            "send_after",
+            "sent_at",
+            "delivered_at",
+        )
+    )
+    out = []
+    for r in rows:
+        default = DEFAULTS_BY_CODE.get(r["template"])
+        out.append(
+            {**r, "label": default.name if default else r["template"], "state": delivery_label(dict(r))}
+        )
+    return out
+
+
+def delivery_label(row: dict[str, Any]) -> str:
+    """One row's delivery state as staff read it."""
+    status, state = row["status"], row["delivery_state"]
+    if state == Notification.DeliveryState.DELIVERED:
+        return "已送达"
+    if state == Notification.DeliveryState.UNDELIVERED:
+        return f"未送达（{row['delivery_reason'] or '原因未知'}）"
+    if status == Notification.Status.FAILED:
+        return "发送失败"
+    if status == Notification.Status.CANCELLED:
+        return "已取消"
+    if state == Notification.DeliveryState.ACCEPTED:
+        return "已提交服务商，等待回执"
+    if status == Notification.Status.SENT:
+        return "已发送"
+    return "待发送"

@@ -36,6 +36,7 @@ from celery import shared_task
 
 from notifications import delivery
 from notifications.backends import RetryableSendError
+from notifications.receipts import receipts_pull_configured
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +118,16 @@ def sweep_outbox(batch_size: int = 1000, max_batches: int = 50) -> dict[str, int
 def release_quiet_hours() -> dict[str, int]:
     """08:00 local: the night's held resident SMS all fall due at once; drain them in bigger batches."""
     return sweep_outbox(batch_size=1000, max_batches=100)
+
+
+@shared_task(
+    name="notifications.tasks.pull_sms_receipts",
+    acks_late=True,
+    soft_time_limit=100,
+    time_limit=120,
+    ignore_result=True,
+)
+def pull_sms_receipts() -> dict[str, int]:
+    """Every 2 minutes: pull delivery reports from the configured providers (issue 27). Idempotent: a report
+    recorded before changes nothing (``notifications.receipts.receipt_record``)."""
+    return receipts_pull_configured()

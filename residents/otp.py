@@ -24,6 +24,7 @@ from core.ratelimit import (
     ratelimit_record_failure,
     ratelimit_reset,
 )
+from notifications.flow_control import otp_flow_control_check
 from notifications.services import notification_enqueue
 from residents.models import (
     OtpCode,
@@ -65,6 +66,7 @@ def otp_request(*, phone: str, ip: str) -> None:
     e164 = _phone_or_400(phone)
     ratelimit_hit("otp_ip", ip)
     ratelimit_hit("otp_phone", e164)
+    otp_flow_control_check(phone=e164)  # issue 27: what the SMS provider would refuse, refused here first
     code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
     now = timezone.now()
     ttl = int(settings.TRACK_OTP_TTL_SECONDS)

@@ -107,7 +107,7 @@ def test_committed_notifications_reach_the_sms_file(worker, sms_file):
     wait_for(lambda: len(read_sms(sms_file)) >= 3, timeout=30, what="3 SMS in the file")
     lines = read_sms(sms_file)
     assert sorted(row["to"] for row in lines) == sorted(r.recipient_phone for r in rows)
-    assert all(row["text"].startswith("【王庄村便民服务站】RK") for row in lines)
+    assert all(row["text"].startswith("【帮办代办】王庄村便民服务站：RK") for row in lines)
     assert all(dt.datetime.fromisoformat(row["sent_at"]).tzinfo for row in lines)
     wait_for(
         lambda: Notification.objects.filter(status="sent").count() == 3, timeout=10, what="rows marked sent"

@@ -239,6 +239,27 @@ SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_KEY = env.str("SMS_GATEWAY_KEY", default="")
 SMS_GATEWAY_SECRET = env.str("SMS_GATEWAY_SECRET", default="")
+# Issue 27: mainland SMS providers (docs/sms.md). SMS_BACKEND=aliyun|tencent, optional SMS_FALLBACK_BACKEND (the
+# second provider, tried after SMS_FAILOVER_AFTER retryable failures). One registered signature per deployment
+# (a second, optional, for the town/district supervision messages); template ids per provider and message code
+# as JSON: {"aliyun": {"case_received": "SMS_4640001", ...}, "tencent": {"case_received": "1890001", ...}}.
+SMS_FALLBACK_BACKEND = env.str("SMS_FALLBACK_BACKEND", default="")
+SMS_FAILOVER_AFTER = env.int("SMS_FAILOVER_AFTER", default=2)
+SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="帮办代办")
+SMS_SIGNATURE_SECONDARY = env.str("SMS_SIGNATURE_SECONDARY", default="")
+SMS_TEMPLATE_CODES = env.json("SMS_TEMPLATE_CODES", default={})
+SMS_PROVIDER_TIMEOUT = env.float("SMS_PROVIDER_TIMEOUT", default=5.0)
+SMS_RECEIPT_TOKEN = env.str("SMS_RECEIPT_TOKEN", default="")
+SMS_ALIYUN_ACCESS_KEY_ID = env.str("SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env.str("SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_ENDPOINT = env.str("SMS_ALIYUN_ENDPOINT", default="dysmsapi.aliyuncs.com")
+SMS_ALIYUN_PROTOCOL = env.str("SMS_ALIYUN_PROTOCOL", default="https")
+SMS_TENCENT_SECRET_ID = env.str("SMS_TENCENT_SECRET_ID", default="")
+SMS_TENCENT_SECRET_KEY = env.str("SMS_TENCENT_SECRET_KEY", default="")
+SMS_TENCENT_SDK_APP_ID = env.str("SMS_TENCENT_SDK_APP_ID", default="")
+SMS_TENCENT_REGION = env.str("SMS_TENCENT_REGION", default="ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env.str("SMS_TENCENT_ENDPOINT", default="sms.tencentcloudapi.com")
+SMS_TENCENT_PROTOCOL = env.str("SMS_TENCENT_PROTOCOL", default="https")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 TRACK_RATE_LIMITS = env.str(
     "TRACK_RATE_LIMITS",
@@ -275,6 +296,11 @@ LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=1000)
 # Holiday calendar coverage (issue 20): banner when the next N days reach a year nobody entered; from
 # 1 December district admins are alerted daily (deduped: once a week each) until next year is imported.
 CALENDAR_COVERAGE_DAYS = env.int("CALENDAR_COVERAGE_DAYS", default=60)
+# Issue 27: the SMS providers' delivery reports (a no-op without a provider backend).
+CELERY_BEAT_SCHEDULE["notifications-pull-sms-receipts"] = {
+    "task": "notifications.tasks.pull_sms_receipts",
+    "schedule": 120.0,
+}
 CELERY_BEAT_SCHEDULE["calendar-coverage-alert"] = {
     "task": "notifications.tasks.calendar_coverage_alert",
     "schedule": _crontab(hour=9, minute=0),

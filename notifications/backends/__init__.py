@@ -25,6 +25,8 @@ ALIASES = {
     "console": "notifications.backends.console.ConsoleBackend",
     "file": "notifications.backends.file.FileBackend",
     "gateway": "notifications.backends.gateway.HttpGatewayBackend",
+    "aliyun": "notifications.providers.aliyun.AliyunSmsBackend",  # issue 27
+    "tencent": "notifications.providers.tencent.TencentSmsBackend",
 }
 
 __all__ = [
@@ -43,6 +45,7 @@ def _load(path: str) -> type[SmsBackend]:
     return import_string(ALIASES.get(path, path))
 
 
-def get_backend() -> SmsBackend:
-    """A fresh backend instance for the configured ``SMS_BACKEND`` (settings are read at call time)."""
-    return _load(str(settings.SMS_BACKEND))()
+def get_backend(name: str | None = None) -> SmsBackend:
+    """A fresh backend instance for ``name`` (an alias or dotted path), by default the configured
+    ``SMS_BACKEND`` (settings are read at call time)."""
+    return _load(str(name or settings.SMS_BACKEND))()

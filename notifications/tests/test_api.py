@@ -47,7 +47,7 @@ def test_list_own_notifications_paginated(api, user):
     first = body["results"][0]
     assert set(first) == {"id", "template", "text", "at", "read", "read_at"}
     assert first["read"] is False
-    assert first["text"].startswith("【王庄村便民服务站】新帮办件")
+    assert first["text"].startswith("王庄村便民服务站：新帮办件")
 
 
 def test_unread_count_and_mark_read(api, user):

@@ -45,7 +45,8 @@ def test_alert_reaches_district_admins_in_app_and_by_sms(people):
     sms = rows.get(channel="sms")
     assert sms.recipient_phone == "+8613900000001" and sms.audience == "staff" and sms.status == "pending"
     assert (
-        sms.text == "【帮办代办】2027年节假日安排尚未录入，到期日将按普通周末计算，请在管理后台导入放假安排。"
+        sms.text
+        == "【帮办代办】帮办代办：2027年节假日安排尚未录入，到期日将按普通周末计算，请在管理后台导入放假安排。"
     )
     assert not rows.filter(recipient_user_id=station.user_id).exists()
 

@@ -189,7 +189,7 @@ def test_plan_row_reads_nothing_and_differs_only_in_how_the_row_is_published():
         schedule={"+8613800138000": list(busy)},
         publish="sweep",
     )
-    assert on_commit["recipient_phone"] == "+8613800138000" and on_commit["text"] == "B1"
+    assert on_commit["recipient_phone"] == "+8613800138000" and on_commit["text"] == "【帮办代办】B1"
     assert on_commit["send_after"] == sweep["send_after"] == busy[0] + dt.timedelta(hours=1)
     assert (
         on_commit["next_attempt_at"] == sweep["next_attempt_at"] == on_commit["send_after"]

@@ -7,8 +7,9 @@ from freezegun import freeze_time
 
 from agency.tests.factories import UserFactory
 from notifications.models import MessageTemplate, Notification
-from notifications.rendering import render, render_template
+from notifications.rendering import prepare_context, render, render_template, template_text
 from notifications.services import notification_enqueue, notifications_cancel
+from notifications.sms_text import compose, fit_context
 from notifications.templates_registry import DEFAULT_TEMPLATES
 
 pytestmark = pytest.mark.django_db
@@ -40,9 +41,11 @@ def test_every_issue_message_is_seeded_signed_and_renders():
     }  # fmt: skip
     assert wanted <= codes
     for tpl in DEFAULT_TEMPLATES:
-        text = render_template(tpl.code, {"site_name": "测试站", "case_no": "BB202612030001"})
-        assert text.startswith("【测试站】"), tpl.code
-        assert "{" not in text
+        # issue 27: the deployment's signature in front, the station a variable of the text
+        context = fit_context(prepare_context({"site_name": "测试站", "case_no": "BB202612030001"}))
+        text = compose(tpl.code, template_text(tpl.code), context)
+        assert text.startswith("【帮办代办】"), tpl.code
+        assert "【测试站】" not in text and "{" not in text, tpl.code
 
 
 def test_render_missing_placeholder_renders_empty_and_logs(caplog):
@@ -58,11 +61,11 @@ def test_render_does_not_allow_attribute_access():
 
 
 def test_admin_edited_text_wins_and_unknown_code_falls_back():
-    MessageTemplate.objects.filter(code="due_soon").update(text="【{site_name}】改过的{case_no}")
-    assert render_template("due_soon", {"case_no": "B9"}) == "【帮办代办】改过的B9"
+    MessageTemplate.objects.filter(code="due_soon").update(text="{site_name}：改过的{case_no}")
+    assert render_template("due_soon", {"case_no": "B9"}) == "帮办代办：改过的B9"
     MessageTemplate.objects.filter(code="overdue").delete()
     assert "超期" in render_template("overdue", {"case_no": "B9"})  # built-in default
-    assert render_template("no_such_code", {}).startswith("【帮办代办】")
+    assert render_template("no_such_code", {}).startswith("帮办代办：")
 
 
 @pytest.fixture

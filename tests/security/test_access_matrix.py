@@ -126,6 +126,9 @@ MATRIX: dict[str, Entry] = {
     "api-matter-list": Entry(Q("/api/v1/matters/"), PUBLIC, api=True),
     "api-me": Entry(Q("/api/v1/me/"), API_STAFF_ONLY_200, api=True),
     # --- resident API -----------------------------------------------------------------------------------
+    # issue 27: provider receipt pushes; without the configured token everyone (any role) gets 403
+    "sms-receipts-aliyun": Entry(Q("/sms/receipts/aliyun/not-the-token/"), (403,) * 8, method="post"),
+    "sms-receipts-tencent": Entry(Q("/sms/receipts/tencent/not-the-token/"), (403,) * 8, method="post"),
     "track-otp": Entry(Q("/api/v1/track/otp/"), (400,) * 8, method="post", api=True),
     "track-verify": Entry(Q("/api/v1/track/verify/"), (400,) * 8, method="post", api=True),
     "track-cases": Entry(Q("/api/v1/track/cases/"), (401, 200, 401, 401, 401, 401, 401, 401), api=True),

@@ -40,7 +40,7 @@ def test_transfer_to_another_station_tells_the_new_station_and_phone(world):
     case = drive_to(world, "assigned")
     services.case_transfer(actor=world.staff, case=case, site=world.station_b, reason="户籍在邻村（内部）")
     [text] = texts("case_transferred")
-    assert text.startswith(f"【{world.station_b.name}】")
+    assert text.startswith(f"【帮办代办】{world.station_b.name}：")
     assert f"已转至{world.station_b.name}办理" in text and "0531-87776666" in text and case.case_no in text
     assert "户籍在邻村" not in text  # the reason is internal
     row = Notification.objects.get(template="case_transferred")
@@ -68,7 +68,7 @@ def test_withdrawn_tells_the_resident(world):
     case_closing.case_withdraw(actor=world.staff, case=case, reason="已自行到大厅办理")
     [text] = texts("case_withdrawn")
     assert text == (
-        f"【{world.station.name}】{world.matter.name}({case.case_no})已撤回：已自行到大厅办理。"
+        f"【帮办代办】{world.station.name}：{world.matter.name}({case.case_no})已撤回：已自行到大厅办理。"
         "再办请联系0531-81112222"
     )
 
@@ -153,7 +153,7 @@ def test_new_request_alerts_station_staff(offered):
     assert rows[0].recipient_phone == str(staff_agent.phone)
     assert rows[0].audience == "staff"
     assert rows[0].text == (
-        f"【{offered.station.name}】新预约{appt.ref}：11月30日上午{offered.matter.name}，尾号8000，请及时确认。"
+        f"【帮办代办】{offered.station.name}：新预约{appt.ref}：11月30日上午{offered.matter.name}，尾号8000，请及时确认。"
     )
     assert "张秀英" not in rows[0].text and "13800138000" not in rows[0].text
 
@@ -163,7 +163,7 @@ def test_confirmed_tells_the_resident_with_case_number(offered):
     done = appointments.appointment_confirm(actor=offered.staff, appointment_id=appt.pk)
     [text] = texts("appointment_confirmed")
     assert text == (
-        f"【{offered.station.name}】预约{appt.ref}已确认：请于11月30日上午到站办理{offered.matter.name}，"
+        f"【帮办代办】{offered.station.name}：预约{appt.ref}已确认：请于11月30日上午到站办理{offered.matter.name}，"
         f"办件编号{done.case.case_no}。"
     )
 
@@ -175,7 +175,7 @@ def test_declined_tells_the_resident_the_reason(offered):
     )
     [text] = texts("appointment_declined")
     assert text == (
-        f"【{offered.station.name}】预约{appt.ref}(11月30日下午{offered.matter.name})未受理："
+        f"【帮办代办】{offered.station.name}：预约{appt.ref}(11月30日下午{offered.matter.name})未受理："
         "该事项需本人到镇大厅办理。咨询0531-85550000"
     )
 

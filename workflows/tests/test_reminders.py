@@ -115,7 +115,7 @@ def test_due_soon_goes_to_the_agent_once_by_sms_and_in_app(world):  # type: igno
     assert (
         soon.case_no in sms.text
         and "1个工作日" in sms.text
-        and sms.text.startswith(f"【{world.station.name}】")
+        and sms.text.startswith(f"【帮办代办】{world.station.name}：")
     )
     inapp = Notification.objects.get(dedupe_key=f"{base}:inapp")
     assert inapp.recipient_user_id == agent.user_id and inapp.status == "sent"
@@ -254,7 +254,7 @@ def test_escalation_ladder_step_by_step(town_admins):  # type: ignore[no-untyped
         assert reminders.escalation_sweep().queued == 2
     assert rungs() == {"overdue", "escalate:station", "escalate:town"}
     town_sms = Notification.objects.get(dedupe_key=f"{prefix}:escalate:town:agent:{town.pk}:sms")
-    assert town_sms.text.startswith(f"【{world.center.name}】") and "超期2个工作日" in town_sms.text
+    assert town_sms.text.startswith(f"【帮办代办】{world.center.name}：") and "超期2个工作日" in town_sms.text
     assert world.station.name in town_sms.text
     with freeze_time(at(2026, 10, 12, 9)):  # Sat 10th was a make-up working day: 4 late
         assert reminders.escalation_sweep().queued == 0
@@ -315,7 +315,7 @@ def test_daily_digest_once_per_station_per_working_day(world):  # type: ignore[n
         and "超期1件" in row.text
         and "未分派1件" in row.text
     )
-    assert row.text.startswith(f"【{world.station.name}】") and "11月25日" in row.text
+    assert row.text.startswith(f"【帮办代办】{world.station.name}：") and "11月25日" in row.text
     assert Notification.objects.filter(recipient_phone=phone(staff2), template="daily_digest").count() == 1
     with freeze_time(at(2026, 11, 28, 8, 30)):  # Saturday
         assert reminders.daily_digest().queued == 0

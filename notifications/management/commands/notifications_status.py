@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.selectors import outbox_recent_failures, outbox_status
+from notifications.selectors import outbox_recent_failures, outbox_status, provider_stats
 
 
 class Command(BaseCommand):
@@ -25,6 +25,7 @@ class Command(BaseCommand):
             held_until = payload["held_until"]
             payload["held_until"] = held_until.isoformat() if held_until else None
             payload["recent_failures"] = outbox_recent_failures()
+            payload["providers"] = provider_stats()
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
         held = status["held"]
@@ -48,6 +49,15 @@ class Command(BaseCommand):
         else:
             at = timezone.localtime(status["oldest_pending_at"]).isoformat(timespec="seconds")
             self.stdout.write(f"oldest pending: {age}s (due since {at})")
+        for p in provider_stats():  # issue 27: per SMS provider
+            reasons = "、".join(f"{k} {v}" for k, v in sorted(p["failed_by_reason"].items())) or "-"
+            lag = p["receipt_lag_avg_seconds"]
+            self.stdout.write(
+                f"provider {p['provider']}: sent {p['sent']}, delivered {p['delivered']}, "
+                f"waiting for receipt {p['waiting']}, failed {p['failed']} ({reasons}), "
+                f"receipt lag avg {lag if lag is not None else '-'}s max "
+                f"{p['receipt_lag_max_seconds'] if p['receipt_lag_max_seconds'] is not None else '-'}s"
+            )
         failures = outbox_recent_failures()
         if failures:
             self.stdout.write("recent failures:")
