@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 
 from core.exceptions import ApplicationError
 
@@ -194,8 +193,3 @@ def ratelimit_reset(key: str, ident: str) -> None:
         # the caller already succeeded (a token was issued); a stale failure count only makes the limit
         # stricter for its window, so it is not worth undoing that success with a 503
         logger.warning("rate limit %s: counter store unavailable; counter not reset", key)
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The caller's address: ``REMOTE_ADDR`` only (X-Forwarded-For is spoofable; the proxy must set it)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")

@@ -78,6 +78,10 @@ class TokenView(ObtainAuthToken):
         username = str(username or "").replace("\x00", "")
         if AxesProxyHandler.is_locked(request._request, credentials={"username": username}):
             return Response({"message": "登录失败次数过多，请稍后再试。", "extra": {}}, status=429)
+        from core.login_guard import LOCKED_MESSAGE, login_username_locked
+
+        if login_username_locked(username):  # the slower global limit of the name (core/login_guard.py)
+            return Response({"message": LOCKED_MESSAGE, "extra": {}}, status=429)
         from django.contrib.auth.signals import user_logged_in
         from rest_framework.authtoken.models import Token
 

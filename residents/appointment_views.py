@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agency.models import Matter
+from core.client_ip import client_ip_or_none
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
 from residents import appointments
@@ -60,7 +61,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                 resident_name=data["resident_name"],
                 resident_phone=data["resident_phone"],
                 note=data["note"],
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip_or_none(request),
             )
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():

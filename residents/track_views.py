@@ -18,10 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agency.models import Agent
 from agency.selectors import site_get_public
+from core.client_ip import client_ip
 from core.exceptions import ApplicationError
 from core.masking import mask_phone
 from core.phones import normalize_phone
-from core.ratelimit import client_ip, ratelimit_hit
+from core.ratelimit import ratelimit_hit
 from residents import selectors, services
 from residents.models import Rating
 from workflows.models import Case
