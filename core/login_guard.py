@@ -9,7 +9,8 @@ by itself (a cool-off, never a permanent lock; an admin can also clear it with `
 
 Two authentication backends do it (no signal handlers): ``UsernameLockBackend`` sits right after axes'
 backend and refuses a locked name before any password is checked; ``UsernameFailureBackend`` sits last, so
-it is reached only when every real backend has failed, and counts that failure.
+it is reached only when every real backend has failed, and counts that failure. Neither has ``get_user``:
+they never sign anybody in, so Django never picks them to load a session's user.
 """
 
 from __future__ import annotations
@@ -82,9 +83,6 @@ class UsernameLockBackend:
             raise PermissionDenied(LOCKED_MESSAGE)
         return None
 
-    def get_user(self, user_id: Any) -> None:
-        return None
-
 
 class UsernameFailureBackend:
     """Last in ``AUTHENTICATION_BACKENDS``: reached only when the real backends all refused, so it counts."""
@@ -92,7 +90,4 @@ class UsernameFailureBackend:
     def authenticate(self, request: HttpRequest | None, username: Any = None, **kwargs: Any) -> None:
         if username is not None and kwargs.get("password") is not None:
             login_username_failure(username)
-        return None
-
-    def get_user(self, user_id: Any) -> None:
         return None

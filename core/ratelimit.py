@@ -35,7 +35,11 @@ from core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LIMITS = "otp_phone=5/h,otp_ip=30/h,verify_phone=5/15m,verify_ip=20/15m,lookup_ip=30/m"
+DEFAULT_LIMITS = (
+    "otp_phone=5/h,otp_ip=30/h,verify_phone=5/15m,verify_ip=20/15m,lookup_ip=30/m,"
+    # issue 33: wrong phone tails per case number on the kiosk; ratings of an agent alone per address/agent
+    "kiosk_case=3/h,rate_ip=10/h,rate_agent=20/h"
+)
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
 _ENTRY_RE = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+)\s*/\s*(\d*)\s*([smh])\s*$")

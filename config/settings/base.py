@@ -242,6 +242,9 @@ FEEDBACK_LINK_MAX_AGE_DAYS = env.int("FEEDBACK_LINK_MAX_AGE_DAYS", default=30)
 FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=5)
 BAD_RATING_CALLBACK_DAYS = env.int("BAD_RATING_CALLBACK_DAYS", default=1)
 BAD_RATING_RECTIFY_DAYS = env.int("BAD_RATING_RECTIFY_DAYS", default=5)
+# Kiosk proof of presence (residents/kiosk.py): the rotating 现场评价码 and the enrolled tablet's cookie.
+KIOSK_CODE_TTL_SECONDS = env.int("KIOSK_CODE_TTL_SECONDS", default=600)
+KIOSK_DEVICE_DAYS = env.int("KIOSK_DEVICE_DAYS", default=365)
 CELERY_BEAT_SCHEDULE.update(
     {
         "residents-bad-rating-sweep": {"task": "workflows.tasks.bad_rating_sweep", "schedule": 15 * 60.0},
