@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from core.masking import mask_id_number, mask_name, mask_phone
 from core.models import User
 from core.services import audit_log
+from core.spreadsheet import safe_row
 from oversight import stats
 from oversight.models import ExportJob
 from residents.models import Rating
@@ -226,21 +227,21 @@ def export_workbook(
     ws.append(CASE_COLUMNS)
     done = 0
     for case in query.iterator(chunk_size=2000):
-        ws.append(case_row(case, unmasked=unmasked))
+        ws.append(safe_row(case_row(case, unmasked=unmasked)))
         done += 1
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, total)
     summary = wb.create_sheet("月度汇总")
     summary.append(SUMMARY_COLUMNS)
     for r in monthly_summary(scope=scope, period=period):
-        summary.append(r)
+        summary.append(safe_row(r))
     for sheet in extra_sheets(scope=scope, period=period):
         extra = wb.create_sheet(sheet.title[:31])  # Excel's limit on a tab title
-        extra.append(sheet.columns)
+        extra.append(safe_row(sheet.columns))
         for r in sheet.rows:
-            extra.append(r)
+            extra.append(safe_row(r))
     info = wb.create_sheet("说明")
-    info.append(["统计范围", scope.site.name if scope.site else "全部可见站点"])
+    info.append(safe_row(["统计范围", scope.site.name if scope.site else "全部可见站点"]))
     info.append(["受理日期", f"{period.start or '不限'} 至 {period.end or '不限'}"])
     info.append(["个人信息", "未脱敏" if unmasked else "已脱敏"])
     info.append(["导出时间", _local(timezone.now())])
