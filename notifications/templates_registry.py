@@ -5,6 +5,10 @@ admin; rendering prefers the row and falls back to the default here (so a delete
 Placeholders are ``{name}``; every text starts with the ``【{site_name}】`` signature and is kept within one
 70-character SMS segment for typical values (case numbers ``BB…`` of ~14 characters, short names), except
 ``case_received``, which carries everything the resident needs (number, due date, agent, link) in two.
+
+No text a resident wrote (a rating's comment, a doorstep request's note) is ever a placeholder (issue 33: a
+comment such as "点击 http://… 领取补贴" went out under the station's name); staff alerts name the case or
+agent and say 查看详情, the text itself is read on the staff pages.
 """
 
 from dataclasses import dataclass
@@ -153,7 +157,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "bad_rating",
         "差评提醒（站点）",
         "station",
-        "【{site_name}】{case_no}({matter})收到{rating}星评价，请核实整改：{comment}",
+        "【{site_name}】{case_no}({matter})收到{rating}星评价，请登录系统查看详情并核实整改。",
     ),
     DefaultTemplate(
         "daily_digest",
@@ -178,7 +182,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "doorstep_request",
         "上门服务申请（站点）",
         "station",
-        "【{site_name}】尾号{phone_tail}的群众申请上门服务：{note}。请尽快电话联系。",
+        "【{site_name}】尾号{phone_tail}的群众申请上门服务，请登录系统查看详情并尽快电话联系。",
     ),
     DefaultTemplate(
         "rectification_done",
