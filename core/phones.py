@@ -26,3 +26,14 @@ def normalize_phone(raw: str | None) -> str | None:
     """E.164 string or ``None`` when invalid."""
     number = parse_phone(raw)
     return number.as_e164 if number else None
+
+
+def is_mainland_mobile(number: PhoneNumber | None) -> bool:
+    """A mainland China (``CN``) mobile number: the only kind an SMS code may be sent to (issue 33: SMS pumping
+    to foreign numbers and landlines). Hong Kong, Macao and Taiwan numbers are other regions."""
+    if number is None:
+        return False
+    return (
+        phonenumbers.region_code_for_number(number) == DEFAULT_REGION
+        and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+    )
