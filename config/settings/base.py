@@ -354,6 +354,8 @@ LOGIN_USERNAME_COOLOFF_MINUTES = env.float("LOGIN_USERNAME_COOLOFF_MINUTES", def
 # Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma list); default: nobody, REMOTE_ADDR.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 TRUSTED_PROXY_HEADER = "HTTP_X_FORWARDED_FOR"
+# Staff API tokens expire this many hours after they were issued (core/api_tokens.py).
+API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=10.0)
 # No personal data in logs: every handler masks phone and ID numbers (core/logging.py).
 _logging = _cast(dict[str, _Any], LOGGING)
 _logging.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.PersonalDataFilter"}
