@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from core.masking import mask_id_number, mask_name, mask_phone
+from core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from core.models import User
 from core.services import audit_log
 from core.spreadsheet import safe_row
@@ -82,12 +82,6 @@ def extra_sheets(*, scope: stats.Scope, period: stats.Period) -> list[ExportShee
     """The registered providers' sheets for ``scope`` and ``period``, in registration order."""
     sheets = [provider(scope=scope, period=period) for provider in list(_sheet_providers)]
     return [sheet for sheet in sheets if sheet is not None]
-
-
-def mask_address(value: str) -> str:
-    """Keep the first six characters (村/组 level), hide the rest (门牌号)."""
-    value = (value or "").strip()
-    return value if len(value) <= 6 else value[:6] + "****"
 
 
 def export_cases_query(*, scope: stats.Scope, period: stats.Period) -> Any:
