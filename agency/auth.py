@@ -16,6 +16,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from agency.site_links import site_link_annotations, site_links_prime
+from core.api_tokens import api_token_expired
 from core.prepared import PreparedInstances
 
 _TOKEN = PreparedInstances(
@@ -27,7 +28,8 @@ _TOKEN = PreparedInstances(
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """``Authorization: Token <key>``, as DRF's, with ``user.agent`` preloaded (missing when there is none)."""
+    """``Authorization: Token <key>``, as DRF's, with ``user.agent`` preloaded (missing when there is none);
+    an expired token (``core.api_tokens``) is refused like an unknown one."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         try:
@@ -36,6 +38,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if api_token_expired(token):  # issue 33: API_TOKEN_TTL_HOURS; sign in again for a fresh one
+            raise exceptions.AuthenticationFailed("登录已过期，请重新登录获取新的令牌。")
         site_links_prime(
             token.user,
             direct=token.site_links_direct,

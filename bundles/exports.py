@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bundles.selectors import bundle_stats
+from core.spreadsheet import safe_row
 from oversight.exports import ExportSheet
 from oversight.stats import Period, Scope
 
@@ -32,4 +33,5 @@ def bundle_export_sheet(*, scope: Scope, period: Period) -> ExportSheet:
         ["一件事", r["bundle"], r["name"], r["received"], r["open"], r["completed"], _rate(r["on_time_rate"])]
         for r in figures["by_bundle"]
     )
-    return ExportSheet(title=SHEET_TITLE, columns=COLUMNS, rows=rows)
+    # names are staff-typed: escaped here too, so the sheet is safe whoever writes it (core.spreadsheet)
+    return ExportSheet(title=SHEET_TITLE, columns=COLUMNS, rows=[safe_row(r) for r in rows])

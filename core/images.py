@@ -3,7 +3,7 @@
 One function, ``image_sanitize``, is the only way an uploaded image reaches storage: the type is sniffed from
 the content (Pillow opens it, the name and the browser's content type are ignored), the pixels are decoded and
 re-encoded as a fresh JPEG (or PNG when the source has transparency), which drops every EXIF/XMP/GPS block the
-camera wrote, the orientation the camera recorded is applied to the pixels first, and the longest side is
+camera wrote and any JPEG comment (COM) or PNG text chunk, the orientation the camera recorded is applied to the pixels first, and the longest side is
 bounded. Anything else is an ``ApplicationError`` (400) with a message a grid worker can act on.
 """
 
@@ -21,8 +21,13 @@ from core.exceptions import ApplicationError
 
 # Formats a phone camera or a scanner produces; anything else (SVG, PDF, TIFF with scripts…) is refused.
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "MPO"})
-# Decompression bombs: a small file that decodes to gigapixels is refused before it is decoded.
-MAX_PIXELS = 50_000_000
+# Decompression bombs: a small file that decodes to gigapixels is refused from its header, before it is
+# decoded (issue 33: a 6 KB 7000×7000 PNG took 435 MB). 40 MP is above any phone camera's 4:3 frame.
+MAX_PIXELS = 40_000_000
+
+
+def _limit_pixels() -> int:
+    return int(getattr(settings, "UPLOAD_IMAGE_MAX_PIXELS", MAX_PIXELS))
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ def image_sanitize(*, upload: IO[bytes], field: str = "photo") -> CleanImage:
             f"不支持的图片格式 {fmt}（支持 JPEG、PNG、WebP）。",
             {"field": field, "code": "format", "format": fmt},
         )
-    if width * height > MAX_PIXELS:
+    if width * height > _limit_pixels():
         raise ApplicationError(
             "图片像素过大，请降低分辨率后重试。", {"field": field, "code": "too_many_pixels"}
         )
@@ -81,6 +86,9 @@ def image_sanitize(*, upload: IO[bytes], field: str = "photo") -> CleanImage:
             has_alpha = img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info)
             img = img.convert("RGBA" if has_alpha else "RGB")
             img.thumbnail((_limit_side(), _limit_side()))
+            # nothing of the source's metadata rides along: Pillow's writers fall back to im.info for, e.g.,
+            # the JPEG comment (COM segment), ICC profile or DPI when they are not given explicitly
+            img.info = {}
             out = io.BytesIO()
             if has_alpha:
                 img.save(out, format="PNG", optimize=True)  # no pnginfo: no text chunks carried over

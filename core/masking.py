@@ -48,3 +48,9 @@ def mask_name(value: str | None) -> str:
 def phone_tail(phone: Any) -> str:
     """Last four digits of a phone number."""
     return _digits_e164(phone)[-4:]
+
+
+def mask_address(value: str | None) -> str:
+    """Keep the first six characters (村/组 level), hide the rest (门牌号)."""
+    value = (value or "").strip()
+    return value if len(value) <= 6 else value[:6] + "****"

@@ -38,3 +38,14 @@ def phone_display(raw: object) -> str:
     if number is None or (not text.startswith("+") and not str(number.national_number).startswith("1")):
         return text
     return str(number.as_national)
+
+
+def is_mainland_mobile(number: PhoneNumber | None) -> bool:
+    """A mainland China (``CN``) mobile number: the only kind an SMS code may be sent to (issue 33: SMS pumping
+    to foreign numbers and landlines). Hong Kong, Macao and Taiwan numbers are other regions."""
+    if number is None:
+        return False
+    return (
+        phonenumbers.region_code_for_number(number) == DEFAULT_REGION
+        and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+    )

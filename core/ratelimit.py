@@ -30,13 +30,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 
 from core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LIMITS = "otp_phone=5/h,otp_ip=30/h,verify_phone=5/15m,verify_ip=20/15m,lookup_ip=30/m"
+DEFAULT_LIMITS = (
+    "otp_phone=5/h,otp_ip=30/h,verify_phone=5/15m,verify_ip=20/15m,lookup_ip=30/m,"
+    # issue 33: wrong phone tails per case number on the kiosk; ratings of an agent alone per address/agent
+    "kiosk_case=3/h,rate_ip=10/h,rate_agent=20/h"
+)
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
 _ENTRY_RE = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+)\s*/\s*(\d*)\s*([smh])\s*$")
@@ -194,8 +197,3 @@ def ratelimit_reset(key: str, ident: str) -> None:
         # the caller already succeeded (a token was issued); a stale failure count only makes the limit
         # stricter for its window, so it is not worth undoing that success with a 503
         logger.warning("rate limit %s: counter store unavailable; counter not reset", key)
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The caller's address: ``REMOTE_ADDR`` only (X-Forwarded-For is spoofable; the proxy must set it)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")

@@ -65,7 +65,9 @@ class TokenView(ObtainAuthToken):
         request=inline_serializer(
             "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
         ),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        responses=inline_serializer(
+            "TokenResponse", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+        ),
     )
     def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         # Login brute force: django-axes counts the failures (authenticate() signals them); a locked-out
@@ -78,16 +80,21 @@ class TokenView(ObtainAuthToken):
         username = str(username or "").replace("\x00", "")
         if AxesProxyHandler.is_locked(request._request, credentials={"username": username}):
             return Response({"message": "登录失败次数过多，请稍后再试。", "extra": {}}, status=429)
+        from core.login_guard import LOCKED_MESSAGE, login_username_locked
+
+        if login_username_locked(username):  # the slower global limit of the name (core/login_guard.py)
+            return Response({"message": LOCKED_MESSAGE, "extra": {}}, status=429)
         from django.contrib.auth.signals import user_logged_in
-        from rest_framework.authtoken.models import Token
+
+        from core.api_tokens import api_token_expires_at, api_token_issue
 
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        token, _ = Token.objects.get_or_create(user=user)
+        token = api_token_issue(user=user)  # the valid one, or a fresh one once it expired
         # a success resets the failure count (axes listens to user_logged_in), as a page login does
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"token": token.key})
+        return Response({"token": token.key, "expires_at": api_token_expires_at(token).isoformat()})
 
 
 def font_toggle(request: HttpRequest):  # type: ignore[no-untyped-def]

@@ -8,6 +8,10 @@ station (``{site_name}``) is an ordinary variable at the start of the text. Each
 registered with the SMS providers as a template (``manage.py sms_templates``), so the variables are the
 declared ones only and a link is fixed text (``{track_url}`` is ``SITE_URL/track/``, not a variable). Texts
 stay within one 70-character SMS segment for typical values, except ``case_received`` (two).
+
+No text a resident wrote (a rating's comment, a doorstep request's note) is ever a placeholder (a comment such
+as "点击 http://… 领取补贴" would go out under the station's name); staff alerts name the case or agent and say
+查看详情, the text itself is read on the staff pages.
 """
 
 from dataclasses import dataclass
@@ -158,7 +162,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "bad_rating",
         "差评提醒（站点）",
         "station",
-        "{site_name}：{case_no}({matter})收到{rating}星评价，请核实整改：{comment}",
+        "{site_name}：{case_no}({matter})收到{rating}星评价，请登录系统查看详情并核实整改。",
     ),
     DefaultTemplate(
         "daily_digest",
@@ -183,7 +187,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "doorstep_request",
         "上门服务申请（站点）",
         "station",
-        "{site_name}：尾号{phone_tail}的群众申请上门服务：{note}。请尽快电话联系。",
+        "{site_name}：尾号{phone_tail}的群众申请上门服务，请登录系统查看详情并尽快电话联系。",
     ),
     DefaultTemplate(
         "rectification_done",

@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 
 from agency.models import Site
+from core.client_ip import client_ip_or_none
 from core.exceptions import ApplicationError
 from core.masking import mask_name
 from core.services import audit_log
@@ -178,7 +179,7 @@ def export_start(request: HttpRequest) -> HttpResponse:
             actor=request.user,  # type: ignore[arg-type]
             site_code=scope_code,
             period=period,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip_or_none(request),
         )
     except ApplicationError as exc:
         if exc.status == 404:
@@ -218,7 +219,7 @@ def export_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
         action="cases_export_download",
         target_type="export",
         target_id=str(job.pk),
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_ip_or_none(request),
         detail={"unmasked": job.unmasked},
     )
     response: Any = FileResponse(job.file.open("rb"), as_attachment=True, filename=name, content_type=XLSX)

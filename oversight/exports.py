@@ -29,7 +29,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from core.masking import mask_id_number, mask_name, mask_phone
+from core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from core.spreadsheet import safe_row
 from oversight import stats
 from oversight.models import ExportJob
 from residents.models import Rating, bad_rating_q
@@ -80,12 +81,6 @@ def extra_sheets(*, scope: stats.Scope, period: stats.Period) -> list[ExportShee
     """The registered providers' sheets for ``scope`` and ``period``, in registration order."""
     sheets = [provider(scope=scope, period=period) for provider in list(_sheet_providers)]
     return [sheet for sheet in sheets if sheet is not None]
-
-
-def mask_address(value: str) -> str:
-    """Keep the first six characters (村/组 level), hide the rest (门牌号)."""
-    value = (value or "").strip()
-    return value if len(value) <= 6 else value[:6] + "****"
 
 
 def export_cases_query(*, scope: stats.Scope, period: stats.Period) -> Any:
@@ -225,21 +220,21 @@ def export_workbook(
     ws.append(CASE_COLUMNS)
     done = 0
     for case in query.iterator(chunk_size=2000):
-        ws.append(case_row(case, unmasked=unmasked))
+        ws.append(safe_row(case_row(case, unmasked=unmasked)))
         done += 1
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, total)
     summary = wb.create_sheet("月度汇总")
     summary.append(SUMMARY_COLUMNS)
     for r in monthly_summary(scope=scope, period=period):
-        summary.append(r)
+        summary.append(safe_row(r))
     for sheet in extra_sheets(scope=scope, period=period):
         extra = wb.create_sheet(sheet.title[:31])  # Excel's limit on a tab title
-        extra.append(sheet.columns)
+        extra.append(safe_row(sheet.columns))
         for r in sheet.rows:
-            extra.append(r)
+            extra.append(safe_row(r))
     info = wb.create_sheet("说明")
-    info.append(["统计范围", scope.site.name if scope.site else "全部可见站点"])
+    info.append(safe_row(["统计范围", scope.site.name if scope.site else "全部可见站点"]))
     info.append(["受理日期", f"{period.start or '不限'} 至 {period.end or '不限'}"])
     info.append(["个人信息", "未脱敏" if unmasked else "已脱敏"])
     info.append(["导出时间", _local(timezone.now())])

@@ -11,7 +11,11 @@ Endpoints (JSON or XML by extension), mounted at ``/open311/v2/``:
 - ``POST requests.{fmt}`` — ``api_key``, ``service_code``, ``first_name``/``last_name``, ``phone``,
   ``address_string``, ``description``, ``lat``/``long`` (nearest station offering the matter) or
   ``attribute[site]``; creates a case through ``workflows.services.case_create`` as the key's account.
-- ``GET requests/{case_no}.{fmt}``.
+- ``GET requests/{service_request_id}.{fmt}``.
+
+``service_request_id`` is opaque to the public (``oversight.open311_ids``, issue 33: the list must not be an
+index of case numbers, which the kiosk and the quick lookup take); a GET with a valid ``api_key`` sees the case
+number instead and may use it in the filter and the detail URL (the integrator filed the case and knows it).
 
 Responses carry no personal data: no resident name, phone, home address or free text the resident wrote;
 the location given is the handling site's. Errors are ``[{"code": …, "description": …}]``.
@@ -41,6 +45,8 @@ from core.labels import field_errors_text, model_field_label
 from core.models import User
 from oversight.map_selectors import distance_km, parse_coord
 from oversight.models import Open311Key
+from oversight.open311_ids import pk_from_public_id, public_request_id
+from oversight.stats import SANE_DATE_MESSAGE, date_is_sane
 from workflows.models import Case
 
 MAX_REQUESTS = 1000
@@ -170,11 +176,11 @@ def open311_status(case: Case) -> str:
     return "closed" if case.status in CLOSED_STATUSES else "open"
 
 
-def request_dict(case: Case) -> dict[str, Any]:
-    """One case as an Open311 request: public fields only."""
+def request_dict(case: Case, *, keyed: bool = False) -> dict[str, Any]:
+    """One case as an Open311 request: public fields only; the case number only for a keyed caller."""
     site = case.site
     return {
-        "service_request_id": case.case_no,
+        "service_request_id": case.case_no if keyed else public_request_id(case.pk),
         "status": open311_status(case),
         "status_notes": str(case.get_status_display()),
         "service_name": case.matter.name,
@@ -195,24 +201,42 @@ def request_dict(case: Case) -> dict[str, Any]:
 
 
 def _parse_when(value: str, *, end: bool) -> dt.datetime:
-    parsed = parse_datetime(value.replace(" ", "+")) if "T" in value else None
-    if parsed is None:
-        day = parse_date(value)
-        if day is None:
-            raise Open311Error(400, f"日期格式无效：{value}（应为 W3C 格式，如 2026-11-01T00:00:00+08:00）")
-        parsed = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
+    """A W3C date or datetime; 400 for anything unusable (month 13, hour 25, offset +99:00, year 1 or 9999)."""
+    bad = Open311Error(400, f"日期格式无效：{value[:40]}（应为 W3C 格式，如 2026-11-01T00:00:00+08:00）")
+    if not value.isascii():
+        raise bad
+    try:
+        parsed = parse_datetime(value.replace(" ", "+")) if "T" in value else None
+        if parsed is None:
+            day = parse_date(value)
+            if day is None:
+                raise bad
+            parsed = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
+    except (ValueError, OverflowError):  # well-formed but not a real date/time
+        raise bad from None
+    if not date_is_sane(parsed.date()):
+        raise Open311Error(400, SANE_DATE_MESSAGE)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
 
 
-def requests_query(params: Any, *, now: dt.datetime | None = None) -> QuerySet[Case]:
+def _id_filter(ids: list[str], *, keyed: bool) -> Q:
+    """Opaque ids for everyone; case numbers too for a keyed caller."""
+    pks = [pk for pk in (pk_from_public_id(i) for i in ids) if pk is not None]
+    match = Q(pk__in=pks)
+    if keyed:
+        match |= Q(case_no__in=ids)
+    return match
+
+
+def requests_query(params: Any, *, now: dt.datetime | None = None, keyed: bool = False) -> QuerySet[Case]:
     """Cases matching the GeoReport filters (see module doc). Raises ``Open311Error`` on bad input."""
     now = now or timezone.now()
     qs = Case.objects.select_related("matter", "site").order_by("-created_at", "-id")
     ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
     if ids:
-        return qs.filter(case_no__in=ids[:MAX_REQUESTS])
+        return qs.filter(_id_filter(ids[:MAX_REQUESTS], keyed=keyed))
     codes = [c.strip() for c in (params.get("service_code") or "").split(",") if c.strip()]
     if codes:
         qs = qs.filter(matter__code__in=codes)
@@ -229,6 +253,14 @@ def requests_query(params: Any, *, now: dt.datetime | None = None) -> QuerySet[C
     if start > end:
         raise Open311Error(400, "start_date 不能晚于 end_date")
     return qs.filter(created_at__gte=start, created_at__lte=end)
+
+
+def _keyed(params: Any) -> bool:
+    """A GET with ``api_key``: True for a valid key, 403 ``Open311Error`` for a wrong one, False without."""
+    if not (params.get("api_key") or "").strip():
+        return False
+    _key_actor(params.get("api_key", ""))
+    return True
 
 
 def _key_actor(raw: str) -> User:
@@ -342,7 +374,8 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
             case = request_create(request.POST)
             body = [{"service_request_id": case.case_no, "service_notice": "", "account_id": None}]
             return _render(fmt, body, root="service_requests", item="request", status=201)
-        rows = [request_dict(c) for c in requests_query(request.GET)[:MAX_REQUESTS]]
+        keyed = _keyed(request.GET)
+        rows = [request_dict(c, keyed=keyed) for c in requests_query(request.GET, keyed=keyed)[:MAX_REQUESTS]]
     except Open311Error as exc:
         return _error(fmt, exc.code, exc.description)
     return _render(fmt, rows, root="service_requests", item="request")
@@ -350,7 +383,12 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def request_detail_view(request: HttpRequest, case_no: str, fmt: str) -> HttpResponse:
-    case = Case.objects.select_related("matter", "site").filter(case_no=case_no).first()
+    """``case_no`` is the URL's ``service_request_id``: the opaque id, or the case number with an api_key."""
+    try:
+        keyed = _keyed(request.GET)
+    except Open311Error as exc:
+        return _error(fmt, exc.code, exc.description)
+    case = Case.objects.select_related("matter", "site").filter(_id_filter([case_no], keyed=keyed)).first()
     if case is None:
-        return _error(fmt, 404, f"未找到：{case_no}")
-    return _render(fmt, [request_dict(case)], root="service_requests", item="request")
+        return _error(fmt, 404, "未找到该请求")  # the id is not echoed back
+    return _render(fmt, [request_dict(case, keyed=keyed)], root="service_requests", item="request")

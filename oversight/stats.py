@@ -62,6 +62,15 @@ class Period:
         return figures.period_q(field, *self.bounds())
 
 
+# Dates people may ask figures for; beyond these the datetime arithmetic overflows (a 500), and no case exists.
+SANE_YEARS = (1970, 2100)
+SANE_DATE_MESSAGE = f"日期须在 {SANE_YEARS[0]} 年至 {SANE_YEARS[1]} 年之间。"
+
+
+def date_is_sane(day: dt.date) -> bool:
+    return SANE_YEARS[0] <= day.year <= SANE_YEARS[1]
+
+
 def period_parse(date_from: str | None, date_to: str | None) -> Period:
     """``from``/``to`` as ``YYYY-MM-DD``; 400 ``ApplicationError`` on bad input."""
 
@@ -69,9 +78,14 @@ def period_parse(date_from: str | None, date_to: str | None) -> Period:
         if not value:
             return None
         try:
-            return dt.date.fromisoformat(value.strip())
+            day = dt.date.fromisoformat(value.strip()) if value.isascii() else None
         except ValueError:
+            day = None
+        if day is None:
             raise ApplicationError("日期格式应为 YYYY-MM-DD。", {name: value[:32]}, status=400)
+        if not date_is_sane(day):  # year 1 or 9999 overflow once shifted to UTC or widened by a day
+            raise ApplicationError(SANE_DATE_MESSAGE, {name: value[:32]}, status=400)
+        return day
 
     start, end = one(date_from, "from"), one(date_to, "to")
     if start and end and start > end:

@@ -19,8 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.client_ip import client_ip
 from core.exceptions import ApplicationError
-from core.ratelimit import client_ip, ratelimit_hit
+from core.ratelimit import ratelimit_hit
 from residents import appointments
 from residents.models import Appointment
 

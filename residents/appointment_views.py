@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agency.models import Matter
 from agency.roles import STAFF_ROLES
+from core.client_ip import client_ip_or_none
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
 from residents import appointments
@@ -61,7 +62,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                 resident_name=data["resident_name"],
                 resident_phone=data["resident_phone"],
                 note=data["note"],
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip_or_none(request),
             )
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():

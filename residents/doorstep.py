@@ -68,8 +68,9 @@ def doorstep_request_create(
             template="doorstep_request",
             context={
                 "site_name": site.name,
-                "phone_tail": phone_tail(e164),
-                "note": (request.note or "上门服务")[:30],
+                "phone_tail": phone_tail(
+                    e164
+                ),  # never the resident's note (issue 33): read on the staff page
             },
         )
     return request

@@ -16,7 +16,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
-from core.phones import parse_phone
+from core.phones import is_mainland_mobile, parse_phone
 from core.prepared import PreparedQuery
 from core.ratelimit import (
     ratelimit_check_blocked,
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 OTP_DIGITS = 6
 SIGNATURE = "帮办代办"
+NOT_MOBILE = "验证码只能发送到中国大陆手机号码（11位，1开头），不支持固定电话和境外号码。"
 
 
 def _digest(value: str, *, purpose: str) -> str:
@@ -64,6 +65,8 @@ def otp_request(*, phone: str, ip: str) -> None:
     (audience ``otp``).
     """
     e164 = _phone_or_400(phone)
+    if not is_mainland_mobile(parse_phone(e164)):  # before any limit is counted or SMS queued
+        raise ApplicationError(NOT_MOBILE, {"field": "phone"}, status=400)
     ratelimit_hit("otp_ip", ip)
     ratelimit_hit("otp_phone", e164)
     otp_flow_control_check(phone=e164)  # issue 27: what the SMS provider would refuse, refused here first

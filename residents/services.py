@@ -110,7 +110,7 @@ def _rating_context(rating: Rating) -> dict[str, Any]:
         "case_no": case.case_no if case else "现场评价",
         "matter": case.matter.name if case else (rating.agent.name if rating.agent else ""),
         "rating": rating.value,
-        "comment": (rating.comment or "无")[:40],
+        # never the resident's comment (issue 33): an SMS under the station's name must not carry their text
     }
 
 

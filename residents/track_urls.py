@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from residents import track_views
+from residents import kiosk_views, track_views
 
 urlpatterns = [
     path("track/", track_views.track_home, name="track"),
@@ -14,4 +14,6 @@ urlpatterns = [
     path("track/cases/<str:case_no>/feedback/", track_views.track_feedback, name="track-feedback-form"),
     path("rate/<str:token>/", track_views.rate_by_link, name="rate-link"),
     path("sites/<str:code>/rate/", track_views.kiosk_rate, name="kiosk-rate"),
+    path("sites/<str:code>/rate/code/", kiosk_views.kiosk_code_page, name="kiosk-code"),
+    path("sites/<str:code>/rate/enroll/", kiosk_views.kiosk_enroll, name="kiosk-enroll"),
 ]

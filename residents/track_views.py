@@ -18,12 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agency.models import Agent
 from agency.selectors import site_get_public
+from core.client_ip import client_ip
 from core.exceptions import ApplicationError
 from core.masking import mask_phone
 from core.phones import normalize_phone
-from core.ratelimit import client_ip, ratelimit_hit
+from core.ratelimit import ratelimit_hit
 from residents import doorstep, selectors, services
 from residents import otp as resident_otp
+from residents.kiosk import kiosk_device_site, kiosk_rating_submit
 from residents.models import Rating
 from workflows import feedback_links
 from workflows.models import Case
@@ -243,13 +245,20 @@ def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def kiosk_rate(request: HttpRequest, code: str) -> HttpResponse:
-    """The station tablet's 好差评评价器 (一次一评): rate by case number (+ phone tail) or by the agent."""
+    """The station tablet's 好差评评价器 (一次一评): rate by case number (+ phone tail) or by the agent.
+
+    Needs proof of presence (``residents.kiosk``): the enrolled tablet, or the code shown at the station."""
     try:
         site = site_get_public(code)
     except ApplicationError as exc:
         raise Http404(exc.message)
     agents = selectors.kiosk_agents(site)
-    context: dict[str, Any] = {"site": site, "agents": agents}
+    # proof of presence (residents.kiosk): the station's enrolled tablet, else the rotating code
+    context: dict[str, Any] = {
+        "site": site,
+        "agents": agents,
+        "enrolled": kiosk_device_site(request) == site.code,
+    }
     if request.method == "GET":
         return _render(request, "kiosk.html", {**context, "done": request.GET.get("done") == "1"})
     agent: Agent | None = None
@@ -257,9 +266,11 @@ def kiosk_rate(request: HttpRequest, code: str) -> HttpResponse:
     if agent_id.isascii() and agent_id.isdigit():  # str.isdigit() also accepts "₀₁₂", which int() refuses
         agent = next((a for a in agents if a.pk == int(agent_id)), None)
     try:
-        ratelimit_hit("lookup_ip", client_ip(request))
-        services.rating_create_kiosk(
+        kiosk_rating_submit(
             site=site,
+            ip=client_ip(request),
+            enrolled=context["enrolled"],
+            presence_code=request.POST.get("presence_code", ""),
             case_no=request.POST.get("case_no", ""),
             phone_tail_digits=request.POST.get("phone_tail", ""),
             agent=agent,

@@ -179,7 +179,7 @@ class TokenView(PasswordTokenView):
             return super().post(request, *args, **kwargs)
         if not provider.oidc_enabled():
             return Response({"message": "未配置统一身份认证。", "extra": {}}, status=400)
-        from rest_framework.authtoken.models import Token
+        from core.api_tokens import api_token_expires_at, api_token_issue
 
         backend = OIDCBackend()
         try:
@@ -192,5 +192,7 @@ class TokenView(PasswordTokenView):
             user = None
         if user is None:
             return Response({"message": NO_ACCESS, "extra": {}}, status=403)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token = api_token_issue(
+            user=user
+        )  # the valid one, or a fresh one once it expired (API_TOKEN_TTL_HOURS)
+        return Response({"token": token.key, "expires_at": api_token_expires_at(token).isoformat()})

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheet import safe_row
 from standards.selectors import CampaignRow, Progress
 
 HEADERS = ["镇（街道）", "站点", "类型", "达标等级", "最近通过日期", "待审核", "距下一等级差距"]
@@ -32,30 +33,34 @@ def campaign_xlsx(*, rows: list[CampaignRow], district: Progress, towns: list[Pr
     ws.append(HEADERS)
     for row in rows:
         ws.append(
-            [
-                row.town.name,
-                row.site.name,
-                row.site.get_kind_display(),
-                row.tier_label,
-                timezone.localtime(row.approved_at).date() if row.approved_at else "",
-                "是" if row.pending else "",
-                "；".join(row.gaps) if row.assessed else row.not_assessed_note,
-            ]
+            safe_row(
+                [
+                    row.town.name,
+                    row.site.name,
+                    row.site.get_kind_display(),
+                    row.tier_label,
+                    timezone.localtime(row.approved_at).date() if row.approved_at else "",
+                    "是" if row.pending else "",
+                    "；".join(row.gaps) if row.assessed else row.not_assessed_note,
+                ]
+            )
         )
     progress = wb.create_sheet("目标进度")
     progress.append(PROGRESS_HEADERS)
     for p in [district, *towns]:
         progress.append(
-            [
-                p.name,
-                p.centers,
-                p.centers_basic,
-                p.sites,
-                p.sites_basic,
-                p.sites_standard,
-                f"{p.standard_pct}%",
-                p.never_assessed,
-            ]
+            safe_row(
+                [
+                    p.name,
+                    p.centers,
+                    p.centers_basic,
+                    p.sites,
+                    p.sites_basic,
+                    p.sites_standard,
+                    f"{p.standard_pct}%",
+                    p.never_assessed,
+                ]
+            )
         )
     for sheet, widths in ((ws, [22, 28, 20, 12, 14, 8, 60]), (progress, [22, 8, 16, 10, 12, 14, 16, 8])):
         for cell in sheet[1]:

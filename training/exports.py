@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.masking import mask_phone
+from core.spreadsheet import safe_row
 from training.selectors import PlanRow
 
 PLAN_COLUMNS = [
@@ -29,24 +30,26 @@ def plan_workbook(*, title: str, rows: list[PlanRow]) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "能力提升计划"
-    sheet.append([title])
+    sheet.append(safe_row([title]))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(PLAN_COLUMNS)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(
-            [
-                row.agent.name,
-                str(row.agent.get_kind_display()),
-                row.site_names,
-                mask_phone(row.agent.phone),
-                float(row.required_hours),
-                float(row.hours),
-                float(row.hours_short),
-                "、".join(row.missing),
-                "未达标" if row.behind else "达标",
-            ]
+            safe_row(
+                [
+                    row.agent.name,
+                    str(row.agent.get_kind_display()),
+                    row.site_names,
+                    mask_phone(row.agent.phone),
+                    float(row.required_hours),
+                    float(row.hours),
+                    float(row.hours_short),
+                    "、".join(row.missing),
+                    "未达标" if row.behind else "达标",
+                ]
+            )
         )
     for letter, width in zip("ABCDEFGHI", (10, 14, 28, 14, 12, 12, 10, 30, 10), strict=True):
         sheet.column_dimensions[letter].width = width

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from core.client_ip import client_ip_or_none
 from workflows.models import Case, CaseEvent
 
 
@@ -46,7 +47,7 @@ class CaseAdmin(admin.ModelAdmin):
                 action="view_resident_phone",
                 target_type="case",
                 target_id=str(object_id),
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip_or_none(request),
                 detail={"reason": "admin", "id_number": True},
             )
         return super().change_view(request, object_id, form_url, extra_context)

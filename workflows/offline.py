@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from agency.models import Matter, Site
 from core.labels import model_field_label
-from core.masking import mask_phone
+from core.masking import mask_address, mask_name, mask_phone
 from workflows import selectors
 from workflows.api.serializers import CaseCreateInput
 from workflows.forms import CaseCreateForm
@@ -82,15 +82,11 @@ def offline_bundle(*, user: Any) -> dict[str, Any]:
         mine |= Q(assigned_agent=agent)
     visible = selectors.cases_visible_to(user).filter(mine)
     open_cases = visible.filter(status__in=sorted(Case.Status.OPEN)).order_by("due_at", "id")[:MAX_CASES]  # type: ignore[attr-defined]
+    # Issue 33: the bundle sits in the phone's cache for days, so it carries no full name or home address.
+    # The list needs only enough to recognise a case (masked name, 村/组 part of the address; the case page,
+    # online, has the rest). The offline auto-fill history is empty: names and addresses keyed by a hash of an
+    # 11-digit phone could be brute-forced out of a lost phone's cache. Online, /m/prefill/ still fills them.
     history: dict[str, dict[str, Any]] = {}
-    rows = visible.order_by("-created_at", "-id").values_list(
-        "resident_phone", "resident_name", "address", "special_groups"
-    )[:MAX_HISTORY]
-    for phone, name, address, groups in rows:
-        key = phone_key(username=user.get_username(), e164=str(phone))
-        history.setdefault(
-            key, {"resident_name": name, "address": address, "special_groups": list(groups or [])}
-        )
     return {
         "user": user.get_username(),
         "generated_at": timezone.now().isoformat(),
@@ -103,9 +99,9 @@ def offline_bundle(*, user: Any) -> dict[str, Any]:
                 "matter": c.matter.name,
                 "status": c.status,
                 "status_label": c.get_status_display(),
-                "resident_name": c.resident_name,
+                "resident_name": mask_name(c.resident_name),
                 "resident_phone": mask_phone(c.resident_phone),
-                "address": c.address,
+                "address": mask_address(c.address),
                 "due_at": c.due_at.isoformat() if c.due_at else None,
             }
             for c in open_cases

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agency.models import Matter, Site
+from core.client_ip import client_ip_or_none
 from core.counting import CappedPaginator
 from core.exceptions import ApplicationError
 from core.masking import mask_id_number, mask_phone
@@ -323,7 +324,7 @@ def _case_page(
     )
     if reveal_reason:
         services.case_phone_view_record(
-            actor=request.user, case=case, reason=reveal_reason, ip=request.META.get("REMOTE_ADDR")
+            actor=request.user, case=case, reason=reveal_reason, ip=client_ip_or_none(request)
         )
     show_full_phone = bool(reveal_reason)
     _decorate_cases([case])

@@ -276,6 +276,9 @@ FEEDBACK_LINK_MAX_AGE_DAYS = env.int("FEEDBACK_LINK_MAX_AGE_DAYS", default=30)
 FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=5)
 BAD_RATING_CALLBACK_DAYS = env.int("BAD_RATING_CALLBACK_DAYS", default=1)
 BAD_RATING_RECTIFY_DAYS = env.int("BAD_RATING_RECTIFY_DAYS", default=5)
+# Kiosk proof of presence (residents/kiosk.py): the rotating 现场评价码 and the enrolled tablet's cookie.
+KIOSK_CODE_TTL_SECONDS = env.int("KIOSK_CODE_TTL_SECONDS", default=600)
+KIOSK_DEVICE_DAYS = env.int("KIOSK_DEVICE_DAYS", default=365)
 CELERY_BEAT_SCHEDULE.update(
     {
         "residents-bad-rating-sweep": {"task": "workflows.tasks.bad_rating_sweep", "schedule": 15 * 60.0},
@@ -372,12 +375,15 @@ from typing import cast as _cast  # noqa: E402
 # Login brute force (issue 8): django-axes counts failed logins on /accounts/login/, /admin/login/ and the API
 # token endpoint (core.views.TokenView checks the lock itself: DRF answers 429 there). After
 # AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked for AXES_COOLOFF_TIME;
-# locking the pair (not the bare IP) keeps a station's shared NAT address usable for its other staff.
+# locking the pair (not the bare IP, not the bare name) keeps a station's shared NAT address usable for its
+# other staff, and keeps the right person at another address signing in while a stranger guesses.
 INSTALLED_APPS.append("axes")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out caller before the password check
+    "core.login_guard.UsernameLockBackend",  # a username in its global cool-off (core/login_guard.py)
     "sso.backends.PasswordBackend",  # Django's ModelBackend, refusing every password when STAFF_PASSWORD_LOGIN=0
-    "sso.backends.OIDCBackend",  # 统一身份认证 (issue 30): inert while OIDC_ISSUER is empty
+    "sso.backends.OIDCBackend",  # 统一身份认证: inert while OIDC_ISSUER is empty
+    "core.login_guard.UsernameFailureBackend",  # last: counts a failure of every real backend
 ]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # NUL bytes in paths/query strings: 400 before any PostgreSQL lookup can fail on them (core/middleware.py)
@@ -391,6 +397,17 @@ AXES_LOCKOUT_CALLABLE = None
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_VERBOSE = False
+# Issue 33: the client address is the one core.client_ip works out (TRUSTED_PROXIES below), for axes too.
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+# The slower global limit per username, across addresses (core/login_guard.py): after this many failures
+# within LOGIN_USERNAME_COOLOFF_MINUTES the name is refused everywhere for that long, then opens by itself.
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=30)
+LOGIN_USERNAME_COOLOFF_MINUTES = env.float("LOGIN_USERNAME_COOLOFF_MINUTES", default=15.0)
+# Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma list); default: nobody, REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+TRUSTED_PROXY_HEADER = "HTTP_X_FORWARDED_FOR"
+# Staff API tokens expire this many hours after they were issued (core/api_tokens.py).
+API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=10.0)
 # No personal data in logs: every handler masks phone and ID numbers (core/logging.py).
 _logging = _cast(dict[str, _Any], LOGGING)
 _logging.setdefault("filters", {})["mask_personal_data"] = {"()": "core.logging.PersonalDataFilter"}

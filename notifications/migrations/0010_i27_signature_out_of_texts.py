@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("notifications", "0009_i27_sms_receipts"),
         ("notifications", "0010_i26_result_ready_delivery"),
+        ("notifications", "0009_i33_no_resident_text_in_sms"),  # it recognises the old bracketed texts too
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]

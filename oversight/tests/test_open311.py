@@ -10,6 +10,7 @@ from django.utils import timezone
 from agency.tests.factories import SiteMatterFactory, UserFactory
 from oversight.models import Open311Key
 from oversight.open311 import REQUEST_FIELDS, SERVICE_FIELDS
+from oversight.open311_ids import public_request_id
 from workflows.models import Case
 from workflows.tests.factories import CaseFactory
 
@@ -95,47 +96,53 @@ def test_service_definition(client, world):
     assert missing.json() == [{"code": 404, "description": "未知的 service_code：NOPE"}]
 
 
+def rid(case):
+    return public_request_id(case.pk)
+
+
 def test_requests_list_fields_and_no_personal_data(client, cases):
     resp = client.get(f"{BASE}/requests.json")
     assert resp.status_code == 200
     rows = resp.json()
     ids = [r["service_request_id"] for r in rows]
-    assert cases["old"].case_no not in ids  # default window: last 90 days
-    assert set(ids) == {cases[k].case_no for k in ("open", "closed", "completed", "rectifying")}
+    assert rid(cases["old"]) not in ids  # default window: last 90 days
+    assert set(ids) == {rid(cases[k]) for k in ("open", "closed", "completed", "rectifying")}
+    text = resp.content.decode()
+    assert not any(case.case_no in text for case in cases.values())  # not an index of case numbers
     for row in rows:
         assert set(row) == SPEC_REQUEST_FIELDS
         assert row["status"] in {"open", "closed"}
     text = resp.content.decode()
     for secret in ("张秀英", "13800138000", "138****8000", "东村3组12号", "370102"):
         assert secret not in text
-    row = next(r for r in rows if r["service_request_id"] == cases["open"].case_no)
+    row = next(r for r in rows if r["service_request_id"] == rid(cases["open"]))
     assert row["status"] == "open"
     assert row["status_notes"] == "已分派"
     assert row["expected_datetime"] == timezone.localtime(cases["open"].due_at).isoformat(timespec="seconds")
     assert row["lat"] == 36.6 and row["long"] == 117.1
     assert row["agency_responsible"] == cases["open"].site.name
     statuses = {r["service_request_id"]: r["status"] for r in rows}
-    assert statuses[cases["completed"].case_no] == "closed"
-    assert statuses[cases["rectifying"].case_no] == "open"
+    assert statuses[rid(cases["completed"])] == "closed"
+    assert statuses[rid(cases["rectifying"])] == "open"
 
 
 def test_requests_filters(client, cases, world):
     def ids(**params):
         return {r["service_request_id"] for r in client.get(f"{BASE}/requests.json", params).json()}
 
-    assert ids(status="closed") == {cases["closed"].case_no, cases["completed"].case_no}
-    assert ids(status="open") == {cases["open"].case_no, cases["rectifying"].case_no}
-    assert ids(service_code=world.consult.code) == {cases["closed"].case_no}
+    assert ids(status="closed") == {rid(cases["closed"]), rid(cases["completed"])}
+    assert ids(status="open") == {rid(cases["open"]), rid(cases["rectifying"])}
+    assert ids(service_code=world.consult.code) == {rid(cases["closed"])}
     start = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
     assert ids(start_date=f"{start}T00:00:00+08:00") == {
-        cases["open"].case_no, cases["completed"].case_no, cases["rectifying"].case_no,
+        rid(cases["open"]), rid(cases["completed"]), rid(cases["rectifying"]),
     }  # fmt: skip
     old_start = (timezone.localdate() - dt.timedelta(days=365)).isoformat()
     old_end = (timezone.localdate() - dt.timedelta(days=100)).isoformat()
-    assert ids(start_date=old_start, end_date=old_end) == {cases["old"].case_no}
+    assert ids(start_date=old_start, end_date=old_end) == {rid(cases["old"])}
     # service_request_id overrides every other filter
-    assert ids(service_request_id=f"{cases['old'].case_no},{cases['open'].case_no}", status="closed") == {
-        cases["old"].case_no, cases["open"].case_no,
+    assert ids(service_request_id=f"{rid(cases['old'])},{rid(cases['open'])}", status="closed") == {
+        rid(cases["old"]), rid(cases["open"]),
     }  # fmt: skip
 
 
@@ -153,9 +160,9 @@ def test_request_errors_in_standard_shape(client, cases):
 
 
 def test_request_detail_json_and_xml(client, cases):
-    body = client.get(f"{BASE}/requests/{cases['open'].case_no}.json").json()
+    body = client.get(f"{BASE}/requests/{rid(cases['open'])}.json").json()
     assert len(body) == 1 and set(body[0]) == SPEC_REQUEST_FIELDS
-    xml = ET.fromstring(client.get(f"{BASE}/requests/{cases['closed'].case_no}.xml").content)
+    xml = ET.fromstring(client.get(f"{BASE}/requests/{rid(cases['closed'])}.xml").content)
     assert xml.tag == "service_requests"
     req = xml.find("request")
     assert {c.tag for c in req} == SPEC_REQUEST_FIELDS
@@ -189,8 +196,12 @@ def test_post_creates_case_via_case_create(client, cases, world, api_key):
     assert case.channel == "online"
     assert case.status == "new"
     assert case.events.filter(kind="created").exists()
-    detail = client.get(f"{BASE}/requests/{case.case_no}.json").json()[0]
-    assert detail["status"] == "open"
+    # the filer's key sees (and may use) the case number; the public the opaque id only (issue 33)
+    detail = client.get(f"{BASE}/requests/{case.case_no}.json", {"api_key": api_key}).json()[0]
+    assert detail["status"] == "open" and detail["service_request_id"] == case.case_no
+    assert client.get(f"{BASE}/requests/{case.case_no}.json").status_code == 404
+    public = client.get(f"{BASE}/requests/{rid(case)}.json").json()[0]
+    assert public["service_request_id"] == rid(case) and case.case_no not in str(public)
     assert detail["expected_datetime"] is not None
 
 

@@ -17,7 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.ratelimit import client_ip, ratelimit_hit
+from core.client_ip import client_ip
+from core.ratelimit import ratelimit_hit
 from residents import doorstep, selectors, services
 from residents import otp as resident_otp
 from residents.selectors import ResidentCase

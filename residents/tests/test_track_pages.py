@@ -5,6 +5,7 @@ import re
 import pytest
 from django.test import Client
 
+from residents.kiosk import kiosk_presence_code
 from residents.models import DoorstepRequest, Rating
 from residents.tests.track_helpers import OTHER_PHONE, PHONE, completed_case, outbox, private_cache  # noqa: F401
 from workflows.feedback_links import feedback_link_token
@@ -133,10 +134,13 @@ def test_kiosk_one_rating_at_a_time(world, outbox):  # noqa: F811
     url = f"/sites/{world.station.code}/rate/"
     page = client.get(url)
     assert page.status_code == 200 and world.agent_grid.name in page.content.decode()
-    response = client.post(url, {"agent": str(world.agent_grid.pk), "rating": "4"})
+    # no proof of presence (issue 33): refused; the station's current code: taken
+    assert client.post(url, {"agent": str(world.agent_grid.pk), "rating": "4"}).status_code == 400
+    code, _ = kiosk_presence_code(world.station)
+    response = client.post(url, {"agent": str(world.agent_grid.pk), "rating": "4", "presence_code": code})
     assert response.status_code == 302 and response["Location"].endswith("?done=1")
     assert Rating.objects.get().agent == world.agent_grid
     assert "感谢您的评价" in client.get(response["Location"]).content.decode()
-    missing = client.post(url, {"rating": "4"})
+    missing = client.post(url, {"rating": "4", "presence_code": code})
     assert missing.status_code == 400
     assert client.get("/sites/NOPE/rate/").status_code == 404

@@ -185,6 +185,9 @@ def test_kiosk_rate_link_and_lookup_pages_accessible(phone_page, live_server, sm
     # the kiosk takes one rating and comes back blank for the next resident (一次一评)
     page.goto(f"{live_server.url}/sites/{world.station.code}/rate/")
     page.select_option("#kiosk-agent", str(world.agent_grid.pk))
+    from residents.kiosk import kiosk_presence_code
+
+    page.fill("#kiosk-presence", kiosk_presence_code(world.station)[0])  # issue 33: proof of presence
     page.locator("label.star-choice", has_text="4分").click()
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_url(re.compile(r".*/rate/\?done=1$"))

@@ -27,6 +27,7 @@ from bundles.tests.factories import BundleWorld, add_birth_bundle
 from bundles.tests.factories import child as bundle_child
 from bundles.tests.factories import intake as bundle_intake
 from notifications.models import Notification
+from oversight.open311_ids import public_request_id
 from tests.security.conftest import ROLES, SecWorld
 from tests.security.routes import all_routes
 from uploads.tests.factories import MaterialPhotoFactory
@@ -249,7 +250,9 @@ MATRIX: dict[str, Entry] = {
     "open311-services": Entry(Q("/open311/v2/services.json"), PUBLIC),
     "open311-service": Entry(lambda sw: f"/open311/v2/services/{sw.world.matter.code}.xml", PUBLIC),
     "open311-requests": Entry(Q("/open311/v2/requests.json"), PUBLIC),
-    "open311-request": Entry(lambda sw: f"/open311/v2/requests/{sw.case.case_no}.json", PUBLIC),
+    "open311-request": Entry(  # the public id is opaque (issue 33), not the case number
+        lambda sw: f"/open311/v2/requests/{public_request_id(sw.case.pk)}.json", PUBLIC
+    ),
     "appointment-new": Entry(Q("/appointments/"), PUBLIC),
     "appointment-check": Entry(Q("/appointments/check/"), PUBLIC),
     "track": Entry(Q("/track/"), PUBLIC),
@@ -261,6 +264,15 @@ MATRIX: dict[str, Entry] = {
     "track-feedback-form": Entry(R("track-feedback-form", _case), (302,) * 8, method="post"),
     "rate-link": Entry(R("rate-link", lambda sw: feedback_link_token(case=sw.case)), PUBLIC),
     "kiosk-rate": Entry(R("kiosk-rate", lambda sw: sw.world.station.code), PUBLIC),
+    # issue 33: the rotating 现场评价码 and enrolling the tablet are for the station's own staff
+    "kiosk-code": Entry(
+        R("kiosk-code", lambda sw: sw.world.station.code), (302, 302, 403, 403, 200, 404, 200, 200)
+    ),
+    "kiosk-enroll": Entry(
+        R("kiosk-enroll", lambda sw: sw.world.station.code),
+        (302, 302, 403, 403, 302, 404, 302, 302),
+        method="post",
+    ),
     # --- oversight pages ----------------------------------------------------------------------------------
     "dashboard": Entry(Q("/dashboard/"), (302, 302, 403, 403, 200, 200, 200, 200)),
     "cockpit": Entry(Q("/cockpit/"), (302, 302, 403, 403, 200, 200, 200, 200)),

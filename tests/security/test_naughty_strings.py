@@ -177,7 +177,7 @@ TARGETS = [
         "anonymous",
         "page-post",
         lambda sw: f"/sites/{sw.world.station.code}/rate/",
-        ("agent", "case_no", "phone_tail", "comment", "rating"),
+        ("agent", "case_no", "phone_tail", "comment", "rating", "presence_code"),
     ),
     Target(
         "page appointment",

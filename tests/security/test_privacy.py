@@ -277,3 +277,24 @@ def test_admin_case_change_form_is_audited(sec_world: SecWorld) -> None:
     assert "13800138000" in response.content.decode()  # the form shows the full number...
     row = AuditLog.objects.get(action="view_resident_phone")  # ...so the view is audited
     assert row.detail["reason"] == "admin" and row.actor == sec_world.users["admin"]
+
+
+@pytest.mark.django_db
+def test_offline_bundle_carries_no_full_names_or_addresses(sec_world: SecWorld) -> None:
+    """Issue 33: /m/offline/data.json sits in a phone's cache; the grid worker's own cases are masked there."""
+    sec_world.case.address = "测试村1组12号院"
+    sec_world.case.save()
+    response = sec_world.client("grid").get("/m/offline/data.json")
+    assert response.status_code == 200
+    text = response.content.decode()
+    data = response.json()
+    assert sec_world.case.case_no in text  # the worker's case is listed …
+    for secret in ("张三", "12号院", "13800138000"):  # … without the resident's full name, address, phone
+        assert secret not in text, secret
+    row = next(c for c in data["cases"] if c["case_no"] == sec_world.case.case_no)
+    assert (row["resident_name"], row["resident_phone"], row["address"]) == (
+        "张*",
+        "138****8000",
+        "测试村1组1****",
+    )
+    assert data["history"] == {}

@@ -53,8 +53,10 @@ def test_offline_data_has_catalog_own_open_cases_masked_and_hashed_history(clien
     assert [c["case_no"] for c in data["cases"]] == [mine.case_no]  # only the worker's own
     assert data["cases"][0]["resident_phone"] == "139****9000"
     assert "13900139000" not in json.dumps(data) and other.case_no not in json.dumps(data)
-    key = phone_key(username="w_grid", e164="+8613900139000")
-    assert data["history"][key]["resident_name"] == "李大爷"
+    # issue 33: no full names or addresses in the cached bundle
+    assert data["cases"][0]["resident_name"] == "李**"
+    assert "李大爷" not in json.dumps(data, ensure_ascii=False)
+    assert phone_key(username="w_grid", e164="+8613900139000") not in data["history"]
 
 
 def test_offline_data_needs_login(client):
