@@ -354,6 +354,11 @@ MATRIX: dict[str, Entry] = {
     # actions, scope and role come before the body: volunteer and grid hear 403, staff get to the 400.
     # guides: public pages and PDFs (the matrix's station offers no matter: the poster answers 404 alike; the
     # poster of an offered matter is tested in guides/tests)
+    # OIDC (mozilla-django-oidc's views behind sso): with no identity provider configured, nothing to start
+    # (404), a callback without state is refused (400), logout is POST only (405 for these GETs)
+    "oidc_authentication_init": Entry(Q("/oidc/authenticate/"), (404,) * 8),
+    "oidc_authentication_callback": Entry(Q("/oidc/callback/"), (400,) * 8),
+    "oidc_logout": Entry(Q("/oidc/logout/"), (405,) * 8),
     "guides:index": Entry(Q("/guides/"), PUBLIC),
     "guides:matter": Entry(R("guides:matter", lambda sw: sw.world.matter.code), PUBLIC),
     "guides:leaflet": Entry(R("guides:leaflet", lambda sw: sw.world.station.code), PUBLIC),

@@ -17,7 +17,7 @@ from uploads.models import MaterialPhoto
 from uploads.services import material_photos_purge
 from uploads.tests.factories import MaterialPhotoFactory, jpeg_bytes
 from uploads.tests.s3_server import BUCKET
-from workflows import services
+from workflows import case_closing
 from workflows.models import Case
 from workflows.tests.helpers import new_case
 
@@ -42,8 +42,12 @@ def test_no_bucket_means_local_files():
 
 
 def test_photo_lands_in_the_bucket_private(world, photo_backend, s3):
+    # the bucket's view of the same test: on local files there is no bucket ACL to read, the check is that the
+    # photo is not in the bucket at all
     if photo_backend != "s3":
-        pytest.skip("the bucket's view of the same test: S3 run only")
+        photo = MaterialPhotoFactory(case=new_case(world))
+        assert photo.file.name not in _keys(s3)
+        return
     photo = MaterialPhotoFactory(case=new_case(world))
     assert photo.file.name in _keys(s3)
     acl = s3["client"].get_object_acl(Bucket=BUCKET, Key=photo.file.name)
@@ -97,7 +101,7 @@ def test_upload_then_purge_removes_the_object(world, photo_backend, settings):
     photo = MaterialPhoto.objects.get()
     storage = photo.file.storage
     assert storage.exists(photo.file.name)
-    closed = services.case_withdraw(actor=world.staff, case=case, reason="居民撤回")
+    closed = case_closing.case_withdraw(actor=world.staff, case=case, reason="居民撤回")
     Case.objects.filter(pk=closed.pk).update(closed_at=timezone.now() - dt.timedelta(days=31))
     assert material_photos_purge() == 1
     assert not storage.exists(photo.file.name) and not MaterialPhoto.objects.exists()
