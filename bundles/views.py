@@ -144,10 +144,12 @@ def case_page(request: HttpRequest, case_no: str) -> HttpResponse:
             messages.success(request, "已更新。")
             return HttpResponseRedirect(request.path)
         parent.refresh_from_db()
+    children = selectors.bundle_children(parent)
     ctx: dict[str, Any] = _ctx(
         request,
         parent=parent,
-        children=selectors.bundle_children(parent),
+        children=children,
+        shown_status=selectors.bundle_shown_status(parent, children),
         progress=selectors.bundle_progress(parent),
         matters=agency_selectors.matter_list_public(),
         error=error,

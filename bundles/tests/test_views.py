@@ -219,3 +219,39 @@ def test_my_tasks_shows_a_bundle_as_one_item_whose_status_follows_its_members(cl
     card = page.split('href="/m/cases/' + parent.case_no, 1)[1].split("</li>\n</ul>", 1)[0]
     # 户口 is 已报送 and the other three wait for it: the parent shows 已报送 now, and not before
     assert re.search(r'badge-status" data-status="(\w+)">', card).group(1) == "submitted"
+
+
+def test_the_parents_own_pages_show_the_status_its_members_give_it(client, bw):
+    """Issue 26: the parent's case page (/m/ and staff) and its 一件事 page showed the stored 已报送 while its
+    first member was 待分派; every page a person reads now shows the status derived from the members."""
+    import re
+
+    parent = intake(bw)
+    assert parent.status == Case.Status.SUBMITTED  # stored by the bundle services: not what is shown
+    pages = {
+        "m": (bw.w.grid_worker, f"/m/cases/{parent.case_no}/", r'id="case-status" data-status="(\w+)">([^<]+)<'),
+        "staff": (bw.w.staff, f"/staff/cases/{parent.case_no}/", r'id="case-status" data-status="(\w+)">([^<]+)<'),
+        "bundle": (bw.w.staff, f"/m/bundles/case/{parent.case_no}/", r'id="bundle-status" data-status="(\w+)">([^<]+)<'),
+    }  # fmt: skip
+
+    def shown():
+        out = {}
+        for name, (user, url, pattern) in pages.items():
+            client.force_login(user)
+            page = client.get(url)
+            assert page.status_code == 200, (name, page.status_code)
+            m = re.search(pattern, page.content.decode())
+            assert m, name
+            out[name] = m.groups()
+        return out
+
+    assert shown() == dict.fromkeys(pages, ("new", "待分派"))
+    to_submitted(bw, child(parent, bw.hukou))  # 户口 moves on to 已报送, the other three wait for it
+    assert shown() == dict.fromkeys(pages, ("submitted", "已报送"))
+    client.force_login(bw.w.grid_worker)
+    page = client.get(f"/m/cases/{parent.case_no}/").content.decode()
+    assert f'href="/m/bundles/case/{parent.case_no}/">4 项中已办结 0 项</a>' in page
+    # a single matter's page is unchanged: its own stored status
+    single = child(parent, bw.hukou)
+    page = client.get(f"/m/cases/{single.case_no}/").content.decode()
+    assert 'id="case-status" data-status="submitted">已报送<' in page and "bundle-progress" not in page
