@@ -255,3 +255,33 @@ def test_the_parents_own_pages_show_the_status_its_members_give_it(client, bw):
     single = child(parent, bw.hukou)
     page = client.get(f"/m/cases/{single.case_no}/").content.decode()
     assert 'id="case-status" data-status="submitted">已报送<' in page and "bundle-progress" not in page
+
+
+def test_api_intake_with_an_idempotency_key_creates_the_bundle_once(client, bw):
+    """Issue 26: the offline queue sends a 一件事 with its item id as the key (the single intake's rule): a
+    retry answers the first parent (200, same body), another body with that key is a 409, a bad key a 400."""
+    from bundles.models import BundleCase
+
+    client.force_login(bw.w.grid_worker)
+    payload = {"site": bw.w.station.code, "bundle": "birth", "resident_name": "李娜", "resident_phone": "139 0013 9000",
+               "address": "幸福村5组8号"}  # fmt: skip
+    key = {"HTTP_IDEMPOTENCY_KEY": "0b7c6f1e-4a55-4c1e-9d3f-26aa00000001"}
+    url = "/api/v1/bundles/intake/"
+    bad = client.post(url, {**payload, "resident_phone": "12"}, content_type="application/json", **key)
+    assert bad.status_code == 400 and "resident_phone" in bad.json() and not Case.objects.exists()
+    first = client.post(url, payload, content_type="application/json", **key)
+    assert first.status_code == 201, first.content
+    again = client.post(url, payload, content_type="application/json", **key)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert BundleCase.objects.count() == 1 and Case.objects.count() == 5  # the parent and its four members
+    other = client.post(url, {**payload, "address": "别处1号"}, content_type="application/json", **key)
+    assert other.status_code == 409 and other.json()["extra"]["case_no"] == first.json()["case_no"]
+    assert (
+        client.post(url, payload, content_type="application/json", HTTP_IDEMPOTENCY_KEY="有 空格").status_code
+        == 400
+    )
+    assert Case.objects.count() == 5
+    # without the header the API behaves as before: each send is a new request
+    assert client.post(url, payload, content_type="application/json").status_code == 201
+    assert BundleCase.objects.count() == 2
