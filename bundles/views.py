@@ -92,7 +92,16 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
             status = 400
     else:
         form = wf_forms.CaseCreateForm(site_choices=site_choices)
-    ctx = _ctx(request, nav="new", card=selectors.bundle_card(bundle), form=form, error=error)
+    # site pk → code: offline, the page queues what was typed for the bundle intake API, which takes codes
+    site_codes = dict(Site.objects.filter(pk__in=[int(pk) for pk, _ in site_choices]).values_list("pk", "code"))
+    ctx = _ctx(
+        request,
+        nav="new",
+        card=selectors.bundle_card(bundle),
+        form=form,
+        error=error,
+        site_codes={str(pk): code for pk, code in site_codes.items()},
+    )
     return render(request, "bundles/intake.html", ctx, status=status)
 
 
