@@ -93,7 +93,9 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
     else:
         form = wf_forms.CaseCreateForm(site_choices=site_choices)
     # site pk → code: offline, the page queues what was typed for the bundle intake API, which takes codes
-    site_codes = dict(Site.objects.filter(pk__in=[int(pk) for pk, _ in site_choices]).values_list("pk", "code"))
+    site_codes = dict(
+        Site.objects.filter(pk__in=[int(pk) for pk, _ in site_choices]).values_list("pk", "code")
+    )
     ctx = _ctx(
         request,
         nav="new",

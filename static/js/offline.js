@@ -138,10 +138,7 @@
     event.stopImmediatePropagation();
     if (form.id === "case-create-form") {
       var step = event.submitter ? event.submitter.value : "create";
-      if (step === "lookup") {
-        offlineNote(form, "当前无网络，无法查找历史信息：请直接填写，点“提交登记”会先保存到手机。");
-        return;
-      }
+      if (step === "lookup") { lookupOffline(form, true); return; }
       queueCreateForm(form);
       return;
     }
@@ -388,22 +385,64 @@
       return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
     });
   }
+  // The history entry of a typed number in the offline data (keyed by a salted hash, never the number).
+  function historyFor(raw, data) {
+    var phone = e164(raw);
+    if (!phone || !data) { return Promise.resolve(null); }
+    return sha256(data.user + ":" + phone).then(function (key) { return (key && data.history && data.history[key]) || null; });
+  }
+  // Fill what is still empty (name, address, special groups) from a history entry.
+  function fillFrom(form, found) {
+    var name = form.querySelector("[name=resident_name]");
+    var address = form.querySelector("[name=address]");
+    if (name && !name.value) { name.value = found.resident_name || ""; }
+    if (address && !address.value) { address.value = found.address || ""; }
+    (found.special_groups || []).forEach(function (g) {
+      var box = form.querySelector("[name=special_groups][value='" + g + "']");
+      if (box) { box.checked = true; }
+    });
+  }
   function prefill() {
-    var phone = e164(document.getElementById("off-phone").value);
-    if (!phone || !cache) { return; }
-    sha256(cache.user + ":" + phone).then(function (key) {
-      var found = cache.history && cache.history[key];
+    historyFor(document.getElementById("off-phone").value, cache).then(function (found) {
       if (!found) { return; }
-      var name = document.getElementById("off-name");
-      var address = document.getElementById("off-address");
-      if (!name.value) { name.value = found.resident_name || ""; }
-      if (!address.value) { address.value = found.address || ""; }
-      (found.special_groups || []).forEach(function (g) {
-        var box = document.querySelector("#offline-form [name=special_groups][value='" + g + "']");
-        if (box) { box.checked = true; }
-      });
+      fillFrom(document.getElementById("offline-form"), found);
       document.getElementById("off-prefilled").hidden = false;
     });
+  }
+  // The cached 新建 form offline: the lookup reads the offline data (data.json, the worker's cached copy)
+  // instead of the server. ``tell``: say what happened (the button); the typed number alone stays quiet.
+  var offlineData = null;
+  function loadOfflineData() {
+    if (cache) { return Promise.resolve(cache); }
+    if (offlineData) { return Promise.resolve(offlineData); }
+    var url = badge && badge.getAttribute("data-data-url");
+    if (!url) { return Promise.resolve(null); }
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok || r.redirected) { return null; }
+      return r.json().then(function (data) { offlineData = data; return data; });
+    }).catch(function () { return null; });
+  }
+  function lookupOffline(form, tell) {
+    var phone = form.querySelector("[name=resident_phone]");
+    return loadOfflineData().then(function (data) {
+      return historyFor(phone ? phone.value : "", data).then(function (found) {
+        if (found) {
+          fillFrom(form, found);
+          offlineNote(form, "当前无网络：已按手机上保存的历史记录填入，请核对。点“提交登记”会先保存到手机。");
+        } else if (tell) {
+          offlineNote(form, data
+            ? "当前无网络：手机上的历史记录中没有这个号码，无法查找历史信息：请直接填写，点“提交登记”会先保存到手机。"
+            : "当前无网络，无法查找历史信息（手机上尚无离线数据）：请直接填写，点“提交登记”会先保存到手机。");
+        }
+      });
+    });
+  }
+  var createFormOffline = document.getElementById("case-create-form");
+  if (createFormOffline) {
+    var createPhone = createFormOffline.querySelector("[name=resident_phone]");
+    if (createPhone) {
+      createPhone.addEventListener("change", function () { if (!navigator.onLine) { lookupOffline(createFormOffline, false); } });
+    }
   }
 
   function renderPhotos() {

@@ -316,3 +316,35 @@ def test_bundle_intake_offline_queues_and_syncs_the_bundle_exactly_once(
     expect(page.locator(".queue-item[data-state=done]")).to_have_count(1, timeout=20000)
     expect(page.locator(".queue-item .case-link")).to_have_text(parent.case_no)
     assert BundleCase.objects.count() == 1 and Case.objects.count() == 5
+
+
+def test_history_lookup_on_the_cached_new_form_fills_from_the_offline_history(page_360, live_server, login):
+    """Issue 26: offline, 按手机号查找历史信息 on the cached 新建 form only said it needs the server. Now it
+    fills name and address from the phone's cached offline history (data.json, keyed by a salted hash); an
+    unknown number says so and keeps what was typed."""
+    world = make_world()
+    SiteMatterFactory(site=world.station, matter=world.matter)
+    new_case(world, resident_phone="139 0013 9000", resident_name="李大爷", address="幸福村5组8号")
+    page = page_360
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/offline/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.reload()
+    page.wait_for_selector("html[data-offline-ready='1']")
+    page.goto(f"{live_server.url}/m/new/matter/{world.matter.code}/")  # online once: the form is kept
+    page.wait_for_selector("#case-create-form")
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/m/new/matter/{world.matter.code}/")  # the cached copy
+    page.fill("#id_resident_phone", "138 0013 8000")
+    page.click("#lookup-btn")
+    expect(page.locator(".offline-note")).to_contain_text("没有这个号码")
+    expect(page.locator("#id_resident_name")).to_have_value("")
+    page.fill("#id_resident_phone", "139 0013 9000")
+    page.click("#lookup-btn")
+    expect(page.locator("#id_resident_name")).to_have_value("李大爷")
+    expect(page.locator("#id_address")).to_have_value("幸福村5组8号")
+    expect(page.locator(".offline-note")).to_contain_text("已按手机上保存的历史记录填入")
+    page.click("#create-btn")  # and it queues as before
+    page.wait_for_url("**/m/offline/?saved=*")
+    expect(page.locator(".queue-item[data-state=pending]")).to_contain_text("李大爷")
