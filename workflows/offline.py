@@ -21,6 +21,7 @@ from core.labels import model_field_label
 from core.masking import mask_phone
 from workflows import selectors
 from workflows.api.serializers import CaseCreateInput
+from workflows.bundle_progress import bundle_views
 from workflows.forms import CaseCreateForm
 from workflows.models import Case
 
@@ -81,7 +82,11 @@ def offline_bundle(*, user: Any) -> dict[str, Any]:
     if agent is not None:
         mine |= Q(assigned_agent=agent)
     visible = selectors.cases_visible_to(user).filter(mine)
-    open_cases = visible.filter(status__in=sorted(Case.Status.OPEN)).order_by("due_at", "id")[:MAX_CASES]  # type: ignore[attr-defined]
+    open_cases = list(
+        visible.filter(status__in=sorted(Case.Status.OPEN)).order_by("due_at", "id")[:MAX_CASES]  # type: ignore[attr-defined]
+    )
+    # a 一件事 parent shows the status its members give it, as on its pages (issue 26; a read, no writes)
+    bundles = bundle_views([c.pk for c in open_cases])
     history: dict[str, dict[str, Any]] = {}
     rows = visible.order_by("-created_at", "-id").values_list(
         "resident_phone", "resident_name", "address", "special_groups"
@@ -101,8 +106,8 @@ def offline_bundle(*, user: Any) -> dict[str, Any]:
                 "case_no": c.case_no,
                 "url": reverse("workflows:m-case", args=[c.case_no]),
                 "matter": c.matter.name,
-                "status": c.status,
-                "status_label": c.get_status_display(),
+                "status": bundles[c.pk]["status"] if c.pk in bundles else c.status,
+                "status_label": bundles[c.pk]["status_label"] if c.pk in bundles else c.get_status_display(),
                 "resident_name": c.resident_name,
                 "resident_phone": mask_phone(c.resident_phone),
                 "address": c.address,

@@ -285,3 +285,16 @@ def test_api_intake_with_an_idempotency_key_creates_the_bundle_once(client, bw):
     # without the header the API behaves as before: each send is a new request
     assert client.post(url, payload, content_type="application/json").status_code == 201
     assert BundleCase.objects.count() == 2
+
+
+def test_offline_data_shows_the_parents_derived_status(client, bw):
+    """Issue 26: the 离线登记 page's list of open cases (data.json) showed the parent's stored 已报送."""
+    parent = intake(bw)
+    client.force_login(bw.w.grid_worker)
+    cases = {c["case_no"]: c for c in client.get(reverse("m_offline:data")).json()["cases"]}
+    assert (cases[parent.case_no]["status"], cases[parent.case_no]["status_label"]) == ("new", "待分派")
+    first = child(parent, bw.hukou)
+    assert (cases[first.case_no]["status"], cases[first.case_no]["status_label"]) == ("new", "待分派")
+    to_submitted(bw, first)
+    cases = {c["case_no"]: c for c in client.get(reverse("m_offline:data")).json()["cases"]}
+    assert cases[parent.case_no]["status_label"] == "已报送" and cases[first.case_no]["status"] == "submitted"
