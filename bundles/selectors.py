@@ -12,8 +12,9 @@ from django.utils import timezone
 from agency.models import Site
 from bundles.models import Bundle, BundleCase, BundleMember
 from bundles.services import merged_materials
+from core.labels import choice_label
 from oversight.stats import Period, Scope
-from workflows.bundle_progress import bundle_progress_label
+from workflows.bundle_progress import bundle_display_status, bundle_progress_label
 from workflows.models import Case
 
 OPEN = sorted(Case.Status.OPEN)  # type: ignore[attr-defined]
@@ -112,6 +113,13 @@ def bundle_children(parent: Case) -> list[ChildView]:
 
 def bundle_progress(parent: Case) -> str:
     return bundle_progress_label(Case.objects.filter(bundle_parent=parent).values_list("status", flat=True))
+
+
+def bundle_shown_status(parent: Case, children: list[ChildView]) -> tuple[str, str]:
+    """(status, label) a parent shows a person: derived from its members (``bundle_display_status``), not
+    the stored one, which the bundle services write (issue 26: not 已报送 while a member is 待分派)."""
+    shown = bundle_display_status((c.status for c in children), own=parent.status)
+    return shown, choice_label(Case.Status, shown)
 
 
 def bundle_stats(*, scope: Scope, period: Period, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -92,7 +92,18 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
             status = 400
     else:
         form = wf_forms.CaseCreateForm(site_choices=site_choices)
-    ctx = page_context(request, nav="new", card=selectors.bundle_card(bundle), form=form, error=error)
+    # site pk → code: offline, the page queues what was typed for the bundle intake API, which takes codes
+    site_codes = dict(
+        Site.objects.filter(pk__in=[int(pk) for pk, _ in site_choices]).values_list("pk", "code")
+    )
+    ctx = page_context(
+        request,
+        nav="new",
+        card=selectors.bundle_card(bundle),
+        form=form,
+        error=error,
+        site_codes={str(pk): code for pk, code in site_codes.items()},
+    )
     return render(request, "bundles/intake.html", ctx, status=status)
 
 
@@ -144,10 +155,12 @@ def case_page(request: HttpRequest, case_no: str) -> HttpResponse:
             messages.success(request, "已更新。")
             return HttpResponseRedirect(request.path)
         parent.refresh_from_db()
+    children = selectors.bundle_children(parent)
     ctx: dict[str, Any] = page_context(
         request,
         parent=parent,
-        children=selectors.bundle_children(parent),
+        children=children,
+        shown_status=selectors.bundle_shown_status(parent, children),
         progress=selectors.bundle_progress(parent),
         matters=agency_selectors.matter_list_public(),
         error=error,

@@ -21,6 +21,7 @@ from core.labels import model_field_label
 from core.masking import mask_address, mask_name, mask_phone
 from workflows import selectors
 from workflows.api.serializers import CaseCreateInput
+from workflows.bundle_progress import bundle_views
 from workflows.forms import CaseCreateForm
 from workflows.models import Case
 
@@ -81,8 +82,12 @@ def offline_bundle(*, user: Any) -> dict[str, Any]:
     if agent is not None:
         mine |= Q(assigned_agent=agent)
     visible = selectors.cases_visible_to(user).filter(mine)
-    open_cases = visible.filter(status__in=sorted(Case.Status.OPEN)).order_by("due_at", "id")[:MAX_CASES]  # type: ignore[attr-defined]
-    # Issue 33: the bundle sits in the phone's cache for days, so it carries no full name or home address.
+    open_cases = list(
+        visible.filter(status__in=sorted(Case.Status.OPEN)).order_by("due_at", "id")[:MAX_CASES]  # type: ignore[attr-defined]
+    )
+    # a 一件事 parent shows the status its members give it, as on its pages (a read, no writes)
+    bundles = bundle_views([c.pk for c in open_cases])
+    # The bundle sits in the phone's cache for days, so it carries no full name or home address.
     # The list needs only enough to recognise a case (masked name, 村/组 part of the address; the case page,
     # online, has the rest). The offline auto-fill history is empty: names and addresses keyed by a hash of an
     # 11-digit phone could be brute-forced out of a lost phone's cache. Online, /m/prefill/ still fills them.
@@ -97,8 +102,8 @@ def offline_bundle(*, user: Any) -> dict[str, Any]:
                 "case_no": c.case_no,
                 "url": reverse("workflows:m-case", args=[c.case_no]),
                 "matter": c.matter.name,
-                "status": c.status,
-                "status_label": c.get_status_display(),
+                "status": bundles[c.pk]["status"] if c.pk in bundles else c.status,
+                "status_label": bundles[c.pk]["status_label"] if c.pk in bundles else c.get_status_display(),
                 "resident_name": mask_name(c.resident_name),
                 "resident_phone": mask_phone(c.resident_phone),
                 "address": mask_address(c.address),

@@ -21,7 +21,8 @@ from workflows import offline, permissions, selectors
 
 THEME_COLOUR = "#b3261e"  # --brand of bangban.css
 # Bump when the worker's caching rules change; the static file names (hashed in production) change it too.
-SW_REVISION = "2"  # 2: the 新建 pages queue offline (issue 26)
+# 2: the 新建 pages queue offline; 3: the 一件事 pages too, and the offline history lookup (issue 26)
+SW_REVISION = "3"
 
 
 def _shell_static() -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,6 +18,7 @@ from bundles.models import Bundle
 from core.exceptions import ApplicationError
 from oversight.stats import period_parse, stats_scope
 from workflows import selectors as case_selectors
+from workflows.api import intake as intake_api
 from workflows.api.serializers import CaseCreateInput, CaseDetailSerializer, CleanCharField
 from workflows.api.views import case_detail_response
 from workflows.models import Case
@@ -109,14 +110,27 @@ class BundleIntakeView(APIView):
     @extend_schema(
         request=BundleIntakeInput,
         operation_id="bundles_intake",
-        responses={201: out.BundleCaseSerializer, 403: out.ErrorSerializer, 409: out.ErrorSerializer},
+        parameters=[intake_api.IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: out.BundleCaseSerializer,
+            200: OpenApiResponse(
+                out.BundleCaseSerializer, description="replay of an Idempotency-Key: the original body"
+            ),
+            403: out.ErrorSerializer,
+            409: out.ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         services.bundle_intake_check(actor=request.user)  # a role that may not log requests: 403, not 400
+        # The single intake's Idempotency-Key rule (workflows.intake): the offline queue sends a bundle with
+        # its item id as the key, so a retry or a second sync answers the first parent, never a second one.
+        return intake_api.post_once(request, self._create)
+
+    def _create(self, request: Request) -> tuple[Case, Response]:
         data = BundleIntakeInput(data=request.data)
         data.is_valid(raise_exception=True)
         parent = services.bundle_intake(actor=request.user, **data.validated_data)
-        return Response(bundle_case_json(parent), status=status.HTTP_201_CREATED)
+        return parent, Response(bundle_case_json(parent), status=status.HTTP_201_CREATED)
 
 
 class BundleCaseView(APIView):

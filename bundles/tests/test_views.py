@@ -219,3 +219,82 @@ def test_my_tasks_shows_a_bundle_as_one_item_whose_status_follows_its_members(cl
     card = page.split('href="/m/cases/' + parent.case_no, 1)[1].split("</li>\n</ul>", 1)[0]
     # 户口 is 已报送 and the other three wait for it: the parent shows 已报送 now, and not before
     assert re.search(r'badge-status" data-status="(\w+)">', card).group(1) == "submitted"
+
+
+def test_the_parents_own_pages_show_the_status_its_members_give_it(client, bw):
+    """Issue 26: the parent's case page (/m/ and staff) and its 一件事 page showed the stored 已报送 while its
+    first member was 待分派; every page a person reads now shows the status derived from the members."""
+    import re
+
+    parent = intake(bw)
+    assert parent.status == Case.Status.SUBMITTED  # stored by the bundle services: not what is shown
+    pages = {
+        "m": (bw.w.grid_worker, f"/m/cases/{parent.case_no}/", r'id="case-status" data-status="(\w+)">([^<]+)<'),
+        "staff": (bw.w.staff, f"/staff/cases/{parent.case_no}/", r'id="case-status" data-status="(\w+)">([^<]+)<'),
+        "bundle": (bw.w.staff, f"/m/bundles/case/{parent.case_no}/", r'id="bundle-status" data-status="(\w+)">([^<]+)<'),
+    }  # fmt: skip
+
+    def shown():
+        out = {}
+        for name, (user, url, pattern) in pages.items():
+            client.force_login(user)
+            page = client.get(url)
+            assert page.status_code == 200, (name, page.status_code)
+            m = re.search(pattern, page.content.decode())
+            assert m, name
+            out[name] = m.groups()
+        return out
+
+    assert shown() == dict.fromkeys(pages, ("new", "待分派"))
+    to_submitted(bw, child(parent, bw.hukou))  # 户口 moves on to 已报送, the other three wait for it
+    assert shown() == dict.fromkeys(pages, ("submitted", "已报送"))
+    client.force_login(bw.w.grid_worker)
+    page = client.get(f"/m/cases/{parent.case_no}/").content.decode()
+    assert f'href="/m/bundles/case/{parent.case_no}/">4 项中已办结 0 项</a>' in page
+    # a single matter's page is unchanged: its own stored status
+    single = child(parent, bw.hukou)
+    page = client.get(f"/m/cases/{single.case_no}/").content.decode()
+    assert 'id="case-status" data-status="submitted">已报送<' in page and "bundle-progress" not in page
+
+
+def test_api_intake_with_an_idempotency_key_creates_the_bundle_once(client, bw):
+    """Issue 26: the offline queue sends a 一件事 with its item id as the key (the single intake's rule): a
+    retry answers the first parent (200, same body), another body with that key is a 409, a bad key a 400."""
+    from bundles.models import BundleCase
+
+    client.force_login(bw.w.grid_worker)
+    payload = {"site": bw.w.station.code, "bundle": "birth", "resident_name": "李娜", "resident_phone": "139 0013 9000",
+               "address": "幸福村5组8号"}  # fmt: skip
+    key = {"HTTP_IDEMPOTENCY_KEY": "0b7c6f1e-4a55-4c1e-9d3f-26aa00000001"}
+    url = "/api/v1/bundles/intake/"
+    bad = client.post(url, {**payload, "resident_phone": "12"}, content_type="application/json", **key)
+    assert bad.status_code == 400 and "resident_phone" in bad.json() and not Case.objects.exists()
+    first = client.post(url, payload, content_type="application/json", **key)
+    assert first.status_code == 201, first.content
+    again = client.post(url, payload, content_type="application/json", **key)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert BundleCase.objects.count() == 1 and Case.objects.count() == 5  # the parent and its four members
+    other = client.post(url, {**payload, "address": "别处1号"}, content_type="application/json", **key)
+    assert other.status_code == 409 and other.json()["extra"]["case_no"] == first.json()["case_no"]
+    assert (
+        client.post(url, payload, content_type="application/json", HTTP_IDEMPOTENCY_KEY="有 空格").status_code
+        == 400
+    )
+    assert Case.objects.count() == 5
+    # without the header the API behaves as before: each send is a new request
+    assert client.post(url, payload, content_type="application/json").status_code == 201
+    assert BundleCase.objects.count() == 2
+
+
+def test_offline_data_shows_the_parents_derived_status(client, bw):
+    """Issue 26: the 离线登记 page's list of open cases (data.json) showed the parent's stored 已报送."""
+    parent = intake(bw)
+    client.force_login(bw.w.grid_worker)
+    cases = {c["case_no"]: c for c in client.get(reverse("m_offline:data")).json()["cases"]}
+    assert (cases[parent.case_no]["status"], cases[parent.case_no]["status_label"]) == ("new", "待分派")
+    first = child(parent, bw.hukou)
+    assert (cases[first.case_no]["status"], cases[first.case_no]["status_label"]) == ("new", "待分派")
+    to_submitted(bw, first)
+    cases = {c["case_no"]: c for c in client.get(reverse("m_offline:data")).json()["cases"]}
+    assert cases[parent.case_no]["status_label"] == "已报送" and cases[first.case_no]["status"] == "submitted"

@@ -94,9 +94,10 @@
     note.scrollIntoView({ block: "center" });
   }
 
-  // The server-rendered 新建 form (a cached copy when offline): what was typed goes into the same queue as
-  // 离线登记 (the same body the API takes, the same Idempotency-Key rule), then the queue is shown.
-  function queueCreateForm(form) {
+  // The server-rendered 新建 form or 一件事 form (``bundle``: its code and name; a cached copy when offline):
+  // what was typed goes into the same queue as 离线登记 (the body its API takes, the same Idempotency-Key
+  // rule: the bundle intake API honours it too), then the queue is shown.
+  function queueCreateForm(form, bundle) {
     var codes = {};
     var codesNode = document.getElementById("site-codes");
     try { codes = JSON.parse(codesNode ? codesNode.textContent : "{}"); } catch (e) { codes = {}; }
@@ -105,7 +106,6 @@
     var value = function (name) { var f = form.querySelector("[name=" + name + "]"); return f ? f.value : ""; };
     var body = {
       site: codes[value("site")] || "",
-      matter: form.getAttribute("data-matter") || "",
       resident_name: value("resident_name").trim(),
       resident_phone: value("resident_phone").trim(),
       address: value("address").trim(),
@@ -113,12 +113,14 @@
       channel: "doorstep",
       special_groups: groups
     };
+    if (bundle) { body.bundle = bundle.code; } else { body.matter = form.getAttribute("data-matter") || ""; }
     var missing = [];
     if (!body.resident_phone) { missing.push("居民手机号"); }
     if (!body.resident_name) { missing.push("居民姓名"); }
     if (!body.address) { missing.push("住址"); }
     if (missing.length) { offlineNote(form, "当前无网络。请填写：" + missing.join("、") + "，再保存到手机。"); return; }
     var item = { id: newId(), user: USER, created_at: new Date().toISOString(), body: body, photos: [], state: "pending", message: "" };
+    if (bundle) { item.kind = "bundle"; item.label = bundle.name; }
     putItem(item).then(function () {
       window.location.href = OFFLINE_PAGE + "?saved=" + encodeURIComponent(item.id);
     }, function () {
@@ -136,15 +138,12 @@
     event.stopImmediatePropagation();
     if (form.id === "case-create-form") {
       var step = event.submitter ? event.submitter.value : "create";
-      if (step === "lookup") {
-        offlineNote(form, "当前无网络，无法查找历史信息：请直接填写，点“提交登记”会先保存到手机。");
-        return;
-      }
+      if (step === "lookup") { lookupOffline(form, true); return; }
       queueCreateForm(form);
       return;
     }
-    if (form.hasAttribute("data-new-request")) {
-      offlineNote(form, "当前无网络：一件事联办登记需要联网（填写的内容仍在本页）。可先逐项在", "离线登记");
+    if (form.id === "bundle-intake-form") {
+      queueCreateForm(form, { code: form.getAttribute("data-bundle") || "", name: form.getAttribute("data-bundle-name") || "" });
       return;
     }
     offlineNote(form, "此操作需要联网：分派、上门、报送、办结等案件操作须连接服务器，请恢复网络后再试。新的登记可先保存到手机：", "离线登记");
@@ -179,9 +178,11 @@
   }
 
   var RETRY_LATER = "retry";
+  // A queued 一件事 goes to the bundle intake (one parent and its members), a single request to the case intake.
+  function intakeUrl(item) { return item.kind === "bundle" ? "/api/v1/bundles/intake/" : "/api/v1/cases/"; }
   function sendCase(item) {
     if (item.case_no) { return Promise.resolve(item.case_no); }
-    return fetch("/api/v1/cases/", {
+    return fetch(intakeUrl(item), {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Idempotency-Key": item.id, "X-CSRFToken": csrfToken() },
@@ -277,7 +278,8 @@
     items.forEach(function (item) {
       var li = el("li", { "class": "queue-item", "data-id": item.id, "data-state": item.state });
       var m = matterByCode(item.body.matter);
-      li.appendChild(el("strong", {}, item.body.resident_name + " · " + (m ? m.name : item.body.matter)));
+      var what = item.kind === "bundle" ? (item.label || item.body.bundle) + "（一件事）" : (m ? m.name : item.body.matter);
+      li.appendChild(el("strong", {}, item.body.resident_name + " · " + what));
       li.appendChild(el("div", { "class": "state" }, STATE_LABELS[item.state] || item.state));
       var photos = item.photos || [];
       if (photos.length) {
@@ -292,7 +294,7 @@
       if (message) { li.appendChild(el("p", { "class": item.state === "error" ? "form-error" : "muted", role: "status" }, message)); }
       if (item.state === "error") {
         var actions = el("div", { "class": "actions" });
-        if (!item.case_no) {
+        if (!item.case_no && item.kind !== "bundle") { // a 一件事 is edited on its own form, not this one
           var edit = el("button", { type: "button", "class": "btn btn-secondary", "data-edit": item.id }, "修改");
           actions.appendChild(edit);
         }
@@ -383,22 +385,64 @@
       return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
     });
   }
+  // The history entry of a typed number in the offline data (keyed by a salted hash, never the number).
+  function historyFor(raw, data) {
+    var phone = e164(raw);
+    if (!phone || !data) { return Promise.resolve(null); }
+    return sha256(data.user + ":" + phone).then(function (key) { return (key && data.history && data.history[key]) || null; });
+  }
+  // Fill what is still empty (name, address, special groups) from a history entry.
+  function fillFrom(form, found) {
+    var name = form.querySelector("[name=resident_name]");
+    var address = form.querySelector("[name=address]");
+    if (name && !name.value) { name.value = found.resident_name || ""; }
+    if (address && !address.value) { address.value = found.address || ""; }
+    (found.special_groups || []).forEach(function (g) {
+      var box = form.querySelector("[name=special_groups][value='" + g + "']");
+      if (box) { box.checked = true; }
+    });
+  }
   function prefill() {
-    var phone = e164(document.getElementById("off-phone").value);
-    if (!phone || !cache) { return; }
-    sha256(cache.user + ":" + phone).then(function (key) {
-      var found = cache.history && cache.history[key];
+    historyFor(document.getElementById("off-phone").value, cache).then(function (found) {
       if (!found) { return; }
-      var name = document.getElementById("off-name");
-      var address = document.getElementById("off-address");
-      if (!name.value) { name.value = found.resident_name || ""; }
-      if (!address.value) { address.value = found.address || ""; }
-      (found.special_groups || []).forEach(function (g) {
-        var box = document.querySelector("#offline-form [name=special_groups][value='" + g + "']");
-        if (box) { box.checked = true; }
-      });
+      fillFrom(document.getElementById("offline-form"), found);
       document.getElementById("off-prefilled").hidden = false;
     });
+  }
+  // The cached 新建 form offline: the lookup reads the offline data (data.json, the worker's cached copy)
+  // instead of the server. ``tell``: say what happened (the button); the typed number alone stays quiet.
+  var offlineData = null;
+  function loadOfflineData() {
+    if (cache) { return Promise.resolve(cache); }
+    if (offlineData) { return Promise.resolve(offlineData); }
+    var url = badge && badge.getAttribute("data-data-url");
+    if (!url) { return Promise.resolve(null); }
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok || r.redirected) { return null; }
+      return r.json().then(function (data) { offlineData = data; return data; });
+    }).catch(function () { return null; });
+  }
+  function lookupOffline(form, tell) {
+    var phone = form.querySelector("[name=resident_phone]");
+    return loadOfflineData().then(function (data) {
+      return historyFor(phone ? phone.value : "", data).then(function (found) {
+        if (found) {
+          fillFrom(form, found);
+          offlineNote(form, "当前无网络：已按手机上保存的历史记录填入，请核对。点“提交登记”会先保存到手机。");
+        } else if (tell) {
+          offlineNote(form, data
+            ? "当前无网络：手机上的历史记录中没有这个号码，无法查找历史信息：请直接填写，点“提交登记”会先保存到手机。"
+            : "当前无网络，无法查找历史信息（手机上尚无离线数据）：请直接填写，点“提交登记”会先保存到手机。");
+        }
+      });
+    });
+  }
+  var createFormOffline = document.getElementById("case-create-form");
+  if (createFormOffline) {
+    var createPhone = createFormOffline.querySelector("[name=resident_phone]");
+    if (createPhone) {
+      createPhone.addEventListener("change", function () { if (!navigator.onLine) { lookupOffline(createFormOffline, false); } });
+    }
   }
 
   function renderPhotos() {

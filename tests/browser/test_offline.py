@@ -262,3 +262,88 @@ def test_every_new_request_page_links_to_bundle_intake(page_360, live_server, lo
         expect(link).to_have_attribute("href", "/m/bundles/")
     page.click("#new-bundle")
     expect(page.locator("h1")).to_have_text("一件事登记")
+
+
+def test_bundle_intake_offline_queues_and_syncs_the_bundle_exactly_once(
+    page_360, live_server, login, screenshot
+):
+    """Issue 26: offline, the 一件事 form (/m/bundles/<code>/, cached once used online) only kept what was typed
+    and pointed to 离线登记. Now it saves into the same queue; on sync the item goes to the bundle intake API
+    with its id as the Idempotency-Key: one parent and its members, even when the sync is replayed."""
+    from bundles.models import BundleCase
+    from bundles.tests.factories import add_birth_bundle
+
+    bw = add_birth_bundle(make_world())
+    page = page_360
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/offline/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.reload()
+    page.wait_for_selector("html[data-offline-ready='1']")
+    page.goto(f"{live_server.url}/m/bundles/{bw.bundle.code}/")  # online once: the worker keeps the form
+    page.wait_for_selector("#bundle-intake-form")
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/m/bundles/{bw.bundle.code}/")  # the cached copy
+    page.fill("#id_resident_phone", "139 0013 9000")
+    page.fill("#id_resident_name", "李娜")
+    page.click("#bundle-create-btn")  # the address is missing: said offline, nothing saved, typing kept
+    expect(page.locator(".offline-note")).to_contain_text("住址")
+    expect(page.locator("#id_resident_name")).to_have_value("李娜")
+    page.fill("#id_address", "幸福村5组8号")
+    page.click("#bundle-create-btn")
+    page.wait_for_url("**/m/offline/?saved=*")
+    expect(page.locator("#off-saved")).to_be_visible()
+    expect(page.locator("#queue-status")).to_have_text("待同步 1 条")
+    expect(page.locator(".queue-item[data-state=pending]")).to_contain_text("李娜 · 出生一件事（一件事）")
+    assert_fits_phone(page)
+    screenshot(page, "m_offline_bundle_queued")
+    assert Case.objects.count() == 0
+
+    page.context.set_offline(False)
+    page.click("#sync-btn")
+    expect(page.locator(".queue-item[data-state=done]")).to_have_count(1, timeout=20000)
+    holder = BundleCase.objects.select_related("case").get()
+    parent = holder.case
+    assert (parent.resident_name, parent.address, parent.site_id) == ("李娜", "幸福村5组8号", bw.w.station.pk)
+    assert Case.objects.filter(bundle_parent=parent).count() == 4 and Case.objects.count() == 5
+    expect(page.locator(".queue-item .case-link")).to_have_text(parent.case_no)
+
+    # a lost response: the phone sends the same item again; the key answers the first parent, nothing new
+    page.evaluate(FORGET_SYNC)
+    page.reload()
+    page.wait_for_selector("html[data-offline-ready='1']")
+    page.click("#sync-btn")
+    expect(page.locator(".queue-item[data-state=done]")).to_have_count(1, timeout=20000)
+    expect(page.locator(".queue-item .case-link")).to_have_text(parent.case_no)
+    assert BundleCase.objects.count() == 1 and Case.objects.count() == 5
+
+
+def test_history_lookup_on_the_cached_new_form_keeps_what_was_typed_offline(page_360, live_server, login):
+    """Offline, 按手机号查找历史信息 on the cached 新建 form reads the phone's cached history, which carries no
+    names or addresses (a lost phone's cache must not give them away: the security fix of the offline data):
+    it says the number is not on the phone, keeps what was typed, and the request still queues."""
+    world = make_world()
+    SiteMatterFactory(site=world.station, matter=world.matter)
+    new_case(world, resident_phone="139 0013 9000", resident_name="李大爷", address="幸福村5组8号")
+    page = page_360
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/offline/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.reload()
+    page.wait_for_selector("html[data-offline-ready='1']")
+    page.goto(f"{live_server.url}/m/new/matter/{world.matter.code}/")  # online once: the form is kept
+    page.wait_for_selector("#case-create-form")
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/m/new/matter/{world.matter.code}/")  # the cached copy
+    page.fill("#id_resident_name", "李大爷")
+    page.fill("#id_resident_phone", "139 0013 9000")
+    page.click("#lookup-btn")
+    expect(page.locator(".offline-note")).to_contain_text("没有这个号码")
+    expect(page.locator("#id_resident_name")).to_have_value("李大爷")  # what was typed stays
+    expect(page.locator("#id_address")).to_have_value("")  # nothing came from the cache
+    page.fill("#id_address", "幸福村5组8号")
+    page.click("#create-btn")  # and it queues as before
+    page.wait_for_url("**/m/offline/?saved=*")
+    expect(page.locator(".queue-item[data-state=pending]")).to_contain_text("李大爷")

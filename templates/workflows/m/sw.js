@@ -44,10 +44,13 @@ self.addEventListener("message", function (event) {
   if (event.data === "refresh") { event.waitUntil(caches.open(PAGES).then(cachePages)); }
 });
 
-// Kept for offline use: the shell pages, the offline data and the new-request pages. Case pages are not kept
-// (the assigned agent's copy shows the resident's full number); offline, they open the offline page instead.
+// Kept for offline use: the shell pages, the offline data and the new-request pages (新建 and 一件事, whose
+// forms queue offline). Case pages are not kept (the assigned agent's copy shows the resident's full number;
+// a 一件事's progress page likewise); offline, they open the offline page instead.
 function keep(url) {
-  return PAGE_URLS.indexOf(url.pathname) !== -1 || url.pathname.indexOf("/m/new/") === 0;
+  var p = url.pathname;
+  return PAGE_URLS.indexOf(p) !== -1 || p.indexOf("/m/new/") === 0 ||
+    (p.indexOf("/m/bundles/") === 0 && p.indexOf("/m/bundles/case/") !== 0);
 }
 
 function networkFirst(request) {
