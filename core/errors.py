@@ -2,8 +2,8 @@
 
 - 403 / 404: ``templates/403.html`` / ``404.html`` (Django's handlers use them; viewflow's own English
   ``403.html`` is shadowed because the project's template folder comes first). ``ErrorPagesMiddleware``
-  also renders the Chinese 404 page for a view's ``Http404`` when ``DEBUG`` is on (``make run``), where Django
-  would show its developer page.
+  also renders the Chinese 404 page for a view's ``Http404`` and for an address no pattern matches when
+  ``DEBUG`` is on (``make run``), where Django would show its developer page.
 - Database unavailable (PostgreSQL restarting, SQLite file busy): 503 with ``Retry-After`` and a Chinese
   message — JSON ``{"message", "extra"}`` for ``/api/`` and ``/open311/``, a page for the rest — instead of a 500.
   The API's exception handler (``core.exceptions``), this middleware (views) and ``server_error`` (errors
@@ -63,7 +63,17 @@ class ErrorPagesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        # An address no URL pattern matches: under DEBUG Django answers with its developer page listing every
+        # pattern; people trying ``make run`` get the site's Chinese 404 like everywhere else.
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None
+            and not wants_json(request)
+        ):
+            return defaults.page_not_found(request, Http404())
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_database_unavailable(exception):
