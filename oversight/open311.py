@@ -10,7 +10,7 @@ Endpoints (JSON or XML by extension), mounted at ``/open311/v2/``:
   default window the last 90 days, at most 1,000 rows, newest first.
 - ``POST requests.{fmt}`` — ``api_key``, ``service_code``, ``first_name``/``last_name``, ``phone``,
   ``address_string``, ``description``, ``lat``/``long`` (nearest station offering the matter) or
-  ``attribute[site]``; creates a case through ``workflows.services.case_create`` as the key's account.
+  ``attribute[site]``; creates a case through ``workflows.intake_services.case_create`` as the key's account.
 - ``GET requests/{service_request_id}.{fmt}``.
 
 ``service_request_id`` is opaque to the public (``oversight.open311_ids``, issue 33: the list must not be an

@@ -1,6 +1,6 @@
 """Appointments (预约): a resident asks for a half-day slot at a site for a matter; staff confirm or decline.
 
-Confirming creates the case through ``workflows.services.case_create`` (channel ``walk_in``), as the
+Confirming creates the case through ``workflows.intake_services.case_create`` (channel ``walk_in``), as the
 confirming staff member, so the case enters the normal flow with its due date.
 """
 

@@ -302,7 +302,7 @@ class DoorstepRequest(models.Model):
 class Appointment(models.Model):
     """A resident's appointment request (预约): a site, a matter and a half-day slot on a working day.
 
-    Station staff confirm it (it becomes a case through ``workflows.services.case_create``) or decline it
+    Station staff confirm it (it becomes a case through ``workflows.intake_services.case_create``) or decline it
     with a reason. The resident has no account: the phone is how staff reach them.
     """
 

@@ -4,7 +4,7 @@ Sign-in (OTP, tokens) is ``residents.otp``, doorstep requests ``residents.doorst
 side ``residents.staff_scope``, the rectification ``residents.rectify``; the signed feedback links are
 ``workflows.feedback_links``. Callers import each from there.
 
-Case state changes are never made here: a 差评 calls ``workflows.services.case_mark_rectifying``, a
+Case state changes are never made here: a 差评 calls ``workflows.case_closing.case_mark_rectifying``, a
 rectification report ``residents.rectify`` (shared with the case action), an auto-close ``case_autoclose`` (the case workflow owns its rules).
 """
 

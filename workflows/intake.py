@@ -99,7 +99,7 @@ def case_intake_once(
     digest: str,
     create: Callable[[], tuple[Case, dict[str, Any]]],
 ) -> IntakeOutcome:
-    """Run ``create`` (which validates, calls ``services.case_create`` and builds the answer) at most once
+    """Run ``create`` (which validates, calls ``intake_services.case_create`` and builds the answer) at most once
     per (actor, key). A replay with the same ``digest`` answers the stored body; another digest is a 409."""
     row = _find(actor, key)
     if row is not None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from notifications.backends import RetryableSendError
 from notifications.delivery import notification_deliver
 from notifications.models import Notification
-from notifications.services import RetryableSendError, notification_enqueue
+from notifications.services import notification_enqueue
 
 PHONE = "+8613800138000"
 

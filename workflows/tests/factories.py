@@ -20,7 +20,7 @@ from workflows.models import Case
 
 
 class CaseFactory(DjangoModelFactory):
-    """A bare case row (no process): for read tests. Use ``services.case_create`` for flow tests."""
+    """A bare case row (no process): for read tests. Use ``intake_services.case_create`` for flow tests."""
 
     class Meta:
         model = Case
