@@ -56,7 +56,17 @@ def policy_rows_ensure() -> None:
     flushed them (pytest-django empties every table after a ``transaction=True`` test): the same data step,
     not a second copy of it."""
     if not StandardCriterion.objects.filter(is_active=True).exists():
-        importlib.import_module("agency.migrations.0005_i13_policy_standards").load_policy(django_apps, None)
+        importlib.import_module("agency.migrations.0005_i13_policy_standards").load_policy(_LiveApps(), None)
+
+
+class _LiveApps:
+    """The app registry as migration 0005 asks it: ``agency.StandardCriterion`` is now ``standards``' model
+    (same table; the model moved apps in issue 25's standards step)."""
+
+    def get_model(self, app_label: str, model_name: str):  # type: ignore[no-untyped-def]
+        if model_name == "StandardCriterion":
+            return StandardCriterion
+        return django_apps.get_model(app_label, model_name)
 
 
 def build_world() -> World:
