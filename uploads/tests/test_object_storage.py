@@ -17,7 +17,7 @@ from uploads.models import MaterialPhoto
 from uploads.services import material_photos_purge
 from uploads.tests.factories import MaterialPhotoFactory, jpeg_bytes
 from uploads.tests.s3_server import BUCKET
-from workflows import services
+from workflows import case_closing
 from workflows.models import Case
 from workflows.tests.helpers import new_case
 
@@ -97,7 +97,7 @@ def test_upload_then_purge_removes_the_object(world, photo_backend, settings):
     photo = MaterialPhoto.objects.get()
     storage = photo.file.storage
     assert storage.exists(photo.file.name)
-    closed = services.case_withdraw(actor=world.staff, case=case, reason="居民撤回")
+    closed = case_closing.case_withdraw(actor=world.staff, case=case, reason="居民撤回")
     Case.objects.filter(pk=closed.pk).update(closed_at=timezone.now() - dt.timedelta(days=31))
     assert material_photos_purge() == 1
     assert not storage.exists(photo.file.name) and not MaterialPhoto.objects.exists()
