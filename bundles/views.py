@@ -25,6 +25,7 @@ from workflows import forms as wf_forms
 from workflows import permissions
 from workflows import selectors as case_selectors
 from workflows.models import Case
+from workflows.selectors import CasePermit
 from workflows.views import form_add_validation_error, intake_site_choices, page_context
 
 
@@ -118,19 +119,29 @@ def intake_list(request: HttpRequest) -> HttpResponse:
     return render(request, "bundles/intake_list.html", page_context(request, nav="new", cards=cards))
 
 
-def _add_or_drop(request: HttpRequest, parent: Case) -> tuple[str, int]:
+def _add_or_drop(request: HttpRequest, parent: Case, permit: CasePermit) -> tuple[str, int]:
+    """Add a member to ``parent`` or drop one, with the permit the page evaluated on the parent (404/403
+    before the form is read, like the API views; the service checks the state under the lock with it). A
+    member is a case of its own, named in the form: its permit is evaluated once by ``bundle_drop_check``
+    and passed along to the service."""
     what = request.POST.get("op")
     reason = request.POST.get("reason", "")
     if what == "add":
+        services.bundle_add_check(actor=request.user, parent=parent, permit=permit)
         matter = Matter.objects.filter(code=request.POST.get("matter", "")[:32], is_active=True).first()
         if matter is None:
             return "请选择要增加的事项。", 400
-        services.bundle_child_add(actor=request.user, parent=parent, matter=matter, reason=reason)
+        services.bundle_child_add(
+            actor=request.user, parent=parent, matter=matter, reason=reason, permit=permit
+        )
         return "", 200
     child = Case.objects.filter(bundle_parent=parent, case_no=request.POST.get("child", "")[:32]).first()
     if child is None:
         return "没有这个子事项。", 400
-    services.bundle_child_drop(actor=request.user, child=child, reason=reason, action=str(what))
+    child_permit = services.bundle_drop_check(actor=request.user, child=child)
+    services.bundle_child_drop(
+        actor=request.user, child=child, reason=reason, action=str(what), permit=child_permit
+    )
     return "", 200
 
 
@@ -138,7 +149,8 @@ def _add_or_drop(request: HttpRequest, parent: Case) -> tuple[str, int]:
 def case_page(request: HttpRequest, case_no: str) -> HttpResponse:
     """``/m/bundles/case/<case_no>/``: a parent's members and progress; staff add or drop a member here."""
     try:
-        parent = case_selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        # who the person is to the 一件事, evaluated once for the request and passed along to the service
+        parent, permit = case_selectors.case_get_with_permit(user=request.user, case_no=case_no)
     except ApplicationError as exc:
         raise Http404(exc.message) from exc
     if not hasattr(parent, "bundle_case"):
@@ -146,7 +158,7 @@ def case_page(request: HttpRequest, case_no: str) -> HttpResponse:
     status, error = 200, ""
     if request.method == "POST":
         try:
-            error, status = _add_or_drop(request, parent)
+            error, status = _add_or_drop(request, parent, permit)
         except ApplicationError as exc:
             error, status = exc.message, exc.status
         except DjangoValidationError as exc:

@@ -16,15 +16,21 @@ from core.exceptions import ApplicationError
 from handoffs import services
 from handoffs.models import Channel, Handoff, RemoteMatter, Scope
 from workflows import selectors
+from workflows.models import Case
+from workflows.selectors import CasePermit
 from workflows.views import page_context
 
 
-def _post(request: HttpRequest, case) -> None:  # type: ignore[no-untyped-def]
+def _post(request: HttpRequest, case: Case, permit: CasePermit) -> None:
+    """One step of the hand-off with the permit the page evaluated (404/403 first, like the API views; the
+    service checks the status under the case's lock with that same permit)."""
+    services.handoff_action_check(actor=request.user, case=case, permit=permit)
     op = request.POST.get("op")
     if op == "send":
         services.handoff_send(
             actor=request.user,
             case=case,
+            permit=permit,
             region=request.POST.get("region", ""),
             authority=request.POST.get("authority", ""),
             channel=request.POST.get("channel", ""),
@@ -34,12 +40,13 @@ def _post(request: HttpRequest, case) -> None:  # type: ignore[no-untyped-def]
         )
     elif op == "reference":
         services.handoff_record_reference(
-            actor=request.user, case=case, reference_no=request.POST.get("reference_no", "")
+            actor=request.user, case=case, permit=permit, reference_no=request.POST.get("reference_no", "")
         )
     elif op == "return":
         services.handoff_return(
             actor=request.user,
             case=case,
+            permit=permit,
             outcome=request.POST.get("outcome", ""),
             result=request.POST.get("result", ""),
         )
@@ -50,13 +57,14 @@ def _post(request: HttpRequest, case) -> None:  # type: ignore[no-untyped-def]
 @login_required
 def handoff_page(request: HttpRequest, case_no: str) -> HttpResponse:
     try:
-        case = selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        # who the person is to the case, evaluated once for the request and passed along to the service
+        case, permit = selectors.case_get_with_permit(user=request.user, case_no=case_no)
     except ApplicationError as exc:
         raise Http404(exc.message) from exc
     status, error = 200, ""
     if request.method == "POST":
         try:
-            _post(request, case)
+            _post(request, case, permit)
         except ApplicationError as exc:
             error, status = exc.message, exc.status
         except DjangoValidationError as exc:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 
-def _report(*, actor: Any, case: Any, note: str) -> Any:
+def _report(*, actor: Any, case: Any, note: str, permit: Any = None) -> Any:
     from residents.rectify import rectification_report
 
-    updated, _ = rectification_report(actor=actor, case=case, note=note)
+    updated, _ = rectification_report(actor=actor, case=case, note=note, permit=permit)
     assert updated is not None  # from a case, the case comes back
     return updated
 

@@ -28,6 +28,7 @@ from residents.staff_scope import require_staff_scope
 from workflows import case_closing
 from workflows.feedback_links import feedback_link_url
 from workflows.models import Case
+from workflows.selectors import CasePermit
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,12 @@ def _record(*, actor: Any, rating: Rating | None, report: str) -> Rectification 
 
 @transaction.atomic
 def rectification_report(
-    *, actor: Any, note: str, case: Case | None = None, rating: Rating | None = None
+    *,
+    actor: Any,
+    note: str,
+    case: Case | None = None,
+    rating: Rating | None = None,
+    permit: CasePermit | None = None,
 ) -> tuple[Case | None, Rectification | None]:
     """File the rectification report for a bad rating, from the case (``case``) or the rating (``rating``).
 
@@ -88,6 +94,8 @@ def rectification_report(
     (404/403), 409 for a good or already rectified rating or a case not in rectification. A kiosk rating of an
     agent alone (no case) gets the record only. Returns the case (``None`` for such a rating) and the record
     (``None`` only for a case in rectification without a rating on record, e.g. data loaded in bulk).
+    ``permit``: the one the case action's request evaluated and checked already (``CasePermit``), passed
+    along so the case rules are evaluated once per request; None (the rating door): evaluated for the case.
     """
     if rating is not None:
         require_staff_scope(actor=actor, rating=rating)
@@ -121,5 +129,5 @@ def rectification_report(
         made.append(rectification)
         return {"rating_id": target.pk, "rectification_id": rectification.pk}
 
-    updated = case_closing.case_rectify_apply(actor=actor, case=case, note=note, record=record)
+    updated = case_closing.case_rectify_apply(actor=actor, case=case, note=note, record=record, permit=permit)
     return updated, (made[0] if made else None)

@@ -20,11 +20,15 @@ from uploads import selectors, services
 from uploads.storage import photo_response
 from workflows import permissions
 from workflows import selectors as wf_selectors
+from workflows.models import Case
+from workflows.selectors import CasePermit
 
 
-def _case_or_404(request: HttpRequest, case_no: str):  # type: ignore[no-untyped-def]
+def _case_or_404(request: HttpRequest, case_no: str) -> tuple[Case, CasePermit]:
+    """The case and who the person is to it (evaluated once for the request, passed along); 404 outside
+    the person's scope."""
     try:
-        return wf_selectors.case_get_for_actor(user=request.user, case_no=case_no)
+        return wf_selectors.case_get_with_permit(user=request.user, case_no=case_no)
     except ApplicationError as exc:
         raise Http404(exc.message) from exc
 
@@ -33,7 +37,7 @@ def _case_or_404(request: HttpRequest, case_no: str):  # type: ignore[no-untyped
 @login_required
 def m_materials(request: HttpRequest, case_no: str) -> HttpResponse:
     """材料收件: which of the matter's materials have a photo, which are missing; take or choose a photo."""
-    case = _case_or_404(request, case_no)
+    case, permit = _case_or_404(request, case_no)
     error, status = "", 200
     if request.method == "POST":
         upload = request.FILES.get("photo")
@@ -44,6 +48,7 @@ def m_materials(request: HttpRequest, case_no: str) -> HttpResponse:
                 services.material_photo_add(
                     actor=request.user,
                     case=case,
+                    permit=permit,
                     upload=upload,
                     material=request.POST.get("material", "")[:128],
                     client_id=request.POST.get("client_id", "")[:128],

@@ -34,7 +34,6 @@ class CaseAction:
     service: Callable[..., Case]
     doc: str
     danger: bool = False  # shown as a destructive step (the resident's request ends)
-    takes_permit: bool = True  # the service takes the request's permit (``selectors.CasePermit``) along
 
     @property
     def rule(self) -> permissions.Rule:
@@ -42,10 +41,9 @@ class CaseAction:
         return permissions.RULES[self.name]
 
     def run(self, *, actor: Any, case: Case, permit: CasePermit | None = None, **kwargs: Any) -> Case:
-        """Do the action; ``permit``: the one the request already evaluated and checked, passed along."""
-        if self.takes_permit and permit is not None:
-            kwargs["permit"] = permit
-        return self.service(actor=actor, case=case, **kwargs)
+        """Do the action; ``permit``: the one the request already evaluated and checked, passed along to the
+        service (every row's service takes it; None: the service evaluates one)."""
+        return self.service(actor=actor, case=case, permit=permit, **kwargs)
 
 
 _ROWS = (
@@ -66,7 +64,7 @@ _ROWS = (
     CaseAction("close", "关闭案件", forms.CloseForm, api_inputs.OptionalNoteInput, case_closing.case_close,
                "评价后或评价期满后关闭。"),
     CaseAction("rectify", "提交整改报告", forms.RectifyForm, api_inputs.NoteInput, case_closing.case_rectify,
-               "差评整改报告。", takes_permit=False),
+               "差评整改报告。"),
     CaseAction("transfer", "转办", forms.TransferForm, api_inputs.TransferInput, services.case_transfer,
                "转办至其他站点或帮办员。"),
     CaseAction("withdraw", "居民撤回", forms.WithdrawForm, api_inputs.ReasonInput, case_closing.case_withdraw,

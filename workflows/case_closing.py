@@ -97,19 +97,25 @@ def case_autoclose_from_flow(*, case_id: int | None) -> None:
             _apply_autoclose(c)
 
 
-def case_rectify(*, actor: Any, case: Case, note: str) -> Case:
+def case_rectify(*, actor: Any, case: Case, note: str, permit: CasePermit | None = None) -> Case:
     """Station staff file the rectification report for a bad rating (the case action): the one service both
     doors share, ``residents.rectify.rectification_report`` (record, resident SMS, timeline, follow-up),
     registered through ``extensions`` because the bad-rating loop belongs to the residents app."""
-    return extensions.rectification_report(actor=actor, case=case, note=note)
+    return extensions.rectification_report(actor=actor, case=case, note=note, permit=permit)
 
 
 def case_rectify_apply(
-    *, actor: Any, case: Case, note: str, record: Callable[[Case, str], dict[str, Any]]
+    *,
+    actor: Any,
+    case: Case,
+    note: str,
+    record: Callable[[Case, str], dict[str, Any]],
+    permit: CasePermit | None = None,
 ) -> Case:
     """The case half of a rectification: back to ``completed``, open for a follow-up rating (a new feedback
     window), then ``close``. ``record`` writes the rectification's own rows under the lock (``residents.rectify``)
-    and returns what the one ``rectified`` timeline row keeps of them."""
+    and returns what the one ``rectified`` timeline row keeps of them. ``permit``: the request's (the case
+    action's view evaluated and checked it), else evaluated here."""
     note = case_text(note, field="note", max_length=2000, required=True)
 
     def apply(c: Case) -> None:
@@ -123,7 +129,7 @@ def case_rectify_apply(
             data=record(c, note),
         )
 
-    return case_transition(actor=actor, case=case, action="rectify", apply=apply)
+    return case_transition(actor=actor, case=case, action="rectify", apply=apply, permit=permit)
 
 
 def case_mark_rectifying(*, case: Case, rating_id: int | None, note: str) -> Case:

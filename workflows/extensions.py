@@ -12,9 +12,10 @@ An app registers its hooks in its ``AppConfig.ready()``:
   (a 一件事's parent when a member is done, withdrawn or rejected). Model signals are off limits for business
   logic; a hook raising aborts the transition (the whole transaction rolls back).
 
-- the *rectification reporter* ``(actor=, case=, note=) -> Case`` behind the ``rectify`` case action: the
+- the *rectification reporter* ``(actor=, case=, note=, permit=) -> Case`` behind the ``rectify`` case action: the
   residents app owns the bad-rating loop (the ``Rectification`` record, the resident's SMS, the follow-up
-  rating) and registers it; the case half of it is ``services.case_rectify_apply``;
+  rating) and registers it; the case half of it is ``case_closing.case_rectify_apply``, which takes the
+  request's ``permit`` (``selectors.CasePermit``, or None: evaluated there) along like every case action;
 - *reminder sweeps* ``(now=, batch_size=) -> SweepResult`` run by ``reminders.reminder_sweep`` after its own
   (the residents' feedback follow-up), so the beat schedule keeps one reminder task.
 
@@ -112,12 +113,15 @@ def register_rectification_reporter(reporter: RectificationReporter) -> None:
     _rectification_reporters[:] = [reporter]
 
 
-def rectification_report(*, actor: Any, case: Case, note: str) -> Case:
+def rectification_report(*, actor: Any, case: Case, note: str, permit: Any = None) -> Case:
+    """The registered reporter's report on ``case``; ``permit``: the request's ``selectors.CasePermit``,
+    passed along (None: the reporter's transition evaluates one). Typed ``Any``: selectors imports this
+    module, so naming the class here would close an import circle."""
     from core.exceptions import ApplicationError
 
     if not _rectification_reporters:
         raise ApplicationError("整改报告功能未启用。", {"status": case.status}, status=409)
-    return _rectification_reporters[0](actor=actor, case=case, note=note)
+    return _rectification_reporters[0](actor=actor, case=case, note=note, permit=permit)
 
 
 def register_reminder_sweep(sweep: ReminderSweep) -> None:

@@ -55,6 +55,20 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     return base.filter(Q(site_id__in=sorted(site_ids)) | Q(assigned_agent=agent))
 
 
+@dataclass
+class EvaluationCount:
+    """How many times this process decided who a user is to a case: a scoped lookup of the case
+    (``case_get_for_actor``, the query decides the scope) or a permit evaluated from scratch (``case_permit``
+    without ``in_scope``). One request acting on one case adds one, unless the case moved to another site or
+    agent meanwhile (``CasePermit.for_case`` then evaluates afresh). Exact within one thread (what the tests
+    read around a request made through the test client); across threads only a rough figure."""
+
+    value: int = 0
+
+
+permit_evaluations = EvaluationCount()
+
+
 @dataclass(frozen=True)
 class CasePermit:
     """Who ``user`` is to one case — in scope, role, assigned agent — evaluated once per request
@@ -128,6 +142,7 @@ def case_permit(*, user: Any, case: Case, in_scope: bool | None = None) -> CaseP
     agent = actor_agent(user)
     assigned = agent is not None and case.assigned_agent_id == agent.pk
     if in_scope is None:
+        permit_evaluations.value += 1
         site_ids = user_site_ids(user)
         in_scope = assigned or site_ids is None or case.site_id in site_ids
     return CasePermit(
@@ -163,6 +178,7 @@ def is_assigned_agent(*, user: Any, case: Case) -> bool:
 def case_get_for_actor(*, user: Any, case_no: str) -> Case:
     """The case ``case_no`` if ``user`` may see it; ``ApplicationError`` 404 otherwise (bad numbers too)."""
     number = normalize_case_no(case_no)
+    permit_evaluations.value += 1
     case = None
     if is_valid_case_no(number):
         case = cases_visible_to(user).filter(case_no=number).first()
