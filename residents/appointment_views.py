@@ -1,4 +1,4 @@
-"""Appointment pages: the public request form (no account, no JavaScript) and the staff list to decide."""
+"""Appointment pages: the resident's request form (phone verified by SMS code, no JavaScript) and the staff list to decide."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agency.models import Matter
@@ -20,6 +22,7 @@ from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
 from residents import appointments
 from residents.models import Appointment
+from residents.track_views import signed_in_phone
 from workflows import selectors
 
 
@@ -35,7 +38,6 @@ class AppointmentForm(forms.Form):
     date = forms.TypedChoiceField(label="日期", coerce=str)
     half_day = forms.ChoiceField(label="时段", choices=Appointment.HalfDay.choices, widget=forms.RadioSelect)
     resident_name = forms.CharField(label="姓名", max_length=64)
-    resident_phone = forms.CharField(label="手机号", max_length=32)
     note = forms.CharField(label="备注（选填）", max_length=255, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -49,8 +51,20 @@ class AppointmentForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def appointment_new(request: HttpRequest) -> HttpResponse:
-    """Resident: pick a site, matter and half-day; get a reference number."""
+    """Resident: pick a site, matter and half-day; get a reference number.
+
+    Only with a phone proved by SMS code (the ``/track/`` sign-in): the booking takes that phone, so anonymous
+    fake bookings cannot fill the slots (issue 33). Without it the resident signs in first and comes back."""
     form = AppointmentForm(request.POST or None, initial={"site": request.GET.get("site")})
+    phone = signed_in_phone(request)
+    if phone is None:
+        back = reverse("appointment-new")
+        site_code = request.GET.get("site", "")
+        if site_code.isascii() and site_code.replace("-", "").isalnum():
+            back += "?" + urlencode({"site": site_code})
+        messages.info(request, "预约前请先验证手机号。")
+        return redirect(reverse("track") + "?" + urlencode({"next": back}))
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -60,7 +74,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                 date=dt.date.fromisoformat(data["date"]),
                 half_day=data["half_day"],
                 resident_name=data["resident_name"],
-                resident_phone=data["resident_phone"],
+                resident_phone=phone,  # the verified phone, never a typed one
                 note=data["note"],
                 ip=client_ip_or_none(request),
             )
@@ -69,9 +83,11 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errs)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
+            status = exc.status  # 409 slot full / too many open bookings, 429 too many tries
         else:
             return render(request, "residents/appointments/appointment_done.html", {"appt": appt}, status=201)
-    return render(request, "residents/appointments/appointment_new.html", {"form": form})
+    context = {"form": form, "phone_masked": mask_phone(phone)}
+    return render(request, "residents/appointments/appointment_new.html", context, status=status)
 
 
 def _require_staff(request: HttpRequest) -> None:

@@ -27,12 +27,13 @@ from core.phones import normalize_phone
 from core.text import clean_text
 from core.workdays import is_workday
 from residents import appointment_messages
-from residents.models import Appointment
+from residents.models import Appointment, ResidentToken
 from workflows import selectors
 
 BOOKING_DAYS = 30  # how far ahead a slot may be booked
 SLOT_CAPACITY_DEFAULT = 10  # requests per site and half-day (settings.APPOINTMENT_SLOT_CAPACITY)
 REQUESTS_PER_IP_HOUR = 10
+MAX_OPEN_PER_PHONE_DEFAULT = 2  # settings.APPOINTMENT_MAX_OPEN_PER_PHONE
 REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
@@ -67,6 +68,25 @@ def _ratelimit(ip: str | None) -> None:
         raise ApplicationError("操作过于频繁，请稍后再试。", {"retry_after": 3600}, status=429)
 
 
+def max_open_per_phone() -> int:
+    return int(getattr(settings, "APPOINTMENT_MAX_OPEN_PER_PHONE", MAX_OPEN_PER_PHONE_DEFAULT))
+
+
+def _check_open_cap(*, phone: str, today: dt.date) -> None:
+    cap = max_open_per_phone()
+    open_count = Appointment.objects.filter(
+        resident_phone=phone,
+        date__gte=today,  # today's booking is still open
+        status__in=[Appointment.Status.REQUESTED, Appointment.Status.CONFIRMED],
+    ).count()
+    if open_count >= cap:
+        raise ApplicationError(
+            f"您已有 {open_count} 个未到期的预约（每个手机号最多 {cap} 个），请办理或取消后再预约。",
+            {"open": open_count, "max_open": cap},
+            status=409,
+        )
+
+
 def _new_ref() -> str:
     return "YY" + "".join(secrets.choice(REF_ALPHABET) for _ in range(8))
 
@@ -84,7 +104,12 @@ def appointment_request(
     ip: str | None = None,
     today: dt.date | None = None,
 ) -> Appointment:
-    """A resident's request. Field errors raise ``ValidationError``; a full slot or too many tries 409/429."""
+    """A resident's request. Field errors raise ``ValidationError``; a full slot, too many open bookings for
+    the phone or too many tries 409/429.
+
+    ``resident_phone`` must be the phone the resident proved by SMS code (the ``/track/`` token), never a typed
+    one: that, and the cap of ``APPOINTMENT_MAX_OPEN_PER_PHONE`` open bookings per phone, is what stops
+    anonymous fake bookings from filling the slots (issue 33)."""
     _ratelimit(ip)
     errors: dict[str, list[str]] = {}
     if site not in bookable_sites():
@@ -103,8 +128,11 @@ def appointment_request(
         errors["resident_phone"] = ["请输入有效的手机号码，例如 138 0013 8000。"]
     if errors:
         raise ValidationError(errors)
-    # Lock the site row so two requests for the last place in a slot are serialised.
+    # Lock the phone's token rows and the site row so two requests for the phone's last open booking, or the
+    # last place in a slot, are serialised.
+    ResidentToken.objects.select_for_update().filter(phone=phone).exists()
     Site.objects.select_for_update().filter(pk=site.pk).first()
+    _check_open_cap(phone=str(phone), today=today or timezone.localdate())
     taken = Appointment.objects.filter(
         site=site,
         date=date,

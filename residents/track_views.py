@@ -13,6 +13,7 @@ from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,6 +33,7 @@ from workflows.models import Case
 
 TOKEN_COOKIE = "bb_track"
 PHONE_COOKIE = "bb_track_phone"
+NEXT_COOKIE = "bb_track_next"  # where to go back after the code (e.g. the appointment form), same site only
 COOKIE_SALT = "bangban.track-cookie"
 
 SPECIAL_GROUPS = [(v, str(label)) for v, label in Case.SpecialGroup.choices]
@@ -61,6 +63,19 @@ def _resident_phone(request: HttpRequest) -> str | None:
     return resident_otp.resident_token_phone(_get_cookie(request, TOKEN_COOKIE))
 
 
+def signed_in_phone(request: HttpRequest) -> str | None:
+    """The E.164 phone the resident proved by SMS code (``/track/`` token cookie), or ``None``."""
+    return _resident_phone(request)
+
+
+def _safe_next(request: HttpRequest, value: str | None) -> str:
+    """A local path to return to after sign-in, or "" (no open redirect)."""
+    value = str(value or "")[:512]
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return ""
+    return value if url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}) else ""
+
+
 def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     base = {"rating_choices": RATING_CHOICES, "aspects": Rating.ASPECTS}
     return render(request, f"residents/track/{template}", {**base, **context}, status=status)
@@ -72,7 +87,7 @@ def track_home(request: HttpRequest) -> HttpResponse:
     """Signed in: the resident's own cases. Otherwise: the phone form and the quick lookup form."""
     phone = _resident_phone(request)
     if phone is None:
-        return _render(request, "start.html", {})
+        return _render(request, "start.html", {"next": _safe_next(request, request.GET.get("next"))})
     return _render(
         request,
         "cases.html",
@@ -84,15 +99,21 @@ def track_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def track_otp(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("phone", "")
+    next_url = _safe_next(request, request.POST.get("next"))
     try:
         resident_otp.otp_request(phone=raw, ip=client_ip(request))
     except ApplicationError as exc:
-        response = _render(request, "start.html", {"otp_error": exc.message, "phone": raw}, status=exc.status)
+        context = {"otp_error": exc.message, "phone": raw, "next": next_url}
+        response = _render(request, "start.html", context, status=exc.status)
         if isinstance(exc.extra.get("retry_after"), int):  # 429, or 503 while the limits cannot be read
             response["Retry-After"] = str(exc.extra["retry_after"])
         return response
     response = HttpResponseRedirect(reverse("track-code"))
     _set_cookie(response, PHONE_COOKIE, normalize_phone(raw) or "", int(settings.TRACK_OTP_TTL_SECONDS))
+    if next_url:
+        _set_cookie(response, NEXT_COOKIE, next_url, int(settings.TRACK_OTP_TTL_SECONDS))
+    else:
+        response.delete_cookie(NEXT_COOKIE)
     return response
 
 
@@ -113,9 +134,12 @@ def track_code(request: HttpRequest) -> HttpResponse:
         )
     except ApplicationError as exc:
         return _render(request, "code.html", {**context, "error": exc.message}, status=exc.status)
-    response = HttpResponseRedirect(reverse("track"))
+    response = HttpResponseRedirect(
+        _safe_next(request, _get_cookie(request, NEXT_COOKIE)) or reverse("track")
+    )
     _set_cookie(response, TOKEN_COOKIE, issued.token, int(settings.TRACK_TOKEN_TTL_SECONDS))
     response.delete_cookie(PHONE_COOKIE)
+    response.delete_cookie(NEXT_COOKIE)
     return response
 
 

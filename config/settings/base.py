@@ -278,6 +278,8 @@ BAD_RATING_CALLBACK_DAYS = env.int("BAD_RATING_CALLBACK_DAYS", default=1)
 BAD_RATING_RECTIFY_DAYS = env.int("BAD_RATING_RECTIFY_DAYS", default=5)
 # Kiosk proof of presence (residents/kiosk.py): the rotating 现场评价码 and the enrolled tablet's cookie.
 KIOSK_CODE_TTL_SECONDS = env.int("KIOSK_CODE_TTL_SECONDS", default=600)
+# Appointments (issue 33): open (future, not declined/cancelled) bookings one verified phone may hold.
+APPOINTMENT_MAX_OPEN_PER_PHONE = env.int("APPOINTMENT_MAX_OPEN_PER_PHONE", default=2)
 KIOSK_DEVICE_DAYS = env.int("KIOSK_DEVICE_DAYS", default=365)
 CELERY_BEAT_SCHEDULE.update(
     {

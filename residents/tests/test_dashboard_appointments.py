@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from agency.tests.factories import SiteMatterFactory
 from core.exceptions import ApplicationError
@@ -56,11 +58,22 @@ def test_request_and_field_rules(offered):
 def test_slot_capacity(offered, settings):
     settings.APPOINTMENT_SLOT_CAPACITY = 2
     req(offered)
-    req(offered)
+    req(offered, resident_phone="13800138001")
     with pytest.raises(ApplicationError) as err:
-        req(offered)
+        req(offered, resident_phone="13800138002")
     assert err.value.status == 409
-    assert req(offered, half_day="pm").half_day == "pm"  # the afternoon is free
+    assert req(offered, half_day="pm", resident_phone="13800138002").half_day == "pm"  # the afternoon is free
+
+
+def test_open_bookings_per_phone_are_capped(offered, settings):
+    settings.APPOINTMENT_MAX_OPEN_PER_PHONE = 2
+    req(offered)
+    req(offered, half_day="pm")
+    with pytest.raises(ApplicationError) as err:
+        req(offered, date=MONDAY + dt.timedelta(days=1))
+    assert err.value.status == 409 and err.value.extra == {"open": 2, "max_open": 2}
+    # past bookings do not count
+    assert req(offered, date=MONDAY + dt.timedelta(days=8), today=MONDAY + dt.timedelta(days=1)).pk
 
 
 def test_staff_confirm_creates_case_and_decline(offered):
@@ -92,6 +105,14 @@ def test_scope(offered):
 
 
 def test_pages(client, offered, monkeypatch):
+    from residents.otp import token_issue
+    from residents.track_views import COOKIE_SALT, TOKEN_COOKIE
+
+    # signed in as the resident (/track/ token); the full sign-in round trip is in tests/security
+    issued = token_issue(phone="+8613800138001", now=timezone.now())
+    client.cookies[TOKEN_COOKIE] = signing.get_cookie_signer(salt=TOKEN_COOKIE + COOKIE_SALT).sign(
+        issued.token
+    )
     monkeypatch.setattr(appointments, "bookable_days", lambda today=None: [MONDAY])
     monkeypatch.setattr(appointments, "appointment_request", _fixed_today(appointments.appointment_request))
     page = client.get("/appointments/")
@@ -104,7 +125,6 @@ def test_pages(client, offered, monkeypatch):
             "date": MONDAY.isoformat(),
             "half_day": "pm",
             "resident_name": "李四",
-            "resident_phone": "13800138001",
         },
     )
     assert resp.status_code == 201

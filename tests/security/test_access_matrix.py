@@ -253,7 +253,7 @@ MATRIX: dict[str, Entry] = {
     "open311-request": Entry(  # the public id is opaque (issue 33), not the case number
         lambda sw: f"/open311/v2/requests/{public_request_id(sw.case.pk)}.json", PUBLIC
     ),
-    "appointment-new": Entry(Q("/appointments/"), PUBLIC),
+    "appointment-new": Entry(Q("/appointments/"), (302,) * 8),  # issue 33: sign in by SMS code first
     "appointment-check": Entry(Q("/appointments/check/"), PUBLIC),
     "track": Entry(Q("/track/"), PUBLIC),
     "track-otp-form": Entry(Q("/track/otp/"), (400,) * 8, method="post"),
