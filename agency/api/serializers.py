@@ -13,7 +13,7 @@ class SiteSerializer(serializers.ModelSerializer):
 
     ``kind`` is ``center`` | ``station`` | ``partner``, and ``terminal`` for self-service terminals
     (an addition to the contract). ``tier`` is the declared construction tier, null when not graded;
-    ``approved_tier`` (an addition, issue 26) the tier of the last self-assessment the town or district
+    ``approved_tier`` (an addition) the tier of the last self-assessment the town or district
     approved: ``basic`` | ``standard`` | ``benchmark``, ``below_basic`` when it fell short of 基础型, null
     when none was approved. ``parent`` is the center's code.
     """
