@@ -94,7 +94,8 @@ class Notification(models.Model):
     # Issue 27: which provider took the SMS and what its delivery report (回执) said. Database defaults, so
     # the outbox writer (``notifications.outbox.COLUMNS``) need not list them; ``notifications.receipts``
     # is their one writer after the send.
-    provider = models.CharField(_("服务商"), max_length=16, blank=True, default="", db_default="")
+    # a backend's name (aliyun, tencent) or the dotted path of a gateway backend: which one may have sent it
+    provider = models.CharField(_("服务商"), max_length=200, blank=True, default="", db_default="")
     provider_message_id = models.CharField(
         _("服务商流水号"), max_length=64, blank=True, default="", db_default=""
     )

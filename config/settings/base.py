@@ -400,7 +400,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_VERBOSE = False
 # Issue 33: the client address is the one core.client_ip works out (TRUSTED_PROXIES below), for axes too.
-AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip_or_none"  # None, not "unknown": axes stores it in an inet column
+AXES_CLIENT_IP_CALLABLE = (
+    "core.client_ip.client_ip_or_none"  # None, not "unknown": axes stores it in an inet column
+)
 # The slower global limit per username, across addresses (core/login_guard.py): after this many failures
 # within LOGIN_USERNAME_COOLOFF_MINUTES the name is refused everywhere for that long, then opens by itself.
 LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=30)

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notification',
             name='provider',
-            field=models.CharField(blank=True, db_default='', default='', max_length=16, verbose_name='服务商'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='服务商'),
         ),
         migrations.AddField(
             model_name='notification',
