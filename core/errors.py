@@ -7,7 +7,10 @@
 - Database unavailable (PostgreSQL restarting, SQLite file busy): 503 with ``Retry-After`` and a Chinese
   message — JSON ``{"message", "extra"}`` for ``/api/`` and ``/open311/``, a page for the rest — instead of a 500.
   The API's exception handler (``core.exceptions``), this middleware (views) and ``server_error`` (errors
-  raised by other middleware, e.g. saving the session) all use ``unavailable_response``. The page is rendered
+  raised by other middleware, e.g. saving the session) all use ``unavailable_response``. Under ``DEBUG``
+  (``make run``) Django answers an exception raised inside a middleware with its developer 500 page and never
+  calls ``server_error``: ``OutageMiddleware`` (outermost) turns that 500 into the same 503, knowing the cause
+  from ``got_request_exception`` (``note_request_exception``, connected in ``core.apps``). The page is rendered
   without a request context: the context processors would query the database that is down.
 """
 
@@ -56,6 +59,51 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
     return response
 
 
+OUTAGE_ATTR = "_bangban_database_outage"
+
+
+def note_request_exception(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
+    """``got_request_exception`` receiver: remember on the request that it failed on a database outage.
+
+    Django sends the signal while the exception is being handled (``sys.exc_info()`` is set), for exceptions
+    of views and of middleware alike, before it builds the 500 answer.
+    """
+    exc = sys.exc_info()[1]
+    if request is not None and exc is not None and is_database_unavailable(exc):
+        setattr(request, OUTAGE_ATTR, exc)
+
+
+class OutageMiddleware:
+    """Outermost: a 500 caused by a database outage anywhere in the stack becomes the 503 (also under DEBUG)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 500:
+            exc = getattr(request, OUTAGE_ATTR, None)
+            if exc is not None:
+                answer = unavailable_response(request, exc)
+                # Keep what the inner middleware set on the 500 (security headers, cookies), not its body.
+                for header, value in response.items():
+                    if header.lower() not in {"content-type", "content-length"} and header not in answer:
+                        answer[header] = value
+                answer.cookies = response.cookies
+                return answer
+        return response
+
+
+def _page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The Chinese 404 page; its context processors read the database, so an outage answers 503."""
+    try:
+        return defaults.page_not_found(request, exception)
+    except Exception as exc:
+        if is_database_unavailable(exc):
+            return unavailable_response(request, exc)
+        raise
+
+
 class ErrorPagesMiddleware:
     """A view's database outage → 503; a view's ``Http404`` → the Chinese 404 page also under ``DEBUG``."""
 
@@ -72,14 +120,14 @@ class ErrorPagesMiddleware:
             and getattr(request, "resolver_match", None) is None
             and not wants_json(request)
         ):
-            return defaults.page_not_found(request, Http404())
+            return _page_not_found(request, Http404())
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_database_unavailable(exception):
             return unavailable_response(request, exception)
         if isinstance(exception, Http404) and settings.DEBUG and not wants_json(request):
-            return defaults.page_not_found(request, exception)
+            return _page_not_found(request, exception)
         return None
 
 
