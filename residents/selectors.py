@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.db import connection
-from django.db.models import CharField, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from core.masking import mask_name, mask_phone, phone_tail
 from core.prepared import PreparedQuery
 from residents.models import Rating, Rectification
 from residents.services import rating_kind_allowed
-from workflows.bundle_progress import bundle_views
+from workflows.bundle_progress import bundle_display_status, bundle_progress_label, bundle_views
 from workflows.case_numbers import is_valid_case_no, normalize_case_no
 from workflows.models import Case, CaseEvent
 
@@ -394,7 +394,9 @@ _LOOKUP = PreparedQuery(
         Case.objects.filter(case_no=case_no)
         .annotate(agent_mobile=Cast("assigned_agent__phone", CharField()))
         .annotate(phone_text=Cast("resident_phone", CharField()))
-        .values_list(*_CASE_COLUMNS, "phone_text")[:1]
+        # a 一件事 parent shows a status derived from its members (one more query only for a parent)
+        .annotate(has_members=Exists(Case.objects.filter(bundle_parent_id=OuterRef("pk"))))
+        .values_list(*_CASE_COLUMNS, "has_members", "phone_text")[:1]
     )
 )
 
@@ -403,16 +405,27 @@ def case_quick_lookup(*, case_no: str, tail: str) -> dict[str, Any]:
     """Status only, nothing personal; unknown number and wrong tail answer the same 404."""
     number = normalize_case_no(case_no)
     tail = "".join(ch for ch in str(tail or "") if ch.isdigit())
-    case, phone = None, ""
+    case, phone, has_members = None, "", False
     if is_valid_case_no(number) and len(tail) == 4:
         rows = _LOOKUP.run(case_no=number)
         if rows:
-            case, phone = _case_from_row(rows[0][:-1]), rows[0][-1]
+            case, has_members, phone = _case_from_row(rows[0][:-2]), bool(rows[0][-2]), rows[0][-1]
     # compare_digest even on a miss keeps the timing of both 404s alike
     expected = phone_tail(phone) if case is not None else "----"
     if case is None or not hmac.compare_digest(expected, tail):
         raise ApplicationError("未找到该办件，请核对编号和手机尾号。", {}, status=404)
     now = timezone.now()
+    if has_members:  # a 一件事: the status its members give it, and how far they have got
+        members = list(Case.objects.filter(bundle_parent_id=case.pk).values_list("status", flat=True))
+        shown = bundle_display_status(members, own=case.status)
+        label = f"{choice_label(Case.Status, shown)}。一件事联办：{bundle_progress_label(members)}。"
+        return {
+            "case_no": case.case_no,
+            "status": shown,
+            "status_label": label,
+            "due_at": case.due_at,
+            "overdue": _is_overdue(case, now),
+        }
     return {
         "case_no": case.case_no,
         "status": case.status,

@@ -7,6 +7,7 @@ Lives in ``workflows`` because the resident's track page (here) shows it for a p
 from collections.abc import Iterable
 from typing import Any
 
+from agency.selectors import BUNDLE_MATTER_PREFIX
 from core.labels import choice_label
 
 DONE_STATUSES = frozenset({"completed", "rectifying", "closed"})
@@ -53,6 +54,26 @@ def bundle_display_status(statuses: Iterable[str], *, own: str) -> str:
         # every member resolved and something was done: 已办结 until all are closed
         return "closed" if all(s == "closed" or s in DROPPED_STATUSES for s in values) else "completed"
     return "withdrawn" if "withdrawn" in values else "rejected"
+
+
+def bundle_statuses(parents: Iterable[Any]) -> dict[int, str]:
+    """For the 一件事 parents among ``parents`` (cases with their matter loaded): id → the status shown.
+
+    A parent is told by its matter (a bundle's own matter, ``BUNDLE_MATTER_PREFIX``), so a page without one
+    costs no query; with parents, one query of their members' statuses. Other rows are left out: callers show
+    their stored status.
+    """
+    from workflows.models import Case
+
+    own = {c.id: c.status for c in parents if c.matter.code.startswith(BUNDLE_MATTER_PREFIX)}
+    if not own:
+        return {}
+    statuses: dict[int, list[str]] = {}
+    for parent_id, status in Case.objects.filter(bundle_parent_id__in=list(own)).values_list(
+        "bundle_parent_id", "status"
+    ):
+        statuses.setdefault(parent_id, []).append(status)
+    return {pk: bundle_display_status(values, own=own[pk]) for pk, values in statuses.items()}
 
 
 def bundle_views(parent_ids: list[int]) -> dict[int, dict[str, Any]]:

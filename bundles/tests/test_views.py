@@ -298,3 +298,30 @@ def test_offline_data_shows_the_parents_derived_status(client, bw):
     to_submitted(bw, first)
     cases = {c["case_no"]: c for c in client.get(reverse("m_offline:data")).json()["cases"]}
     assert cases[parent.case_no]["status_label"] == "已报送" and cases[first.case_no]["status"] == "submitted"
+
+
+def test_quick_lookup_and_case_api_give_the_parents_derived_status(client, bw, django_assert_max_num_queries):
+    """Issue 26 leftover: the residents' quick lookup (/api/v1/track/lookup/, a one-query prepared read) and the
+    case API (list and detail) gave a 一件事 parent's stored 已报送 while its first member was 待分派."""
+    from rest_framework.authtoken.models import Token
+
+    parent = intake(bw)
+    assert parent.status == Case.Status.SUBMITTED  # stored
+    lookup = f"/api/v1/track/lookup/?case_no={parent.case_no}&phone_tail={PHONE[-4:]}"
+    body = client.get(lookup).json()
+    assert body["status"] == "new" and body["status_label"].startswith("待分派。一件事联办：4 项中已办结 0 项")
+    token = Token.objects.create(user=bw.w.staff).key
+    api = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    rows = {r["case_no"]: r for r in client.get("/api/v1/cases/", **api).json()["results"]}
+    assert (rows[parent.case_no]["status"], rows[parent.case_no]["own_status"]) == ("new", "submitted")
+    first = child(parent, bw.hukou)
+    assert rows[first.case_no]["status"] == rows[first.case_no]["own_status"] == "new"  # a member: its own
+    detail = client.get(f"/api/v1/cases/{parent.case_no}/", **api).json()
+    assert (detail["status"], detail["status_label"], detail["own_status"]) == ("new", "待分派", "submitted")
+
+    to_submitted(bw, first)  # 户口 moves on; the other three wait for it
+    assert client.get(lookup).json()["status"] == "submitted"
+    assert client.get(f"/api/v1/cases/{parent.case_no}/", **api).json()["status"] == "submitted"
+    # a page with no 一件事 parent on it costs nothing more than before
+    with django_assert_max_num_queries(4):
+        client.get(f"/api/v1/cases/?matter={bw.hukou.code}", **api)

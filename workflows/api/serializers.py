@@ -223,12 +223,16 @@ def _agent_out(agent: Agent | None) -> dict[str, Any] | None:
     }
 
 
-def case_list_item(case: Case) -> dict[str, Any]:
-    """List row: what a queue needs; the phone masked."""
+def case_list_item(case: Case, *, shown_status: str | None = None) -> dict[str, Any]:
+    """List row: what a queue needs; the phone masked. ``shown_status``: a 一件事 parent's status derived
+    from its members (``workflows.bundle_progress.bundle_statuses``); ``own_status`` keeps the stored one,
+    which decides the actions."""
+    shown = shown_status or case.status
     return {
         "case_no": case.case_no,
-        "status": case.status,
-        "status_label": choice_label(Case.Status, case.status),
+        "status": shown,
+        "status_label": choice_label(Case.Status, shown),
+        "own_status": case.status,
         "site": case.site.code,
         "site_name": case.site.name,
         "matter": case.matter.code,
@@ -257,8 +261,10 @@ def event_out(event: CaseEvent) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case, *, events: list[CaseEvent], actions: list[str]) -> dict[str, Any]:
-    data = case_list_item(case)
+def case_detail(
+    case: Case, *, events: list[CaseEvent], actions: list[str], shown_status: str | None = None
+) -> dict[str, Any]:
+    data = case_list_item(case, shown_status=shown_status)
     data.update(
         {
             "grid": case.grid.code if case.grid_id and case.grid else None,
@@ -286,8 +292,14 @@ class CaseListItemSerializer(serializers.Serializer):
     """Schema of a list row (documentation only; rows are built by ``case_list_item``)."""
 
     case_no = serializers.CharField()
-    status = serializers.ChoiceField(choices=Case.Status.choices)
+    status = serializers.ChoiceField(
+        choices=Case.Status.choices,
+        help_text="for a 一件事 parent, the status its member cases give it (the least advanced open member)",
+    )
     status_label = serializers.CharField()
+    own_status = serializers.ChoiceField(
+        choices=Case.Status.choices, help_text="the case's own stored status (decides `actions`)"
+    )
     site = serializers.CharField()
     site_name = serializers.CharField()
     matter = serializers.CharField()

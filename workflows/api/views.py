@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from core.pagination import CappedPageNumberPagination
 from workflows import selectors
 from workflows.actions import CASE_ACTIONS, CaseAction
+from workflows.bundle_progress import bundle_statuses
 from workflows.api import intake as intake_api
 from workflows.api import serializers as s
 from workflows.intake_services import case_create
@@ -31,7 +32,8 @@ def case_detail_response(
         return Response({"case_no": case.case_no, "status": case.status, "actions": []}, status=http_status)
     events = list(selectors.case_timeline(case))
     actions = permit.allowed_actions(case, events)
-    return Response(s.case_detail(case, events=events, actions=actions), status=http_status)
+    shown = bundle_statuses([case]).get(case.pk)
+    return Response(s.case_detail(case, events=events, actions=actions, shown_status=shown), status=http_status)
 
 
 class CaseListCreateView(APIView):
@@ -82,7 +84,9 @@ class CaseListCreateView(APIView):
         )
         paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(qs.order_by("-created_at", "-id"), request, view=self)
-        return paginator.get_paginated_response([s.case_list_item(c) for c in page or []])
+        rows = list(page or [])
+        shown = bundle_statuses(rows)
+        return paginator.get_paginated_response([s.case_list_item(c, shown_status=shown.get(c.pk)) for c in rows])
 
     @extend_schema(
         request=s.CaseCreateInput,
@@ -117,7 +121,8 @@ class CaseDetailView(APIView):
         case, permit = selectors.case_get_with_permit(user=request.user, case_no=case_no)
         events = list(selectors.case_timeline(case))
         actions = permit.allowed_actions(case, events)
-        return Response(s.case_detail(case, events=events, actions=actions))
+        shown = bundle_statuses([case]).get(case.pk)
+        return Response(s.case_detail(case, events=events, actions=actions, shown_status=shown))
 
 
 def _action_view(action: CaseAction) -> type[APIView]:
