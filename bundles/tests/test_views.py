@@ -309,7 +309,9 @@ def test_quick_lookup_and_case_api_give_the_parents_derived_status(client, bw, d
     assert parent.status == Case.Status.SUBMITTED  # stored
     lookup = f"/api/v1/track/lookup/?case_no={parent.case_no}&phone_tail={PHONE[-4:]}"
     body = client.get(lookup).json()
-    assert body["status"] == "new" and body["status_label"].startswith("待分派。一件事联办：4 项中已办结 0 项")
+    assert body["status"] == "new" and body["status_label"].startswith(
+        "待分派。一件事联办：4 项中已办结 0 项"
+    )
     token = Token.objects.create(user=bw.w.staff).key
     api = {"HTTP_AUTHORIZATION": f"Token {token}"}
     rows = {r["case_no"]: r for r in client.get("/api/v1/cases/", **api).json()["results"]}

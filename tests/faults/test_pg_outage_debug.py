@@ -13,8 +13,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 
-from tests.faults.test_pg_outage_503 import proxied_database, world  # noqa: F401 - fixtures
 from tests.faults.tcp_proxy import TcpProxy
+from tests.faults.test_pg_outage_503 import proxied_database, world  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -9,9 +9,9 @@ from rest_framework.views import APIView
 from core.pagination import CappedPageNumberPagination
 from workflows import selectors
 from workflows.actions import CASE_ACTIONS, CaseAction
-from workflows.bundle_progress import bundle_statuses
 from workflows.api import intake as intake_api
 from workflows.api import serializers as s
+from workflows.bundle_progress import bundle_statuses
 from workflows.intake_services import case_create
 from workflows.models import Case, CaseEvent
 from workflows.selectors import CasePermit
@@ -33,7 +33,9 @@ def case_detail_response(
     events = list(selectors.case_timeline(case))
     actions = permit.allowed_actions(case, events)
     shown = bundle_statuses([case]).get(case.pk)
-    return Response(s.case_detail(case, events=events, actions=actions, shown_status=shown), status=http_status)
+    return Response(
+        s.case_detail(case, events=events, actions=actions, shown_status=shown), status=http_status
+    )
 
 
 class CaseListCreateView(APIView):
@@ -86,7 +88,9 @@ class CaseListCreateView(APIView):
         page = paginator.paginate_queryset(qs.order_by("-created_at", "-id"), request, view=self)
         rows = list(page or [])
         shown = bundle_statuses(rows)
-        return paginator.get_paginated_response([s.case_list_item(c, shown_status=shown.get(c.pk)) for c in rows])
+        return paginator.get_paginated_response(
+            [s.case_list_item(c, shown_status=shown.get(c.pk)) for c in rows]
+        )
 
     @extend_schema(
         request=s.CaseCreateInput,
