@@ -294,7 +294,7 @@
       if (message) { li.appendChild(el("p", { "class": item.state === "error" ? "form-error" : "muted", role: "status" }, message)); }
       if (item.state === "error") {
         var actions = el("div", { "class": "actions" });
-        if (!item.case_no && item.kind !== "bundle") { // a 一件事 is edited on its own form, not this one
+        if (!item.case_no) { // a refused 一件事 is edited here too: its resident fields, the bundle kept
           var edit = el("button", { type: "button", "class": "btn btn-secondary", "data-edit": item.id }, "修改");
           actions.appendChild(edit);
         }
@@ -476,7 +476,25 @@
       special_groups: groups
     };
   }
+  // Editing a refused 一件事 in this form: the bundle stays what it was (its members come from the catalogue),
+  // so the matter choice and the photos (the bundle intake takes none) give way to the bundle's name.
+  function showBundleEditing(item) {
+    var bundle = item && item.kind === "bundle";
+    var matter = document.getElementById("off-matter");
+    matter.closest(".field").hidden = bundle;
+    matter.required = !bundle;
+    document.getElementById("off-photo").closest("fieldset").hidden = bundle;
+    var note = document.getElementById("off-bundle");
+    note.hidden = !bundle;
+    note.textContent = bundle ? "一件事：" + (item.label || item.body.bundle) + "（所需材料见一件事登记页）" : "";
+    if (bundle) {
+      var list = document.getElementById("off-materials");
+      list.textContent = "";
+      list.appendChild(el("li", {}, "按一件事的合并材料清单收取。"));
+    }
+  }
   function resetForm(form) {
+    showBundleEditing(null);
     ["resident_phone", "resident_name", "address", "description"].forEach(function (n) { form[n].value = ""; });
     form.querySelectorAll("[name=special_groups]").forEach(function (b) { b.checked = false; });
     document.getElementById("off-editing").value = "";
@@ -518,7 +536,8 @@
       enableButtons();
       var body = formBody(form);
       var missing = [];
-      if (!body.matter) { missing.push("事项"); }
+      var editingBundle = !document.getElementById("off-bundle").hidden;
+      if (!body.matter && !editingBundle) { missing.push("事项"); }
       if (!e164(body.resident_phone) && !body.resident_phone.trim()) { missing.push("手机号"); }
       if (!body.resident_name.trim()) { missing.push("姓名"); }
       if (!body.address.trim()) { missing.push("地址"); }
@@ -531,6 +550,11 @@
       var editing = document.getElementById("off-editing").value;
       var save = editing
         ? tx("readonly", function (s) { return s.get(editing); }).then(function (item) {
+          if (item.kind === "bundle") { // the same 一件事, with the resident fields as corrected
+            body.bundle = item.body.bundle;
+            delete body.matter;
+            pendingPhotos = [];
+          }
           item.body = body;
           item.photos = pendingPhotos;
           item.state = "pending";
@@ -561,6 +585,7 @@
           form[n].value = item.body[n] || "";
         });
         showMaterials();
+        showBundleEditing(item);
         form.querySelectorAll("[name=special_groups]").forEach(function (b) {
           b.checked = (item.body.special_groups || []).indexOf(b.value) !== -1;
         });

@@ -347,3 +347,54 @@ def test_history_lookup_on_the_cached_new_form_keeps_what_was_typed_offline(page
     page.click("#create-btn")  # and it queues as before
     page.wait_for_url("**/m/offline/?saved=*")
     expect(page.locator(".queue-item[data-state=pending]")).to_contain_text("李大爷")
+
+
+def test_refused_queued_bundle_is_edited_offline_and_resent_once(page_360, live_server, login):
+    """Issue 26 leftover: a queued 一件事 the server refused could be re-sent but not corrected; now 修改 opens it
+    in the offline form (resident fields editable, the bundle kept, no matter choice) and the fix syncs once."""
+    from bundles.models import BundleCase
+    from bundles.tests.factories import add_birth_bundle
+
+    bw = add_birth_bundle(make_world())
+    page = page_360
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/offline/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.reload()
+    page.wait_for_selector("html[data-offline-ready='1']")
+    page.goto(f"{live_server.url}/m/bundles/{bw.bundle.code}/")  # online once: the worker keeps the form
+    page.wait_for_selector("#bundle-intake-form")
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/m/bundles/{bw.bundle.code}/")
+    page.fill("#id_resident_phone", "12345")  # not a mobile number: the server will refuse it
+    page.fill("#id_resident_name", "李娜")
+    page.fill("#id_address", "幸福村5组8号")
+    page.click("#bundle-create-btn")
+    page.wait_for_url("**/m/offline/?saved=*")
+    page.wait_for_selector("html[data-offline-ready='1']")
+
+    page.context.set_offline(False)
+    page.click("#sync-btn")
+    item = page.locator(".queue-item[data-state=error]")
+    expect(item).to_contain_text("居民手机号：")
+    assert Case.objects.count() == 0
+
+    page.context.set_offline(True)  # corrected without signal
+    item.locator("[data-edit]").click()
+    expect(page.locator("#off-bundle")).to_contain_text("出生一件事")
+    expect(page.locator("#off-matter")).to_be_hidden()
+    expect(page.locator("#off-name")).to_have_value("李娜")
+    expect(page.locator("#off-address")).to_have_value("幸福村5组8号")
+    page.fill("#off-phone", "139 0013 9000")
+    page.click("#offline-save")
+    expect(page.locator(".queue-item[data-state=pending]")).to_contain_text("李娜 · 出生一件事（一件事）")
+    expect(page.locator("#off-matter")).to_be_visible()  # the form is back to a single request
+    assert_fits_phone(page)
+
+    page.context.set_offline(False)
+    page.click("#sync-btn")
+    expect(page.locator(".queue-item[data-state=done]")).to_have_count(1, timeout=20000)
+    parent = BundleCase.objects.select_related("case").get().case
+    assert (parent.resident_name, str(parent.resident_phone)) == ("李娜", "+8613900139000")
+    assert Case.objects.filter(bundle_parent=parent).count() == 4 and Case.objects.count() == 5
