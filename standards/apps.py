@@ -10,3 +10,9 @@ class StandardsConfig(AppConfig):
         from standards.cockpit_tile import standards_tile
 
         register_tile(standards_tile)
+
+        from agency.extensions import site_tier_provider_register
+        from standards.selectors import shown_tiers
+
+        # the sites API's approved_tier: the tier consistent with the record, as the standards page shows it
+        site_tier_provider_register(shown_tiers)

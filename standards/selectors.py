@@ -75,8 +75,41 @@ def site_history(site: Site) -> QuerySet[AssessmentEvent]:
 
 
 def approved_tiers() -> dict[int, str]:
-    """``{site id: approved tier}`` of every site with an approved assessment (one query, for badges)."""
+    """``{site id: approved tier}`` of every site with an approved assessment, as stored (one query)."""
     return dict(SiteStanding.objects.values_list("site_id", "tier"))
+
+
+def shown_tiers(sites: list[Site] | None = None) -> dict[int, str]:
+    """``{site id: tier}`` a person is shown for ``sites`` (None: every site with an approved assessment): the
+    approved tier, lowered where the system's records contradict the approved answers (``standing_view``,
+    the tier the station's standards page shows).
+
+    Sites read with their ``standing`` (``select_related``, as the public selectors do) cost no query when none
+    was approved; otherwise six queries (the approved answers and the record's facts), whatever the count.
+    """
+    from standards.facts import sites_facts
+    from standards.standing import standing_view
+
+    if sites is None:
+        rows = list(SiteStanding.objects.select_related("site", "assessment"))
+    else:
+        rows = []
+        for site in sites:
+            try:
+                standing = site.standing  # type: ignore[attr-defined]  # reverse one-to-one of SiteStanding
+            except SiteStanding.DoesNotExist:
+                continue
+            standing.site = site
+            rows.append(standing)
+        answers = Assessment.objects.in_bulk([r.assessment_id for r in rows]) if rows else {}
+        for standing in rows:
+            standing.assessment = answers[standing.assessment_id]
+    facts = sites_facts([standing.site for standing in rows])
+    out: dict[int, str] = {}
+    for standing in rows:
+        view = standing_view(standing, facts[standing.site_id])
+        out[standing.site_id] = view.tier if view is not None else standing.tier
+    return out
 
 
 # --- Campaign ----------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ class SiteSerializer(serializers.ModelSerializer):
     ``kind`` is ``center`` | ``station`` | ``partner``, and ``terminal`` for self-service terminals
     (an addition to the contract). ``tier`` is the declared construction tier, null when not graded;
     ``approved_tier`` the tier of the last self-assessment the town or district
-    approved: ``basic`` | ``standard`` | ``benchmark``, ``below_basic`` when it fell short of 基础型, null
-    when none was approved. ``parent`` is the center's code.
+    approved, lowered to what the approved answers still support where the system's records contradict them
+    (as the station's standards page shows it): ``basic`` | ``standard`` | ``benchmark``, ``below_basic`` when
+    it falls short of 基础型, null when none was approved. ``parent`` is the center's code.
     """
 
     kind = serializers.ChoiceField(choices=Site.Kind.choices)
@@ -58,7 +59,12 @@ class SiteSerializer(serializers.ModelSerializer):
         )
     )
     def get_approved_tier(self, obj: Site) -> str | None:
-        standing = getattr(obj, "standing", None)  # the standards app's SiteStanding (select_related)
+        # ``approved_tiers`` (context): the tier consistent with the record (``agency.extensions.site_tiers``),
+        # the one the staff page shows; else the approved one as stored (the standards app's SiteStanding).
+        tiers = self.context.get("approved_tiers")
+        if tiers is not None:
+            return (tiers[obj.pk] or BELOW_BASIC) if obj.pk in tiers else None
+        standing = getattr(obj, "standing", None)
         if standing is None:
             return None
         return standing.tier or BELOW_BASIC

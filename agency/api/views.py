@@ -15,6 +15,7 @@ from agency.api.serializers import (
     SiteDetailSerializer,
     SiteSerializer,
 )
+from agency.extensions import site_tiers
 
 ErrorSerializer = inline_serializer(
     "AgencyError", {"message": serializers.CharField(), "extra": serializers.DictField()}
@@ -30,7 +31,9 @@ class PublicAPIView(APIView):
 class SiteListView(PublicAPIView):
     @extend_schema(operation_id="sites_list", responses=SiteSerializer(many=True), tags=["public"])
     def get(self, request: Request) -> Response:
-        return Response(SiteSerializer(selectors.site_list_public(), many=True).data)
+        sites = list(selectors.site_list_public())
+        context = {"approved_tiers": site_tiers(sites)}
+        return Response(SiteSerializer(sites, many=True, context=context).data)
 
 
 class SiteDetailView(PublicAPIView):
@@ -38,7 +41,9 @@ class SiteDetailView(PublicAPIView):
         operation_id="sites_retrieve", responses={200: SiteDetailSerializer, 404: NOT_FOUND}, tags=["public"]
     )
     def get(self, request: Request, code: str) -> Response:
-        return Response(SiteDetailSerializer(selectors.site_get_public(code)).data)
+        site = selectors.site_get_public(code)
+        context = {"approved_tiers": site_tiers([site])}
+        return Response(SiteDetailSerializer(site, context=context).data)
 
 
 class SiteRosterView(PublicAPIView):
@@ -49,7 +54,7 @@ class SiteRosterView(PublicAPIView):
         site = selectors.site_get_public(code)
         roster = selectors.site_roster(site)
         body = {
-            "site": SiteSerializer(site).data,
+            "site": SiteSerializer(site, context={"approved_tiers": site_tiers([site])}).data,
             "policy": site.policy_text,
             "agents": [
                 {"name": e.name, "role": e.role, "phone": e.phone, "scopes": e.scopes} for e in roster

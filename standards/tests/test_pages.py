@@ -149,12 +149,22 @@ def test_campaign_page_and_export(w):
 
 
 def test_roster_and_map_show_the_approved_tier_badge(w):
+    """The badge is the tier the standards page shows: approved, lowered where the record contradicts it
+    (here 标杆型 was approved with a 好差评评价器 ticked that no kiosk rating bears out)."""
+    from standards.facts import site_facts
+    from standards.standing import standing_view
+    from standards.tiers import TIER_LABELS
+
     roster = reverse("site-roster", args=[w.station_a.code])
     assert "达标：" not in Client().get(roster).content.decode()
     _approve(w, w.station_a, "benchmark")
-    assert "达标：标杆型" in Client().get(roster).content.decode()
-    html = Client().get("/map/").content.decode()
-    assert "达标：标杆型" in html
+    w.station_a.refresh_from_db()
+    view = standing_view(w.station_a.standing, site_facts(w.station_a))
+    assert view is not None and view.lowered
+    badge = f"达标：{TIER_LABELS[view.tier]}" if view.tier else None
+    for html in (Client().get(roster).content.decode(), Client().get("/map/").content.decode()):
+        assert "达标：标杆型" not in html
+        assert badge is None or badge in html
 
 
 def test_center_form_structured_staffing_through_the_page(w):
@@ -238,3 +248,34 @@ def test_site_page_shows_one_tier_consistent_with_the_record(w):
     assert section.count('class="badge tier') == 1
     assert "核定等级" in section and "处不一致" in section
     assert "““" not in html  # quoted labels nest their own marks
+
+
+def test_public_api_and_badges_show_the_tier_the_standards_page_shows(w, django_assert_max_num_queries):
+    """Issue 26 leftover: the public sites API's ``approved_tier`` and the roster badge gave the approved tier
+    while the station's standards page showed it lowered by the record's contradictions; one tier everywhere,
+    and a fixed number of queries for the whole list."""
+    from standards.facts import site_facts
+    from standards.standing import standing_view
+
+    _approve(w, w.station_a, "benchmark")  # ticks 好差评评价器 with no kiosk rating on record
+    _approve(w, w.center_a, "basic", submitter=w.town_a, reviewer=w.district)
+    w.station_a.refresh_from_db()
+    shown = standing_view(w.station_a.standing, site_facts(w.station_a))
+    assert shown is not None and shown.lowered and shown.tier != "benchmark"
+    expected = shown.tier or "below_basic"
+
+    public = Client()
+    with django_assert_max_num_queries(
+        9
+    ):  # sites, approved answers, 5 of facts, the table per site kind, whatever the site count
+        rows = {r["code"]: r for r in public.get("/api/v1/sites/").json()}
+    assert rows[w.station_a.code]["approved_tier"] == expected
+    w.center_a.refresh_from_db()
+    center = standing_view(w.center_a.standing, site_facts(w.center_a))
+    assert center is not None and rows[w.center_a.code]["approved_tier"] == (center.tier or "below_basic")
+    assert rows[w.station_b.code]["approved_tier"] is None  # never approved
+    assert public.get(f"/api/v1/sites/{w.station_a.code}/").json()["approved_tier"] == expected
+    roster = public.get(f"/api/v1/sites/{w.station_a.code}/roster/").json()
+    assert roster["site"]["approved_tier"] == expected
+    page = public.get(f"/sites/{w.station_a.code}/").content.decode()
+    assert "达标：标杆型" not in page
