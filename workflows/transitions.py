@@ -35,7 +35,7 @@ from agency.models import Agent
 from agency.selectors import agent_public_phone
 from core.db_errors import is_lock_not_available
 from core.exceptions import ApplicationError
-from core.masking import mask_phone
+from core.masking import mask_name, mask_phone
 from core.text import clean_text
 from core.workdays import add_working_days
 from notifications.services import notification_enqueue
@@ -88,7 +88,9 @@ def notify_agent(case: Case, agent: Agent | None, template: str, key: str, **ext
         "case_no": case.case_no,
         "matter": case.matter.name,
         "site_name": case.site.name,
-        "resident_name": case.resident_name,
+        # masked like the phone: an SMS stays on the agent's phone (and its lock screen) long after the case;
+        # the full name is on the case page behind the login
+        "resident_name": mask_name(case.resident_name),
         "resident_phone": mask_phone(case.resident_phone),
         "address": case.address,
         "due_date": timezone.localtime(case.due_at).strftime("%Y-%m-%d") if case.due_at else "",

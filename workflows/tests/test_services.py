@@ -442,3 +442,15 @@ def test_only_lock_conflicts_become_409():
     # A dropped connection is a server fault: it must surface as one, not as "someone else is editing".
     assert not transitions.is_lock_conflict(InterfaceError("connection already closed"))
     assert not transitions.is_lock_conflict(OperationalError("server closed the connection unexpectedly"))
+
+
+def test_agent_sms_names_the_resident_masked(world):
+    """The 新件分派 SMS stays on the agent's phone (and lock screen) long after the case: it carries the
+    resident's name masked like the phone (``王**``), the full name is on the case page behind the login."""
+    from notifications.models import Notification
+
+    case = new_case(world)  # resident 王秀英
+    services.case_assign(actor=world.staff, case=case, agent=world.agent_grid)
+    sms = Notification.objects.get(template="case_assigned")
+    assert sms.context["resident_name"] == "王**"
+    assert "王**" in sms.text and "王秀英" not in sms.text
