@@ -152,6 +152,22 @@ def test_case_steps_say_they_need_the_network(page_360, live_server, login):
     assert case.status == Case.Status.ASSIGNED
 
 
+def _bundle_form_used_online(page, live_server, login):
+    """A grid worker with the offline data cached who has opened the 出生一件事 form once online (the service
+    worker keeps it): the start of every offline 一件事 test. Returns the bundle world."""
+    from bundles.tests.factories import add_birth_bundle
+
+    bw = add_birth_bundle(make_world())
+    login(page, "w_grid")
+    page.goto(f"{live_server.url}/m/offline/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.reload()
+    page.wait_for_selector("html[data-offline-ready='1']")
+    page.goto(f"{live_server.url}/m/bundles/{bw.bundle.code}/")  # online once: the worker keeps the form
+    page.wait_for_selector("#bundle-intake-form")
+    return bw
+
+
 def test_refused_request_stays_on_the_phone_editable_and_resendable(page_360, live_server, login):
     world = make_world()
     SiteMatterFactory(site=world.station, matter=world.matter)
@@ -271,17 +287,9 @@ def test_bundle_intake_offline_queues_and_syncs_the_bundle_exactly_once(
     and pointed to 离线登记. Now it saves into the same queue; on sync the item goes to the bundle intake API
     with its id as the Idempotency-Key: one parent and its members, even when the sync is replayed."""
     from bundles.models import BundleCase
-    from bundles.tests.factories import add_birth_bundle
 
-    bw = add_birth_bundle(make_world())
+    bw = _bundle_form_used_online(page_360, live_server, login)
     page = page_360
-    login(page, "w_grid")
-    page.goto(f"{live_server.url}/m/offline/")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
-    page.reload()
-    page.wait_for_selector("html[data-offline-ready='1']")
-    page.goto(f"{live_server.url}/m/bundles/{bw.bundle.code}/")  # online once: the worker keeps the form
-    page.wait_for_selector("#bundle-intake-form")
 
     page.context.set_offline(True)
     page.goto(f"{live_server.url}/m/bundles/{bw.bundle.code}/")  # the cached copy
@@ -353,17 +361,9 @@ def test_refused_queued_bundle_is_edited_offline_and_resent_once(page_360, live_
     """Issue 26 leftover: a queued 一件事 the server refused could be re-sent but not corrected; now 修改 opens it
     in the offline form (resident fields editable, the bundle kept, no matter choice) and the fix syncs once."""
     from bundles.models import BundleCase
-    from bundles.tests.factories import add_birth_bundle
 
-    bw = add_birth_bundle(make_world())
+    bw = _bundle_form_used_online(page_360, live_server, login)
     page = page_360
-    login(page, "w_grid")
-    page.goto(f"{live_server.url}/m/offline/")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
-    page.reload()
-    page.wait_for_selector("html[data-offline-ready='1']")
-    page.goto(f"{live_server.url}/m/bundles/{bw.bundle.code}/")  # online once: the worker keeps the form
-    page.wait_for_selector("#bundle-intake-form")
 
     page.context.set_offline(True)
     page.goto(f"{live_server.url}/m/bundles/{bw.bundle.code}/")
