@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -207,7 +208,9 @@ class BundleStatsView(APIView):
         operation_id="bundles_stats",
         responses={
             200: out.BundleStatsSerializer,
-            400: out.ErrorSerializer,
+            # a bad date answers {message, extra}; a parameter that cannot be stored (NUL byte) DRF's
+            # field-error dict ({"scope": ["…"]}), like every API 400
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="{message, extra} or {field: [errors]}"),
             403: out.ErrorSerializer,
             404: out.ErrorSerializer,
         },
