@@ -41,6 +41,7 @@ class Case(models.Model):
         PHONE = "phone", _("电话")
         WALK_IN = "walk_in", _("窗口")
         ONLINE = "online", _("线上")
+        OUTREACH = "outreach", _("大篷车")
 
     class SpecialGroup(models.TextChoices):
         ELDERLY = "elderly", _("老年人")
